@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { analyzeSeries, inferIntervalMs } from './gaps.js';
+import { SiteClock } from './zone.js';
+
+const I = 900_000;
+
+describe('analyzeSeries', () => {
+  it('finds a gap with the SPEC fields', () => {
+    const t0 = Date.parse('2024-07-12T12:45:00-07:00');
+    const starts = [t0, t0 + 7 * I, t0 + 8 * I]; // 13:00 … 14:30 missing
+    const r = analyzeSeries(starts, { intervalMs: I });
+    expect(r.gaps).toEqual([
+      { gapStart: Date.parse('2024-07-12T13:00:00-07:00'), gapEnd: Date.parse('2024-07-12T14:30:00-07:00'), missingIntervals: 6, misaligned: false },
+    ]);
+  });
+
+  it('never reports a DST night as a gap, and measures a gap across one in real time', () => {
+    const clock = new SiteClock('America/Los_Angeles');
+    for (const day of ['2024-03-10T00:00:00-08:00', '2024-11-03T00:00:00-07:00']) {
+      const t0 = Date.parse(day);
+      const starts = Array.from({ length: 200 }, (_, i) => t0 + i * I);
+      expect(analyzeSeries(starts, { intervalMs: I }).gaps).toEqual([]);
+      // remove 00:30 … 04:00 local: a real gap across the night
+      const a = t0 + 2 * I;
+      const b = clock.candidates(Date.parse(`${day.slice(0, 10)}T04:00:00Z`))[0]!;
+      const holed = starts.filter((t) => t < a || t >= b);
+      const r = analyzeSeries(holed, { intervalMs: I });
+      expect(r.gaps).toHaveLength(1);
+      expect(r.gaps[0]!.missingIntervals).toBe((b - a) / I);
+      expect(r.gaps[0]!.missingIntervals).toBe(day.startsWith('2024-03') ? 10 : 18);
+    }
+  });
+
+  it('reports duplicates and out-of-order rows, and an out-of-order row fills its hole', () => {
+    const r = analyzeSeries([0, I, I, 3 * I, 2 * I, 4 * I], { intervalMs: I });
+    expect(r.duplicates.map((d) => d.index)).toEqual([2]);
+    expect(r.outOfOrder.map((d) => d.index)).toEqual([4]);
+    expect(r.gaps).toEqual([]);
+    expect(r.present).toBe(5);
+  });
+
+  it('counts holes at the ends of a --from/--to range', () => {
+    const r = analyzeSeries([2 * I, 3 * I], { intervalMs: I, from: 0, to: 6 * I });
+    expect(r.gaps.map((g) => [g.gapStart, g.gapEnd, g.missingIntervals])).toEqual([
+      [0, 2 * I, 2],
+      [4 * I, 6 * I, 2],
+    ]);
+    expect(analyzeSeries([], { intervalMs: I, from: 0, to: 4 * I }).missing).toBe(4);
+  });
+
+  it('marks a hole that is not a whole number of intervals', () => {
+    expect(analyzeSeries([0, I + 5 * 60_000 + I], { intervalMs: I }).gaps[0]).toMatchObject({ misaligned: true, missingIntervals: 1 });
+  });
+
+  it('property: gaps + present intervals cover the range exactly', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }), (ks) => {
+        const starts = ks.map((k) => k * I);
+        const r = analyzeSeries(starts, { intervalMs: I });
+        const lo = Math.min(...ks);
+        const hi = Math.max(...ks);
+        expect(r.present + r.missing).toBe(hi - lo + 1);
+        // and no gap overlaps a present start
+        for (const g of r.gaps) for (const t of starts) expect(t >= g.gapStart && t < g.gapEnd).toBe(false);
+      }),
+    );
+  });
+
+  it('property: a series with one random hole reports exactly that hole', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 400 }), fc.integer({ min: 1, max: 398 }), fc.integer({ min: 1, max: 50 }), (n, at, len) => {
+        fc.pre(at + len < n);
+        const starts = Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * I).filter((_, i) => i < at || i >= at + len);
+        const r = analyzeSeries(starts, { intervalMs: I });
+        expect(r.gaps).toEqual([
+          { gapStart: 1_700_000_000_000 + at * I, gapEnd: 1_700_000_000_000 + (at + len) * I, missingIntervals: len, misaligned: false },
+        ]);
+      }),
+    );
+  });
+});
+
+describe('inferIntervalMs', () => {
+  it('takes the most common step, NaN when ambiguous', () => {
+    expect(inferIntervalMs([0, I, 2 * I, 5 * I])).toBe(I);
+    expect(inferIntervalMs([0, I, 3 * I])).toBeNaN();
+    expect(inferIntervalMs([0])).toBeNaN();
+  });
+});

@@ -1,0 +1,213 @@
+import { formatShortDuration } from './duration.js';
+import { formatWall, type ParsedLabel, parseLabel } from './labels.js';
+import type { SiteClock } from './zone.js';
+
+/** What can be wrong with one row's times. `line` is the file line of the row (header = line 1). */
+export type SequenceProblem =
+  | { kind: 'bad-label'; index: number; line: number; column: 'Start Time' | 'End Time'; label: string }
+  | { kind: 'nonexistent'; index: number; line: number; column: 'Start Time' | 'End Time'; label: string }
+  | {
+      kind: 'interval-length';
+      index: number;
+      line: number;
+      start: string;
+      end: string;
+      expectedMs: number;
+      gotMs: number;
+    }
+  | {
+      kind: 'break';
+      index: number;
+      line: number;
+      previousLine: number;
+      previousEnd: string;
+      start: string;
+      /** next start − previous end, ms (negative: overlap or backwards). */
+      deltaMs: number;
+    };
+
+export interface ResolvedIntervals {
+  /** Start instants (epoch ms), NaN where unresolved. */
+  start: Float64Array;
+  /** End instants (epoch ms), NaN where unresolved. */
+  end: Float64Array;
+  problems: SequenceProblem[];
+}
+
+export interface ResolveOptions {
+  clock: SiteClock;
+  /** The interval length every row must have. */
+  intervalMs: number;
+  /** File line of each row; defaults to index + 2 (one header line). */
+  lines?: ArrayLike<number>;
+}
+
+/** Human sentence for a problem, for logs, sidecars and stderr. */
+export function describeProblem(p: SequenceProblem, zone?: string): string {
+  switch (p.kind) {
+    case 'bad-label':
+      return `${p.column} — expected a time like 07/12/24 11:00:00 or 2024-07-12T11:00:00-07:00, got ${JSON.stringify(p.label)}`;
+    case 'nonexistent':
+      return `${p.column} — ${JSON.stringify(p.label)} does not exist in ${zone ?? 'the site zone'} (skipped by the spring-forward change); if the meter keeps standard time all year, set clock: standard`;
+    case 'interval-length':
+      return `interval length — expected ${formatShortDuration(p.expectedMs)}, got ${formatShortDuration(p.gotMs)} (${p.start} → ${p.end})`;
+    case 'break':
+      return p.deltaMs > 0
+        ? `time break — expected the row to start at ${p.previousEnd} (end of line ${p.previousLine}), got ${p.start}: ${formatShortDuration(p.deltaMs)} missing`
+        : `time break — expected the row to start at ${p.previousEnd} (end of line ${p.previousLine}), got ${p.start}: ${formatShortDuration(-p.deltaMs)} ${p.deltaMs === 0 ? '' : 'backwards/overlapping'}`.trimEnd();
+  }
+}
+
+/**
+ * Resolve the Start/End labels of one export, in record order, to instants (SPEC §2):
+ *
+ * - a label with an offset is absolute;
+ * - a naive label is read in the site zone; in the repeated fall-back hour the
+ *   candidate chosen is the first one later than the previous row's start
+ *   (record order: first pass daylight, second pass standard time). A file that
+ *   *begins* inside the repeated hour is resolved by look-ahead: the pass that
+ *   makes it meet the first unambiguous row wins (daylight when both or neither do);
+ * - an End label is accepted as the wall label of the end instant or as the
+ *   Start label + interval, whichever gives start + interval.
+ *
+ * Every row whose times cannot be resolved, whose length is not the interval,
+ * or that does not start where the previous row ended is reported.
+ */
+export function resolveIntervals(
+  startLabels: ArrayLike<string>,
+  endLabels: ArrayLike<string>,
+  options: ResolveOptions,
+): ResolvedIntervals {
+  const { clock, intervalMs } = options;
+  const n = startLabels.length;
+  const lineOf = (i: number) => (options.lines ? options.lines[i]! : i + 2);
+  const start = new Float64Array(n).fill(Number.NaN);
+  const end = new Float64Array(n).fill(Number.NaN);
+  const problems: SequenceProblem[] = [];
+  const parsedStart: (ParsedLabel | null)[] = new Array(n);
+  const startCands: (readonly number[] | null)[] = new Array(n);
+
+  for (let i = 0; i < n; i++) {
+    const label = startLabels[i]!;
+    const p = parseLabel(label);
+    parsedStart[i] = p;
+    if (!p) {
+      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'Start Time', label });
+      startCands[i] = null;
+      continue;
+    }
+    const c = Number.isNaN(p.offsetMs) ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
+    if (c.length === 0) problems.push({ kind: 'nonexistent', index: i, line: lineOf(i), column: 'Start Time', label });
+    startCands[i] = c.length ? c : null;
+  }
+
+  // Choose a candidate per row; `pendingFrom` marks a leading run of ambiguous rows.
+  let prev = Number.NaN;
+  let pendingFrom = -1;
+  const pick = (c: readonly number[], after: number) => {
+    if (c.length === 1 || Number.isNaN(after)) return c[0]!;
+    for (const x of c) if (x > after) return x;
+    return c[c.length - 1]!;
+  };
+  const greedy = (from: number, to: number, first: number) => {
+    const out = new Float64Array(to - from);
+    let p = first;
+    out[0] = p;
+    for (let i = from + 1; i < to; i++) {
+      const c = startCands[i];
+      if (c) p = pick(c, p);
+      out[i - from] = c ? p : Number.NaN;
+    }
+    return out;
+  };
+  // rows from..to-1 are a leading ambiguous run; anchor = start of row `to` (NaN: none)
+  const settleRun = (from: number, to: number, anchor: number) => {
+    const trials = startCands[from]!.map((first) => greedy(from, to, first));
+    const meets = (t: Float64Array) => anchor - t[t.length - 1]! === intervalMs;
+    start.set(trials.find(meets) ?? trials[0]!, from);
+  };
+  for (let i = 0; i < n; i++) {
+    const c = startCands[i];
+    if (!c) continue;
+    if (c.length > 1 && Number.isNaN(prev)) {
+      if (pendingFrom < 0) pendingFrom = i;
+      continue;
+    }
+    if (pendingFrom >= 0) {
+      const anchor = pick(c, Number.NaN);
+      settleRun(pendingFrom, i, anchor);
+      prev = start[i - 1]!;
+      pendingFrom = -1;
+    }
+    start[i] = pick(c, prev);
+    prev = start[i]!;
+  }
+  if (pendingFrom >= 0) settleRun(pendingFrom, n, Number.NaN);
+
+  // End instants: the candidate equal to start + interval, else the nearest one (reported).
+  for (let i = 0; i < n; i++) {
+    const label = endLabels[i]!;
+    const p = parseLabel(label);
+    if (!p) {
+      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label });
+      continue;
+    }
+    const s = start[i]!;
+    if (Number.isNaN(s)) continue;
+    const expected = s + intervalMs;
+    const ps = parsedStart[i]!;
+    const naive = Number.isNaN(p.offsetMs);
+    const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
+    // the "Start label + interval" convention: the label difference, added to the start instant
+    const byLabel = naive && Number.isNaN(ps.offsetMs) ? s + (p.wall - ps.wall) : Number.NaN;
+    if (byLabel === expected || cands.includes(expected)) {
+      end[i] = expected;
+      continue;
+    }
+    let got = byLabel;
+    for (const x of cands) if (Number.isNaN(got) || Math.abs(x - expected) < Math.abs(got - expected)) got = x;
+    end[i] = got;
+    problems.push({
+      kind: 'interval-length',
+      index: i,
+      line: lineOf(i),
+      start: startLabels[i]!,
+      end: label,
+      expectedMs: intervalMs,
+      gotMs: got - s,
+    });
+  }
+
+  for (const b of findBreaks(start, end)) {
+    problems.push({
+      kind: 'break',
+      index: b,
+      line: lineOf(b),
+      previousLine: lineOf(b - 1),
+      previousEnd: endLabels[b - 1]!,
+      start: startLabels[b]!,
+      deltaMs: start[b]! - end[b - 1]!,
+    });
+  }
+  problems.sort((a, b) => a.index - b.index);
+  return { start, end, problems };
+}
+
+/**
+ * Is a sequence of intervals continuous (each end = the next start)? Returns the
+ * indices `i` where row i does not start at row i−1's end; empty means continuous.
+ * Rows with unresolved (NaN) times are skipped, not reported twice.
+ */
+export function findBreaks(start: ArrayLike<number>, end: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < start.length; i++) {
+    const e = end[i - 1]!;
+    const s = start[i]!;
+    if (Number.isNaN(e) || Number.isNaN(s)) continue;
+    if (s !== e) out.push(i);
+  }
+  return out;
+}
+
+/** A wall label for messages about wall values (not instants). */
+export { formatWall };
