@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+    globalSetup: ['./vitest.setup.ts'],
     env: { TZ: 'America/Los_Angeles' },
     testTimeout: 60_000,
     hookTimeout: 120_000,

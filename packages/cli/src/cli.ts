@@ -1,0 +1,145 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '@lptool/core';
+import { type CommandResult, exitCodeFor, type Io, notBuilt } from './output.js';
+
+type Opts = Record<string, unknown>;
+type Action = (args: string[], opts: Opts, io: Io) => Promise<CommandResult>;
+
+/** Options shared by the commands that work on a site root. */
+function siteOptions(cmd: Command): Command {
+  return cmd
+    .option('--root <dir>', 'site root (default: $LPTOOL_ROOT, else the current directory)')
+    .option('--tz <zone>', 'site time zone, IANA name (default: lptool.yaml, else the machine zone)')
+    .addOption(new Option('--clock <mode>', 'meter clock: legal (follows DST) or standard (standard offset all year)').choices(['legal', 'standard']))
+    .option('--interval <length>', 'interval length, e.g. 15m (default: lptool.yaml, else 15m)')
+    .option('--json', 'print a machine-readable summary on stdout');
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Builds the `lptool` program. Command modules are imported only when run. */
+export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) => void): Command {
+  const program = new Command('lptool')
+    .description('Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.')
+    .version('0.1.0', '-V, --version')
+    .showHelpAfterError('(run lptool --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .exitOverride();
+
+  const wire = (cmd: Command, action: Action) =>
+    cmd.action(async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const opts = command.opts() as Opts;
+      const positional = command.args;
+      onResult(await action(positional, opts, io), opts);
+    });
+
+  wire(
+    siteOptions(program.command('sort'))
+      .description('take in _dropbox/KW/: archive good exports by month, reject bad ones with the reason, skip re-deliveries')
+      .option('--dry-run', 'report what would happen; touch nothing')
+      .option('--settle <seconds>', 'leave files changed in the last N seconds for the next run', '5')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
+      .addHelpText('after', examples(['lptool sort', 'lptool sort --root /srv/meters --dry-run', 'lptool sort --json --settle 0'])),
+    async (a, o, i) => (await import('./commands/sort.js')).run(a, o, i),
+  );
+  wire(
+    siteOptions(program.command('build'))
+      .description('build lp/<name>.csv per meter from the archive and meter-data.csv')
+      .option('--meter <name>', 'build only this meter (by name)')
+      .option('--from <date>', 'first interval start to include (local date/time or ISO)')
+      .option('--to <date>', 'interval starts before this (local date/time or ISO)')
+      .option('--legacy-net', 'MW_net = MW_del + MW_rec, as the older Python scripts wrote')
+      .addOption(new Option('--on-bad-row <policy>', 'a bad row: skip it (exit 1) or fail the meter').choices(['skip', 'fail']).default('skip'))
+      .option('--full', 'rebuild every meter, not only those whose inputs changed')
+      .addHelpText('after', examples(['lptool build', 'lptool build --meter north --from 2024-07-01', 'lptool build --legacy-net --full'])),
+    async (a, o, i) => (await import('./commands/build.js')).run(a, o, i),
+  );
+  wire(
+    siteOptions(program.command('merge'))
+      .description('total the feeders lp/*.csv into lp/all.csv')
+      .option('--only <names>', 'comma-separated feeders to include')
+      .option('--exclude <names>', 'comma-separated feeders to leave out')
+      .option('--resample', 'bring profiles of different interval lengths to the coarsest')
+      .addHelpText('after', examples(['lptool merge', 'lptool merge --exclude test_feeder', 'lptool merge --only north,south'])),
+    async (a, o, i) => (await import('./commands/merge.js')).run(a, o, i),
+  );
+  wire(
+    siteOptions(program.command('gaps'))
+      .description('find gaps, duplicates and out-of-order intervals in profiles; write <stem>_gaps.csv (and a PNG)')
+      .argument('[profiles...]', 'profile CSVs (default: lp/*.csv)')
+      .option('--from <date>', 'range start')
+      .option('--to <date>', 'range end (exclusive)')
+      .option('--png', 'also draw <stem>_gaps.png')
+      .option('--fail-on-gaps', 'exit 1 when any gap is found (for cron)')
+      .addHelpText('after', examples(['lptool gaps lp/south.csv --png', 'lptool gaps lp/*.csv --fail-on-gaps --json'])),
+    async () => notBuilt('gaps', 'issue 5'),
+  );
+  wire(
+    program
+      .command('bess')
+      .description('BESS inverter DC power → daily energy per battery enclosure')
+      .requiredOption('-c, --config <file>', 'bess.yaml')
+      .option('--json', 'print a machine-readable summary on stdout')
+      .addHelpText('after', examples(['lptool bess -c bess.yaml'])),
+    async () => notBuilt('bess', 'issue 6'),
+  );
+  wire(
+    program
+      .command('synth')
+      .description('generate realistic sample sites and BESS telemetry, deterministically from --seed')
+      .argument('[what]', 'site | bess')
+      .allowUnknownOption()
+      .addHelpText('after', examples(['lptool synth site --out /tmp/site --meters 5 --days 30'])),
+    async () => notBuilt('synth', 'issue 7'),
+  );
+  wire(
+    program
+      .command('demo')
+      .description('copy the bundled sample site to a fresh folder and run the whole pipeline on it')
+      .option('--out <dir>', 'where to put the demo site (default: a new temp folder)')
+      .addHelpText('after', examples(['lptool demo', 'lptool demo --out /tmp/lptool-demo'])),
+    async () => notBuilt('demo', 'issue 7'),
+  );
+  wire(
+    program
+      .command('stats')
+      .description('energy, peaks, load factor, completeness and typical days of profiles')
+      .argument('[profiles...]')
+      .allowUnknownOption()
+      .addHelpText('after', examples(['lptool stats lp/*.csv --by month'])),
+    async () => notBuilt('stats', 'issue 8'),
+  );
+  wire(
+    program
+      .command('resample')
+      .description('roll a profile up to 1h, 1d or 1mo: mean MW/MVA, energy, PF from sums')
+      .argument('[profile]')
+      .allowUnknownOption()
+      .addHelpText('after', examples(['lptool resample lp/north.csv --to 1d'])),
+    async () => notBuilt('resample', 'issue 8'),
+  );
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = buildProgram(io, (r, opts) => {
+    if (opts.json) io.out(JSON.stringify(r.json, null, 2));
+    else if (r.text) io.out(r.text.replace(/\n$/, ''));
+    code = r.exitCode;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage; // commander already printed the message
+    }
+    return exitCodeFor(e, io);
+  }
+}

@@ -1,0 +1,2 @@
+export { buildProgram, main } from './cli.js';
+export type { CommandResult, Io } from './output.js';

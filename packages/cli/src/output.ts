@@ -1,0 +1,30 @@
+import { ExitCode, isLptError, LptError } from '@lptool/core';
+
+/** What every command adapter gives back to the CLI. */
+export interface CommandResult {
+  exitCode: ExitCode;
+  /** Human summary for stdout (cron mails it). */
+  text: string;
+  /** Machine summary for `--json`. */
+  json: unknown;
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** Map anything thrown to one stderr line and an exit code (SPEC §8), in one place. */
+export function exitCodeFor(e: unknown, io: Io): ExitCode {
+  if (isLptError(e)) {
+    io.err(`lptool: ${e.toLine()}`);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  io.err(`lptool: LPT_INTERNAL: ${err?.message ?? String(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`);
+  return ExitCode.internal;
+}
+
+export function notBuilt(command: string, issue: string): never {
+  throw new LptError('LPT_NOT_IMPLEMENTED', `lptool ${command} — not built yet (${issue}); nothing was done`);
+}

@@ -1,0 +1,83 @@
+/**
+ * Helpers for tests that run the real, built `lptool` on real folders.
+ * (Used by *.test.ts files only.)
+ */
+import { createHash } from 'node:crypto';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = path.join(REPO, 'packages/cli/dist/bin.js');
+export const FIXTURES = path.join(REPO, 'fixtures');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI; the environment is cleaned of LPTOOL_* so tests do not depend on the caller's. */
+export function lptool(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...env, TZ: 'America/Los_Angeles', ...opts.env },
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh temp folder (removed by the returned function). */
+export function tempDir(prefix = 'lptool-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copy a fixture tree into a fresh temp site root. */
+export function siteFrom(fixture: string): { root: string; cleanup: () => void } {
+  const { dir, cleanup } = tempDir();
+  fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
+  // git does not keep mtimes: give every file the same one, so "oldest first" falls back to name order
+  const fixed = new Date('2024-01-01T00:00:00Z');
+  for (const f of listFiles(dir)) {
+    if (path.basename(f) === '.gitkeep') fs.rmSync(path.join(dir, f));
+    else fs.utimesSync(path.join(dir, f), fixed, fixed);
+  }
+  return { root: dir, cleanup };
+}
+
+/** Every file under dir (relative, '/'-separated, sorted); symlinks listed, not followed. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.push(path.relative(dir, full).split(path.sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Should golden files be rewritten from this run? (`LPTOOL_UPDATE_GOLDEN=1 pnpm test`) */
+export const UPDATE_GOLDEN = process.env.LPTOOL_UPDATE_GOLDEN === '1';
+
+/** Compare a value to a golden JSON file, or rewrite it when UPDATE_GOLDEN. */
+export function goldenJson(file: string, value: unknown): unknown {
+  const full = path.join(FIXTURES, file);
+  if (!UPDATE_GOLDEN && !fs.existsSync(full)) throw new Error(`golden file ${file} is missing: run LPTOOL_UPDATE_GOLDEN=1 pnpm test and review it`);
+  if (UPDATE_GOLDEN) {
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, `${JSON.stringify(value, null, 2)}\n`);
+  }
+  return JSON.parse(fs.readFileSync(full, 'utf8'));
+}

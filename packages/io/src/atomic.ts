@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** fsync a directory so a rename inside it is durable (a no-op where directories cannot be opened). */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    /* some platforms cannot fsync directories */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function tempNameFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Temp files lptool leaves behind only when killed mid-write; safe to delete. */
+export function isTempName(name: string): boolean {
+  return /^\..+\.tmp-\d+-[0-9a-f]{8}$/.test(name);
+}
+
+/**
+ * A file written to a temp name beside its target and renamed over it on
+ * `commit()` (after fsync), so readers never see a half-written file.
+ * Writes are buffered in ~1 MB chunks.
+ */
+export class AtomicFile {
+  readonly target: string;
+  readonly temp: string;
+  private fd: number;
+  private chunks: string[] = [];
+  private size = 0;
+  private done = false;
+
+  constructor(target: string) {
+    this.target = target;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    this.temp = tempNameFor(target);
+    this.fd = fs.openSync(this.temp, 'wx');
+  }
+
+  write(s: string): void {
+    this.chunks.push(s);
+    this.size += s.length;
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.chunks.length) return;
+    fs.writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  commit(): void {
+    if (this.done) return;
+    this.flush();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    fs.renameSync(this.temp, this.target);
+    fsyncDir(path.dirname(this.target));
+    this.done = true;
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    fs.rmSync(this.temp, { force: true });
+  }
+}
+
+/** Write a whole file atomically (temp + fsync + rename + fsync of the folder). */
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  const f = new AtomicFile(target);
+  try {
+    f.write(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+    f.commit();
+  } catch (e) {
+    f.abort();
+    throw e;
+  }
+}
+
+/**
+ * Move a file durably. Same file system: a rename (then fsync of both folders).
+ * Across file systems: copy to a temp name beside the target, fsync, rename,
+ * fsync the folder, and only then unlink the source — the input is never
+ * deleted before its copy is durable. Never overwrites: fails with EEXIST if
+ * the target exists.
+ */
+export function moveDurable(src: string, dest: string): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  if (fs.existsSync(dest)) {
+    const e = new Error(`EEXIST: target exists, ${dest}`) as NodeJS.ErrnoException;
+    e.code = 'EEXIST';
+    throw e;
+  }
+  try {
+    // one rename: at every instant the file is in exactly one place (callers hold the site lock,
+    // so the existence check above cannot race another lptool)
+    fs.renameSync(src, dest);
+    fsyncDir(path.dirname(dest));
+    fsyncDir(path.dirname(src));
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw e;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+  }
+  const temp = tempNameFor(dest);
+  try {
+    fs.copyFileSync(src, temp, fs.constants.COPYFILE_EXCL);
+    const fd = fs.openSync(temp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.linkSync(temp, dest);
+    fs.unlinkSync(temp);
+    fsyncDir(path.dirname(dest));
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+  fs.unlinkSync(src);
+  fsyncDir(path.dirname(src));
+}

@@ -1,0 +1,7 @@
+export * from './atomic.js';
+export * from './csv.js';
+export * from './lock.js';
+export * from './log.js';
+export * from './settings.js';
+export * from './site.js';
+export * from './raw-export.js';

@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LptError } from '@lptool/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
+import { csvLine, findColumns, parseCsvText } from './csv.js';
+import { acquireLock } from './lock.js';
+import { loadSettings } from './settings.js';
+import { isPlainFileName, pathInsideRoot, resolveRoot } from './site.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lpt-io-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const expectLpt = (fn: () => unknown, code: string, msg: RegExp) => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LptError);
+    expect((e as LptError).code).toBe(code);
+    expect((e as LptError).toLine()).toMatch(msg);
+    return e as LptError;
+  }
+  throw new Error('expected an LptError');
+};
+
+describe('parseCsvText', () => {
+  it('takes a BOM, CRLF, quoted fields and trailing blank lines as normal', () => {
+    const t = parseCsvText('\uFEFF Meter ,b\r\n"1,5","x ""y"""\r\n2,3\r\n\r\n  \r\n', 'f.csv');
+    expect(t.header).toEqual(['Meter', 'b']);
+    expect(t.rows).toEqual([
+      ['1,5', 'x "y"'],
+      ['2', '3'],
+    ]);
+    expect(t.lines).toEqual([2, 3]);
+  });
+
+  it('gives real line numbers around blank lines and multi-line fields', () => {
+    const t = parseCsvText('a,b\n\n1,"two\nlines"\n3,4\n', 'f.csv');
+    expect(t.lines).toEqual([4, 5]);
+  });
+
+  it('names the line of a row with the wrong field count', () => {
+    expectLpt(() => parseCsvText('a,b\n1,2\n1,2,3\n', 'f.csv'), 'LPT_PARSE', /expected 2 fields like the header, got 3 \(f\.csv:3\)/);
+  });
+
+  it('rejects binary content', () => {
+    expectLpt(() => parseCsvText('a\u0000b\n', 'g.bin'), 'LPT_PARSE', /binary data/);
+  });
+
+  it('finds columns case-insensitively after trimming and lists the missing ones', () => {
+    const t = parseCsvText('METER, Start time ,x\n', 'f.csv');
+    expect(findColumns(t, ['meter', 'Start Time'])).toEqual({ meter: 0, 'Start Time': 1 });
+    expectLpt(() => findColumns(t, ['meter', 'kw_del', 'kva_rec']), 'LPT_PARSE', /expected column\(s\) kw_del, kva_rec.*\(f\.csv:1\)/);
+  });
+
+  it('quotes output fields only when needed', () => {
+    expect(csvLine(['a', 'b,c', 'd"e', ''])).toBe('a,"b,c","d""e",\n');
+  });
+});
+
+describe('settings: flag > env > lptool.yaml > default', () => {
+  it('takes each source in order and records where it came from', () => {
+    const f = path.join(dir, 'lptool.yaml');
+    fs.writeFileSync(f, 'timezone: Europe/Berlin\ninterval: 5m\nclock: standard\n');
+    const s = loadSettings(f, { clock: 'legal' }, { LPTOOL_INTERVAL: '30m' });
+    expect(s).toEqual({
+      timezone: 'Europe/Berlin',
+      clock: 'legal',
+      intervalMs: 1_800_000,
+      sources: { timezone: 'lptool.yaml', clock: 'flag', interval: 'env' },
+    });
+    const d = loadSettings(path.join(dir, 'none.yaml'), {}, {});
+    expect(d.intervalMs).toBe(900_000);
+    expect(d.sources.timezone).toBe('default');
+  });
+
+  it('names the key of a bad setting', () => {
+    const f = path.join(dir, 'lptool.yaml');
+    fs.writeFileSync(f, 'timezone: Europe/Berlin\nintervall: 5m\n');
+    expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /lptool\.yaml: \(top level\) — unknown key\(s\) intervall/);
+    fs.writeFileSync(f, 'clock: summer\n');
+    expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /lptool\.yaml: clock — /);
+    expectLpt(() => loadSettings(path.join(dir, 'x'), { tz: 'Nowhere/City' }, {}), 'LPT_BAD_TIMEZONE', /from flag/);
+    expectLpt(() => loadSettings(path.join(dir, 'x'), { interval: 'soon' }, {}), 'LPT_BAD_DURATION', /--interval — expected a duration/);
+    fs.writeFileSync(f, 'timezone: [1,\n');
+    expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /not valid YAML/);
+  });
+});
+
+describe('site paths', () => {
+  it('resolves the root from flag, env, cwd', () => {
+    expect(resolveRoot('x', {}, '/a')).toBe('/a/x');
+    expect(resolveRoot(undefined, { LPTOOL_ROOT: '/srv/site' }, '/a')).toBe('/srv/site');
+    expect(resolveRoot(undefined, {}, '/a')).toBe('/a');
+  });
+
+  it('accepts only plain file names', () => {
+    expect(isPlainFileName('north_1.a-b')).toBe(true);
+    for (const bad of ['../x', 'a/b', '', '..', 'a b', 'ü']) expect(isPlainFileName(bad)).toBe(false);
+  });
+
+  it('refuses paths outside the root, also through a symlink', () => {
+    expect(pathInsideRoot(dir, 'lp/x.png')).toBe(path.join(dir, 'lp/x.png'));
+    expectLpt(() => pathInsideRoot(dir, '../elsewhere.csv', '--out'), 'LPT_PATH_OUTSIDE_ROOT', /--out/);
+    fs.symlinkSync(os.tmpdir(), path.join(dir, 'link'));
+    expectLpt(() => pathInsideRoot(dir, 'link/x.csv'), 'LPT_PATH_OUTSIDE_ROOT', /inside the site root/);
+  });
+});
+
+describe('atomic writes and moves', () => {
+  it('shows readers the old file or the new one, never a part', () => {
+    const f = path.join(dir, 'out.csv');
+    fs.writeFileSync(f, 'old\n');
+    const w = new AtomicFile(f);
+    w.write('new ');
+    expect(fs.readFileSync(f, 'utf8')).toBe('old\n');
+    w.write('content\n');
+    w.commit();
+    expect(fs.readFileSync(f, 'utf8')).toBe('new content\n');
+    expect(fs.readdirSync(dir)).toEqual(['out.csv']);
+  });
+
+  it('abort leaves the target untouched and no temp file', () => {
+    const f = path.join(dir, 'out.csv');
+    writeFileAtomic(f, 'keep\n');
+    const w = new AtomicFile(f);
+    w.write('half');
+    w.abort();
+    expect(fs.readFileSync(f, 'utf8')).toBe('keep\n');
+    expect(fs.readdirSync(dir)).toEqual(['out.csv']);
+  });
+
+  it('moveDurable never overwrites', () => {
+    const a = path.join(dir, 'a');
+    const b = path.join(dir, 'sub', 'b');
+    fs.writeFileSync(a, '1');
+    moveDurable(a, b);
+    expect(fs.existsSync(a)).toBe(false);
+    fs.writeFileSync(a, '2');
+    expect(() => moveDurable(a, b)).toThrow(/EEXIST/);
+    expect(fs.readFileSync(b, 'utf8')).toBe('1');
+    expect(fs.readFileSync(a, 'utf8')).toBe('2');
+  });
+});
+
+describe('acquireLock', () => {
+  it('lets one run in, makes the second wait and then fail clearly', () => {
+    const f = path.join(dir, '.lptool.lock');
+    const release = acquireLock(f, { command: 'sort' });
+    const e = expectLpt(() => acquireLock(f, { waitMs: 300, pollMs: 50 }), 'LPT_LOCKED', /site is locked.*sort/);
+    expect(e.exitCode).toBe(1);
+    release();
+    acquireLock(f, { waitMs: 0 })();
+    expect(fs.existsSync(f)).toBe(false);
+  });
+
+  it('takes over a stale lock from a dead process', async () => {
+    const f = path.join(dir, '.lptool.lock');
+    const child = spawn(process.execPath, ['-e', '0']);
+    const pid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    fs.writeFileSync(f, JSON.stringify({ pid, host: os.hostname(), command: 'sort', since: 'then' }));
+    const release = acquireLock(f, { waitMs: 0 });
+    expect(JSON.parse(fs.readFileSync(f, 'utf8')).pid).toBe(process.pid);
+    release();
+  });
+});

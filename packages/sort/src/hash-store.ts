@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LptError } from '@lptool/core';
+import { writeFileAtomic } from '@lptool/io';
+import { z } from 'zod';
+
+/**
+ * `.processed-hashes.json`: the SHA-256 of every file `sort` has taken in and
+ * where it went, plus its write-ahead journal `.processed-hashes.journal`.
+ *
+ * Why no file is lost or doubled, whatever instant the process dies at
+ * (SPEC §3). For each input, in this order:
+ *
+ *   1. append `intent {hash, src, dest}` to the journal, fsync;
+ *   2. move src → dest (one rename, or copy + fsync + rename, then unlink src),
+ *      fsync both folders;
+ *   3. append `done {hash}` to the journal, fsync.
+ *
+ * The store itself is only rewritten (temp + fsync + rename) at the end of a
+ * run or when a run starts and finds a journal: it then folds the journal in.
+ * An intent without its `done` is settled by looking at the files: dest
+ * present and src gone → the move happened, record it; src still present →
+ * the move did not happen (or only a temp copy exists, which is removed),
+ * forget the intent and the file is processed again; both present (a
+ * cross-device copy that died before unlinking src) → dest is complete (it
+ * appeared by rename after fsync), so src is unlinked and the hash recorded.
+ * A hash is therefore recorded only once its file is durably in place, every
+ * input is at any instant in the dropbox or in exactly one place under
+ * data/KW/, and a re-run finishes what a killed run started.
+ */
+
+export type Outcome = 'archived' | 'error' | 'duplicate';
+
+export interface HashEntry {
+  /** Site-relative destination, `data/KW/2024-07/north.csv`. */
+  dest: string;
+  outcome: Outcome;
+  /** The file's name in the dropbox. */
+  source: string;
+  at: string;
+}
+
+const EntrySchema = z.object({
+  dest: z.string().min(1),
+  outcome: z.enum(['archived', 'error', 'duplicate']),
+  source: z.string(),
+  at: z.string(),
+});
+const StoreSchema = z.object({ version: z.literal(1), files: z.record(z.string().regex(/^[0-9a-f]{64}$/), EntrySchema) }).strict();
+
+type JournalLine = { op: 'intent'; hash: string; src: string; entry: HashEntry } | { op: 'done'; hash: string };
+
+/** SHA-256 of a file, read in 1 MB chunks (never the whole file in memory). */
+export function sha256File(file: string): string {
+  const h = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+export class HashStore {
+  readonly files = new Map<string, HashEntry>();
+  private journalFd: number | null = null;
+
+  private constructor(
+    readonly root: string,
+    readonly file: string,
+  ) {}
+
+  get journalFile(): string {
+    return `${this.file.replace(/\.json$/, '')}.journal`;
+  }
+
+  /** Load the store; a corrupt or hand-edited store is LPT_HASH_STORE_CORRUPT (exit 2), never reset. */
+  static load(root: string, file: string): HashStore {
+    const store = new HashStore(root, file);
+    let text: string | null = null;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (text !== null) {
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        throw store.corrupt(`not valid JSON — ${(e as Error).message}`);
+      }
+      const r = StoreSchema.safeParse(data);
+      if (!r.success) {
+        const issue = r.error.issues[0]!;
+        throw store.corrupt(`${issue.path.join('.') || 'top level'} — ${issue.message}`);
+      }
+      for (const [hash, entry] of Object.entries(r.data.files)) store.files.set(hash, entry);
+    }
+    return store;
+  }
+
+  private corrupt(why: string): LptError {
+    return new LptError(
+      'LPT_HASH_STORE_CORRUPT',
+      `hash store — expected lptool's JSON, got ${why}; nothing was moved. Restore it from backup, or move it aside to re-take everything in the dropbox as new`,
+      { file: path.basename(this.file) },
+    );
+  }
+
+  get(hash: string): HashEntry | undefined {
+    return this.files.get(hash);
+  }
+
+  /** Settle a journal left by a killed run (see the comment at the top). Returns what was recovered. */
+  recover(): { recorded: number; forgotten: number; cleanedTemps: number } {
+    const result = { recorded: 0, forgotten: 0, cleanedTemps: 0 };
+    let text: string;
+    try {
+      text = fs.readFileSync(this.journalFile, 'utf8');
+    } catch {
+      return result;
+    }
+    const pending = new Map<string, { src: string; entry: HashEntry }>();
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const raw = lines[i]!;
+      if (!raw.trim()) continue;
+      let line: JournalLine;
+      try {
+        line = JSON.parse(raw) as JournalLine;
+      } catch {
+        if (i >= lines.length - 2) continue; // the last line was cut by the kill
+        throw new LptError('LPT_HASH_STORE_CORRUPT', `hash journal — expected JSON lines, got a broken line ${i + 1}`, {
+          file: path.basename(this.journalFile),
+          line: i + 1,
+        });
+      }
+      if (line.op === 'intent') pending.set(line.hash, { src: line.src, entry: line.entry });
+      else if (line.op === 'done') {
+        const p = pending.get(line.hash);
+        if (p) this.files.set(line.hash, p.entry);
+        pending.delete(line.hash);
+        if (p) result.recorded++;
+      }
+    }
+    for (const [hash, { src, entry }] of pending) {
+      const srcAbs = path.join(this.root, src);
+      const destAbs = path.join(this.root, entry.dest);
+      result.cleanedTemps += removeTemps(path.dirname(destAbs), path.basename(destAbs));
+      const srcThere = fs.existsSync(srcAbs);
+      const destThere = fs.existsSync(destAbs);
+      if (destThere && (!srcThere || sha256File(destAbs) === hash)) {
+        if (srcThere) fs.unlinkSync(srcAbs);
+        if (entry.outcome !== 'duplicate') this.files.set(hash, entry);
+        result.recorded++;
+      } else {
+        result.forgotten++;
+      }
+    }
+    this.save();
+    fs.rmSync(this.journalFile, { force: true });
+    return result;
+  }
+
+  /** Journal: an intent before a move. */
+  intent(hash: string, src: string, entry: HashEntry): void {
+    this.append({ op: 'intent', hash, src, entry });
+  }
+
+  /** Journal: the move is durable; record the hash in memory. */
+  done(hash: string, entry: HashEntry): void {
+    this.append({ op: 'done', hash });
+    if (entry.outcome !== 'duplicate') this.files.set(hash, entry);
+  }
+
+  private append(line: JournalLine): void {
+    if (this.journalFd === null) this.journalFd = fs.openSync(this.journalFile, 'a');
+    fs.writeSync(this.journalFd, `${JSON.stringify(line)}\n`);
+    fs.fsyncSync(this.journalFd);
+  }
+
+  /** Rewrite the store atomically (sorted, stable diffs) and drop the journal it now contains. */
+  save(): void {
+    const files: Record<string, HashEntry> = {};
+    for (const k of [...this.files.keys()].sort()) files[k] = this.files.get(k)!;
+    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, files }, null, 1)}\n`);
+    if (this.journalFd !== null) {
+      fs.closeSync(this.journalFd);
+      this.journalFd = null;
+    }
+    fs.rmSync(this.journalFile, { force: true });
+  }
+}
+
+/** Remove temp copies `.<name>.tmp-*` a killed cross-device move left beside `name`. */
+function removeTemps(dir: string, name: string): number {
+  let n = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    if (e.startsWith(`.${name}.tmp-`)) {
+      fs.rmSync(path.join(dir, e), { force: true });
+      n++;
+    }
+  }
+  return n;
+}
