@@ -146,9 +146,11 @@ export class HashStore {
       if (line.op === 'intent') pending.set(line.hash, { src: line.src, entry: line.entry });
       else if (line.op === 'done') {
         const p = pending.get(line.hash);
-        if (p) this.files.set(line.hash, p.entry);
         pending.delete(line.hash);
-        if (p) result.recorded++;
+        if (p) {
+          this.record(line.hash, p.entry);
+          result.recorded++;
+        }
       }
     }
     for (const [hash, { src, entry }] of pending) {
@@ -159,7 +161,7 @@ export class HashStore {
       const destThere = fs.existsSync(destAbs);
       if (destThere && (!srcThere || sha256File(destAbs) === hash)) {
         if (srcThere) fs.unlinkSync(srcAbs);
-        if (entry.outcome !== 'duplicate') this.files.set(hash, entry);
+        this.record(hash, entry);
         result.recorded++;
       } else {
         result.forgotten++;
@@ -178,6 +180,11 @@ export class HashStore {
   /** Journal: the move is durable; record the hash in memory. */
   done(hash: string, entry: HashEntry): void {
     this.append({ op: 'done', hash });
+    this.record(hash, entry);
+  }
+
+  /** A duplicate's move never replaces the entry of the file it duplicates. */
+  private record(hash: string, entry: HashEntry): void {
     if (entry.outcome !== 'duplicate') this.files.set(hash, entry);
   }
 
