@@ -15,6 +15,8 @@ export default defineConfig({
     env: { TZ: 'America/Los_Angeles' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: process.env.LPTOOL_TEST_JSON ? ['default', ['json', { outputFile: process.env.LPTOOL_TEST_JSON }]] : ['default'],
+    reporters: process.env.LPTOOL_TEST_JSON
+      ? ['default', ['json', { outputFile: process.env.LPTOOL_TEST_JSON }]]
+      : ['default'],
   },
 });

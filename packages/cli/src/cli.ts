@@ -1,5 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '@lptool/core';
+import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, exitCodeFor, type Io, notBuilt } from './output.js';
 
 type Opts = Record<string, unknown>;
@@ -10,7 +10,12 @@ function siteOptions(cmd: Command): Command {
   return cmd
     .option('--root <dir>', 'site root (default: $LPTOOL_ROOT, else the current directory)')
     .option('--tz <zone>', 'site time zone, IANA name (default: lptool.yaml, else the machine zone)')
-    .addOption(new Option('--clock <mode>', 'meter clock: legal (follows DST) or standard (standard offset all year)').choices(['legal', 'standard']))
+    .addOption(
+      new Option('--clock <mode>', 'meter clock: legal (follows DST) or standard (standard offset all year)').choices([
+        'legal',
+        'standard',
+      ]),
+    )
     .option('--interval <length>', 'interval length, e.g. 15m (default: lptool.yaml, else 15m)')
     .option('--json', 'print a machine-readable summary on stdout');
 }
@@ -22,7 +27,9 @@ function examples(lines: string[]): string {
 /** Builds the `lptool` program. Command modules are imported only when run. */
 export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) => void): Command {
   const program = new Command('lptool')
-    .description('Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.')
+    .description(
+      'Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.',
+    )
     .version('0.1.0', '-V, --version')
     .showHelpAfterError('(run lptool --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
@@ -38,11 +45,16 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
 
   wire(
     siteOptions(program.command('sort'))
-      .description('take in _dropbox/KW/: archive good exports by month, reject bad ones with the reason, skip re-deliveries')
+      .description(
+        'take in _dropbox/KW/: archive good exports by month, reject bad ones with the reason, skip re-deliveries',
+      )
       .option('--dry-run', 'report what would happen; touch nothing')
       .option('--settle <seconds>', 'leave files changed in the last N seconds for the next run', '5')
       .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
-      .addHelpText('after', examples(['lptool sort', 'lptool sort --root /srv/meters --dry-run', 'lptool sort --json --settle 0'])),
+      .addHelpText(
+        'after',
+        examples(['lptool sort', 'lptool sort --root /srv/meters --dry-run', 'lptool sort --json --settle 0']),
+      ),
     async (a, o, i) => (await import('./commands/sort.js')).run(a, o, i),
   );
   wire(
@@ -52,9 +64,16 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--from <date>', 'first interval start to include (local date/time or ISO)')
       .option('--to <date>', 'interval starts before this (local date/time or ISO)')
       .option('--legacy-net', 'MW_net = MW_del + MW_rec, as the older Python scripts wrote')
-      .addOption(new Option('--on-bad-row <policy>', 'a bad row: skip it (exit 1) or fail the meter').choices(['skip', 'fail']).default('skip'))
+      .addOption(
+        new Option('--on-bad-row <policy>', 'a bad row: skip it (exit 1) or fail the meter')
+          .choices(['skip', 'fail'])
+          .default('skip'),
+      )
       .option('--full', 'rebuild every meter, not only those whose inputs changed')
-      .addHelpText('after', examples(['lptool build', 'lptool build --meter north --from 2024-07-01', 'lptool build --legacy-net --full'])),
+      .addHelpText(
+        'after',
+        examples(['lptool build', 'lptool build --meter north --from 2024-07-01', 'lptool build --legacy-net --full']),
+      ),
     async (a, o, i) => (await import('./commands/build.js')).run(a, o, i),
   );
   wire(
@@ -63,7 +82,10 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--only <names>', 'comma-separated feeders to include')
       .option('--exclude <names>', 'comma-separated feeders to leave out')
       .option('--resample', 'bring profiles of different interval lengths to the coarsest')
-      .addHelpText('after', examples(['lptool merge', 'lptool merge --exclude test_feeder', 'lptool merge --only north,south'])),
+      .addHelpText(
+        'after',
+        examples(['lptool merge', 'lptool merge --exclude test_feeder', 'lptool merge --only north,south']),
+      ),
     async (a, o, i) => (await import('./commands/merge.js')).run(a, o, i),
   );
   wire(
@@ -125,7 +147,10 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) },
+): Promise<number> {
   let code: number = ExitCode.ok;
   const program = buildProgram(io, (r, opts) => {
     if (opts.json) io.out(JSON.stringify(r.json, null, 2));
@@ -137,7 +162,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return ExitCode.ok;
       return ExitCode.usage; // commander already printed the message
     }
     return exitCodeFor(e, io);

@@ -21,7 +21,9 @@ export function exitCodeFor(e: unknown, io: Io): ExitCode {
     return e.exitCode;
   }
   const err = e as Error;
-  io.err(`lptool: LPT_INTERNAL: ${err?.message ?? String(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`);
+  io.err(
+    `lptool: LPT_INTERNAL: ${err?.message ?? String(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`,
+  );
   return ExitCode.internal;
 }
 

@@ -2,8 +2,9 @@
  * Helpers for tests that run the real, built `lptool` on real folders.
  * (Used by *.test.ts files only.)
  */
-import { createHash } from 'node:crypto';
+
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,8 @@ export interface CliRun {
 /** Run the built CLI; the environment is cleaned of LPTOOL_* so tests do not depend on the caller's. */
 export function lptool(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...env, TZ: 'America/Los_Angeles', ...opts.env },
@@ -74,7 +76,8 @@ export const UPDATE_GOLDEN = process.env.LPTOOL_UPDATE_GOLDEN === '1';
 /** Compare a value to a golden JSON file, or rewrite it when UPDATE_GOLDEN. */
 export function goldenJson(file: string, value: unknown): unknown {
   const full = path.join(FIXTURES, file);
-  if (!UPDATE_GOLDEN && !fs.existsSync(full)) throw new Error(`golden file ${file} is missing: run LPTOOL_UPDATE_GOLDEN=1 pnpm test and review it`);
+  if (!UPDATE_GOLDEN && !fs.existsSync(full))
+    throw new Error(`golden file ${file} is missing: run LPTOOL_UPDATE_GOLDEN=1 pnpm test and review it`);
   if (UPDATE_GOLDEN) {
     fs.mkdirSync(path.dirname(full), { recursive: true });
     fs.writeFileSync(full, `${JSON.stringify(value, null, 2)}\n`);

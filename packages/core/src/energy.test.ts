@@ -13,7 +13,11 @@ describe('integrateEnergy — hand-computed cases', () => {
   it('constant discharge: 100 kW for one hour = 100 kWh', () => {
     const t0 = at('2024-07-01T10:00:00+10:00');
     const times = Array.from({ length: 61 }, (_, i) => t0 + i * MIN);
-    const days = integrateEnergy(times, times.map(() => 100), opts);
+    const days = integrateEnergy(
+      times,
+      times.map(() => 100),
+      opts,
+    );
     expect(days).toHaveLength(1);
     expect(days[0]!.date).toBe('2024-07-01');
     expect(days[0]!.dischargedKwh).toBeCloseTo(100, 9);
@@ -61,7 +65,11 @@ describe('integrateEnergy — hand-computed cases', () => {
       const end = syd.startOfNextLocalDay(start);
       const times: number[] = [];
       for (let t = start; t <= end; t += 5 * MIN) times.push(t);
-      const days = integrateEnergy(times, times.map(() => 100), opts);
+      const days = integrateEnergy(
+        times,
+        times.map(() => 100),
+        opts,
+      );
       const d = days.find((x) => x.date === date)!;
       expect(d.dischargedKwh).toBeCloseTo(100 * hours, 9);
       expect(d.coveredMs).toBe(hours * H);
@@ -81,10 +89,16 @@ describe('integrateEnergy — hand-computed cases', () => {
 
 describe('integrateEnergy — properties', () => {
   const series = fc
-    .array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.option(fc.double({ min: -500, max: 500, noNaN: true }), { freq: 12 })), {
-      minLength: 2,
-      maxLength: 120,
-    })
+    .array(
+      fc.tuple(
+        fc.integer({ min: 1, max: 12 }),
+        fc.option(fc.double({ min: -500, max: 500, noNaN: true }), { freq: 12 }),
+      ),
+      {
+        minLength: 2,
+        maxLength: 120,
+      },
+    )
     .map((steps) => {
       let t = at('2024-04-06T22:00:00+11:00'); // runs into the 25-hour day
       const times: number[] = [];
@@ -97,7 +111,11 @@ describe('integrateEnergy — properties', () => {
       return { times, power };
     });
   const total = (days: ReturnType<typeof integrateEnergy>) =>
-    days.reduce((a, d) => ({ c: a.c + d.chargedKwh, d: a.d + d.dischargedKwh, cov: a.cov + d.coveredMs }), { c: 0, d: 0, cov: 0 });
+    days.reduce((a, d) => ({ c: a.c + d.chargedKwh, d: a.d + d.dischargedKwh, cov: a.cov + d.coveredMs }), {
+      c: 0,
+      d: 0,
+      cov: 0,
+    });
 
   it('is additive over any split point (integrating two halves that share a sample = the whole)', () => {
     fc.assert(
@@ -119,7 +137,8 @@ describe('integrateEnergy — properties', () => {
         let signed = 0;
         for (let i = 1; i < times.length; i++) {
           const dt = times[i]! - times[i - 1]!;
-          if (dt <= opts.maxGapMs && !Number.isNaN(power[i]!) && !Number.isNaN(power[i - 1]!)) signed += ((power[i]! + power[i - 1]!) / 2) * (dt / H);
+          if (dt <= opts.maxGapMs && !Number.isNaN(power[i]!) && !Number.isNaN(power[i - 1]!))
+            signed += ((power[i]! + power[i - 1]!) / 2) * (dt / H);
         }
         const t = total(integrateEnergy(times, power, opts));
         expect(t.d - t.c).toBeCloseTo(signed, 6);

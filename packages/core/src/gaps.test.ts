@@ -11,7 +11,12 @@ describe('analyzeSeries', () => {
     const starts = [t0, t0 + 7 * I, t0 + 8 * I]; // 13:00 … 14:30 missing
     const r = analyzeSeries(starts, { intervalMs: I });
     expect(r.gaps).toEqual([
-      { gapStart: Date.parse('2024-07-12T13:00:00-07:00'), gapEnd: Date.parse('2024-07-12T14:30:00-07:00'), missingIntervals: 6, misaligned: false },
+      {
+        gapStart: Date.parse('2024-07-12T13:00:00-07:00'),
+        gapEnd: Date.parse('2024-07-12T14:30:00-07:00'),
+        missingIntervals: 6,
+        misaligned: false,
+      },
     ]);
   });
 
@@ -50,7 +55,10 @@ describe('analyzeSeries', () => {
   });
 
   it('marks a hole that is not a whole number of intervals', () => {
-    expect(analyzeSeries([0, I + 5 * 60_000 + I], { intervalMs: I }).gaps[0]).toMatchObject({ misaligned: true, missingIntervals: 1 });
+    expect(analyzeSeries([0, I + 5 * 60_000 + I], { intervalMs: I }).gaps[0]).toMatchObject({
+      misaligned: true,
+      missingIntervals: 1,
+    });
   });
 
   it('property: gaps + present intervals cover the range exactly', () => {
@@ -69,14 +77,26 @@ describe('analyzeSeries', () => {
 
   it('property: a series with one random hole reports exactly that hole', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 400 }), fc.integer({ min: 1, max: 398 }), fc.integer({ min: 1, max: 50 }), (n, at, len) => {
-        fc.pre(at + len < n);
-        const starts = Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * I).filter((_, i) => i < at || i >= at + len);
-        const r = analyzeSeries(starts, { intervalMs: I });
-        expect(r.gaps).toEqual([
-          { gapStart: 1_700_000_000_000 + at * I, gapEnd: 1_700_000_000_000 + (at + len) * I, missingIntervals: len, misaligned: false },
-        ]);
-      }),
+      fc.property(
+        fc.integer({ min: 3, max: 400 }),
+        fc.integer({ min: 1, max: 398 }),
+        fc.integer({ min: 1, max: 50 }),
+        (n, at, len) => {
+          fc.pre(at + len < n);
+          const starts = Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * I).filter(
+            (_, i) => i < at || i >= at + len,
+          );
+          const r = analyzeSeries(starts, { intervalMs: I });
+          expect(r.gaps).toEqual([
+            {
+              gapStart: 1_700_000_000_000 + at * I,
+              gapEnd: 1_700_000_000_000 + (at + len) * I,
+              missingIntervals: len,
+              misaligned: false,
+            },
+          ]);
+        },
+      ),
     );
   });
 });

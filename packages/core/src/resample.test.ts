@@ -9,7 +9,7 @@ const la = new SiteClock('America/Los_Angeles');
 
 function run(starts: number[], values: number[], bucket: string) {
   const r = new Resampler({ clock: la, intervalMs: I, bucket: parseBucket(bucket), columns: 1 });
-  starts.forEach((t, i) => r.push(t, [values[i]!]));
+  for (let i = 0; i < starts.length; i++) r.push(starts[i]!, [values[i]!]);
   return r.finish();
 }
 
@@ -27,15 +27,29 @@ describe('Resampler', () => {
   it('keeps the two passes of the repeated hour apart and gives 23/25-hour days their real length', () => {
     const t0 = Date.parse('2024-11-03T00:00:00-07:00');
     const starts = Array.from({ length: 100 }, (_, i) => t0 + i * I);
-    const hours = run(starts, starts.map(() => 1), '1h');
+    const hours = run(
+      starts,
+      starts.map(() => 1),
+      '1h',
+    );
     expect(hours).toHaveLength(25);
     expect(hours.every((b) => b.present === 4)).toBe(true);
-    const days = run(starts, starts.map(() => 1), '1d');
+    const days = run(
+      starts,
+      starts.map(() => 1),
+      '1d',
+    );
     expect(days).toHaveLength(1);
     expect(days[0]!.expected).toBe(100);
     const spring = Date.parse('2024-03-10T00:00:00-08:00');
     const s2 = Array.from({ length: 92 }, (_, i) => spring + i * I);
-    expect(run(s2, s2.map(() => 1), '1d')[0]).toMatchObject({ expected: 92, present: 92 });
+    expect(
+      run(
+        s2,
+        s2.map(() => 1),
+        '1d',
+      )[0],
+    ).toMatchObject({ expected: 92, present: 92 });
   });
 
   it('monthly buckets follow the local calendar', () => {
@@ -51,14 +65,21 @@ describe('Resampler', () => {
 
   it('property: resampled energy summed equals the energy of the source', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 400 }), fc.constantFrom('1h', '1d', '1mo', '30m'), (vals, b) => {
-        const t0 = Date.parse('2024-11-02T20:00:00-07:00');
-        const starts = vals.map((_, i) => t0 + i * I);
-        const out = run(starts, vals, b);
-        const e = out.reduce((s, x) => s + x.energy[0]!, 0);
-        expect(e).toBeCloseTo(vals.reduce((s, v) => s + v * 0.25, 0), 6);
-        expect(out.reduce((s, x) => s + x.present, 0)).toBe(vals.length);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 400 }),
+        fc.constantFrom('1h', '1d', '1mo', '30m'),
+        (vals, b) => {
+          const t0 = Date.parse('2024-11-02T20:00:00-07:00');
+          const starts = vals.map((_, i) => t0 + i * I);
+          const out = run(starts, vals, b);
+          const e = out.reduce((s, x) => s + x.energy[0]!, 0);
+          expect(e).toBeCloseTo(
+            vals.reduce((s, v) => s + v * 0.25, 0),
+            6,
+          );
+          expect(out.reduce((s, x) => s + x.present, 0)).toBe(vals.length);
+        },
+      ),
     );
   });
 });

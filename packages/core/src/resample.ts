@@ -1,5 +1,5 @@
-import { LptError } from './errors.js';
 import { parseDuration } from './duration.js';
+import { LptError } from './errors.js';
 import type { SiteClock } from './zone.js';
 
 const HOUR = 3_600_000;
@@ -15,7 +15,11 @@ export function parseBucket(text: string, key = '--to'): Bucket {
   if (s === '1d' || s === 'day' || s === 'daily') return { kind: 'day' };
   const ms = parseDuration(s, key);
   if (ms >= DAY || DAY % ms !== 0) {
-    throw new LptError('LPT_BAD_DURATION', `${key} — expected a length that divides a day (15m, 30m, 1h …), 1d or 1mo, got ${JSON.stringify(text)}`, { key });
+    throw new LptError(
+      'LPT_BAD_DURATION',
+      `${key} — expected a length that divides a day (15m, 30m, 1h …), 1d or 1mo, got ${JSON.stringify(text)}`,
+      { key },
+    );
   }
   return { kind: 'fixed', ms };
 }
@@ -100,7 +104,8 @@ export class Resampler {
   finish(): ResampledBucket[] {
     if (this.current) this.out.push(this.current);
     this.current = null;
-    for (const b of this.out) for (let i = 0; i < b.sums.length; i++) b.means[i] = b.present ? b.sums[i]! / b.present : Number.NaN;
+    for (const b of this.out)
+      for (let i = 0; i < b.sums.length; i++) b.means[i] = b.present ? b.sums[i]! / b.present : Number.NaN;
     return this.out;
   }
 }

@@ -75,7 +75,10 @@ describe('resolveIntervals — DST nights are continuous', () => {
   it('reads a standard-clock meter (no DST nights at all) with the standard offset', () => {
     const starts = ['03/10/24 01:45:00', '03/10/24 02:00:00', '03/10/24 02:15:00'];
     const ends = ['03/10/24 02:00:00', '03/10/24 02:15:00', '03/10/24 02:30:00'];
-    const r = resolveIntervals(starts, ends, { clock: new SiteClock('America/Los_Angeles', 'standard'), intervalMs: M15 });
+    const r = resolveIntervals(starts, ends, {
+      clock: new SiteClock('America/Los_Angeles', 'standard'),
+      intervalMs: M15,
+    });
     expect(r.problems).toEqual([]);
     expect(r.start[1]).toBe(Date.parse('2024-03-10T02:00:00-08:00'));
   });
@@ -131,11 +134,10 @@ describe('resolveIntervals — problems, with their lines', () => {
   });
 
   it('a duplicated row in the repeated hour is a break, not silently the second pass', () => {
-    const r = resolveIntervals(
-      ['11/03/24 01:00:00', '11/03/24 01:00:00'],
-      ['11/03/24 01:15:00', '11/03/24 01:15:00'],
-      { clock, intervalMs: M15 },
-    );
+    const r = resolveIntervals(['11/03/24 01:00:00', '11/03/24 01:00:00'], ['11/03/24 01:15:00', '11/03/24 01:15:00'], {
+      clock,
+      intervalMs: M15,
+    });
     expect(r.problems.map((p) => p.kind)).toEqual(['break']);
   });
 });

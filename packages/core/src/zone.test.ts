@@ -20,7 +20,10 @@ describe('SiteClock', () => {
   });
 
   it('gives both passes of the fall-back hour, daylight first', () => {
-    expect(la.candidates(w('2024-11-03 01:30'))).toEqual([iso('2024-11-03T01:30:00-07:00'), iso('2024-11-03T01:30:00-08:00')]);
+    expect(la.candidates(w('2024-11-03 01:30'))).toEqual([
+      iso('2024-11-03T01:30:00-07:00'),
+      iso('2024-11-03T01:30:00-08:00'),
+    ]);
   });
 
   it('gives no candidate in the skipped spring-forward hour', () => {
@@ -31,7 +34,10 @@ describe('SiteClock', () => {
   it('handles the southern hemisphere (Australia/Sydney) and Europe/Berlin', () => {
     const syd = new SiteClock('Australia/Sydney');
     // DST ends 2024-04-07 03:00 AEDT → 02:00 AEST; starts 2024-10-06 02:00 AEST → 03:00 AEDT
-    expect(syd.candidates(w('2024-04-07 02:30'))).toEqual([iso('2024-04-07T02:30:00+11:00'), iso('2024-04-07T02:30:00+10:00')]);
+    expect(syd.candidates(w('2024-04-07 02:30'))).toEqual([
+      iso('2024-04-07T02:30:00+11:00'),
+      iso('2024-04-07T02:30:00+10:00'),
+    ]);
     expect(syd.candidates(w('2024-10-06 02:30'))).toEqual([]);
     const ber = new SiteClock('Europe/Berlin');
     expect(ber.candidates(w('2024-10-27 02:15'))).toHaveLength(2);
@@ -45,7 +51,10 @@ describe('SiteClock', () => {
     expect(stj.candidates(w('2024-03-10 03:00'))).toEqual([iso('2024-03-10T03:00:00-02:30')]);
     expect(lh.candidates(w('2024-10-06 02:15'))).toEqual([]);
     expect(lh.candidates(w('2024-10-06 02:45'))).toEqual([iso('2024-10-06T02:45:00+11:00')]);
-    expect(lh.candidates(w('2024-04-07 01:45'))).toEqual([iso('2024-04-07T01:45:00+11:00'), iso('2024-04-07T01:45:00+10:30')]);
+    expect(lh.candidates(w('2024-04-07 01:45'))).toEqual([
+      iso('2024-04-07T01:45:00+11:00'),
+      iso('2024-04-07T01:45:00+10:30'),
+    ]);
   });
 
   it('reads standard-clock labels with the standard offset all year', () => {

@@ -106,9 +106,13 @@ export class SiteClock {
 
   constructor(zone: string, clock: ClockMode = 'legal') {
     if (!isValidTimeZone(zone)) {
-      throw new LptError('LPT_BAD_TIMEZONE', `time zone — expected an IANA name like America/Los_Angeles, got ${JSON.stringify(zone)}`, {
-        key: 'timezone',
-      });
+      throw new LptError(
+        'LPT_BAD_TIMEZONE',
+        `time zone — expected an IANA name like America/Los_Angeles, got ${JSON.stringify(zone)}`,
+        {
+          key: 'timezone',
+        },
+      );
     }
     this.zone = zone;
     this.clock = clock;

@@ -16,7 +16,10 @@ export function fsyncDir(dir: string): void {
 }
 
 function tempNameFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 /** Temp files lptool leaves behind only when killed mid-write; safe to delete. */

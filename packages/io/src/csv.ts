@@ -42,7 +42,12 @@ export function parseCsvText(text: string, file: string): CsvTable {
     }
   } catch (e) {
     const err = e as { message: string; lines?: number; code?: string };
-    throw new LptError('LPT_PARSE', `CSV — ${err.message.replace(/^Invalid [^:]*: /, '')}`, { file, line: err.lines }, { csvCode: err.code });
+    throw new LptError(
+      'LPT_PARSE',
+      `CSV — ${err.message.replace(/^Invalid [^:]*: /, '')}`,
+      { file, line: err.lines },
+      { csvCode: err.code },
+    );
   }
   // drop whitespace-only records (trailing blank lines with spaces, etc.)
   const keep: number[] = [];
@@ -60,7 +65,10 @@ export function parseCsvText(text: string, file: string): CsvTable {
     const i = keep[k]!;
     const r = records[i]!;
     if (r.length !== header.length) {
-      throw new LptError('LPT_PARSE', `row — expected ${header.length} fields like the header, got ${r.length}`, { file, line: at(i) });
+      throw new LptError('LPT_PARSE', `row — expected ${header.length} fields like the header, got ${r.length}`, {
+        file,
+        line: at(i),
+      });
     }
     rows.push(r);
     rowLines.push(at(i));
@@ -83,7 +91,10 @@ export function readCsvFile(file: string, displayName = file): CsvTable {
  * Column indices of required names, matched after trimming and case-insensitively.
  * Missing names → LPT_PARSE listing every missing one.
  */
-export function findColumns<K extends string>(table: Pick<CsvTable, 'header' | 'file' | 'headerLine'>, names: readonly K[]): Record<K, number> {
+export function findColumns<K extends string>(
+  table: Pick<CsvTable, 'header' | 'file' | 'headerLine'>,
+  names: readonly K[],
+): Record<K, number> {
   const byName = new Map<string, number>();
   table.header.forEach((h, i) => {
     const k = h.trim().toLowerCase();

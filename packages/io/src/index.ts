@@ -2,6 +2,6 @@ export * from './atomic.js';
 export * from './csv.js';
 export * from './lock.js';
 export * from './log.js';
+export * from './raw-export.js';
 export * from './settings.js';
 export * from './site.js';
-export * from './raw-export.js';

@@ -45,7 +45,11 @@ describe('parseCsvText', () => {
   });
 
   it('names the line of a row with the wrong field count', () => {
-    expectLpt(() => parseCsvText('a,b\n1,2\n1,2,3\n', 'f.csv'), 'LPT_PARSE', /expected 2 fields like the header, got 3 \(f\.csv:3\)/);
+    expectLpt(
+      () => parseCsvText('a,b\n1,2\n1,2,3\n', 'f.csv'),
+      'LPT_PARSE',
+      /expected 2 fields like the header, got 3 \(f\.csv:3\)/,
+    );
   });
 
   it('rejects binary content', () => {
@@ -55,7 +59,11 @@ describe('parseCsvText', () => {
   it('finds columns case-insensitively after trimming and lists the missing ones', () => {
     const t = parseCsvText('METER, Start time ,x\n', 'f.csv');
     expect(findColumns(t, ['meter', 'Start Time'])).toEqual({ meter: 0, 'Start Time': 1 });
-    expectLpt(() => findColumns(t, ['meter', 'kw_del', 'kva_rec']), 'LPT_PARSE', /expected column\(s\) kw_del, kva_rec.*\(f\.csv:1\)/);
+    expectLpt(
+      () => findColumns(t, ['meter', 'kw_del', 'kva_rec']),
+      'LPT_PARSE',
+      /expected column\(s\) kw_del, kva_rec.*\(f\.csv:1\)/,
+    );
   });
 
   it('quotes output fields only when needed', () => {
@@ -86,7 +94,11 @@ describe('settings: flag > env > lptool.yaml > default', () => {
     fs.writeFileSync(f, 'clock: summer\n');
     expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /lptool\.yaml: clock — /);
     expectLpt(() => loadSettings(path.join(dir, 'x'), { tz: 'Nowhere/City' }, {}), 'LPT_BAD_TIMEZONE', /from flag/);
-    expectLpt(() => loadSettings(path.join(dir, 'x'), { interval: 'soon' }, {}), 'LPT_BAD_DURATION', /--interval — expected a duration/);
+    expectLpt(
+      () => loadSettings(path.join(dir, 'x'), { interval: 'soon' }, {}),
+      'LPT_BAD_DURATION',
+      /--interval — expected a duration/,
+    );
     fs.writeFileSync(f, 'timezone: [1,\n');
     expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /not valid YAML/);
   });

@@ -69,7 +69,8 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
       try {
         fs.renameSync(file, aside);
         const taken = readLock(aside);
-        if (taken && taken.pid !== holder.pid) fs.renameSync(aside, file); // we moved a fresh lock: put it back
+        if (taken && taken.pid !== holder.pid)
+          fs.renameSync(aside, file); // we moved a fresh lock: put it back
         else fs.rmSync(aside, { force: true });
       } catch {
         /* lost the race; retry */
@@ -85,8 +86,15 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
       }
     }
     if (Date.now() >= deadline) {
-      const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})` : 'another process';
-      throw new LptError('LPT_LOCKED', `site is locked — expected no other lptool run, got ${who}; waited ${Math.round(waitMs / 1000)}s`, { file }, { holder });
+      const who = holder
+        ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})`
+        : 'another process';
+      throw new LptError(
+        'LPT_LOCKED',
+        `site is locked — expected no other lptool run, got ${who}; waited ${Math.round(waitMs / 1000)}s`,
+        { file },
+        { holder },
+      );
     }
     sleep(pollMs);
   }

@@ -1,8 +1,23 @@
-import { describeProblem, LptError, type ResolvedIntervals, resolveIntervals, type SequenceProblem, type SiteClock } from '@lptool/core';
+import {
+  describeProblem,
+  LptError,
+  type ResolvedIntervals,
+  resolveIntervals,
+  type SequenceProblem,
+  type SiteClock,
+} from '@lptool/core';
 import { type CsvTable, findColumns, parseCsvText } from './csv.js';
 
 /** Columns every raw export must have (SPEC §2). `Record No.` and `Event Type` are optional. */
-export const REQUIRED_EXPORT_COLUMNS = ['meter', 'Start Time', 'End Time', 'kw_del', 'kw_rec', 'kva_del', 'kva_rec'] as const;
+export const REQUIRED_EXPORT_COLUMNS = [
+  'meter',
+  'Start Time',
+  'End Time',
+  'kw_del',
+  'kw_rec',
+  'kva_del',
+  'kva_rec',
+] as const;
 export type ExportColumn = (typeof REQUIRED_EXPORT_COLUMNS)[number] | 'Record No.' | 'Event Type';
 
 /** Why a file is rejected: the ERROR folder's reason codes (SPEC §3). */
@@ -49,7 +64,8 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
   try {
     table = parseCsvText(text, file);
   } catch (e) {
-    if (e instanceof LptError) throw new ExportRejected('PARSE-ERROR', e.code, e.message, [{ line: e.where.line ?? 1, message: e.message }]);
+    if (e instanceof LptError)
+      throw new ExportRejected('PARSE-ERROR', e.code, e.message, [{ line: e.where.line ?? 1, message: e.message }]);
     throw e;
   }
   if (table.rows.length === 0) {
@@ -67,7 +83,10 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
   }
   const { rows, lines } = table;
   const meter = rows[0]![columns.meter]!.trim();
-  if (!meter) throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', 'meter — expected a meter id, got an empty field', [{ line: lines[0]!, column: 'meter', message: 'empty meter id' }]);
+  if (!meter)
+    throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', 'meter — expected a meter id, got an empty field', [
+      { line: lines[0]!, column: 'meter', message: 'empty meter id' },
+    ]);
   for (let i = 1; i < rows.length; i++) {
     const m = rows[i]![columns.meter]!.trim();
     if (m !== meter) {
@@ -90,7 +109,13 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
     }));
     const first = rowsOut[0]!;
     const more = rowsOut.length > 1 ? ` (+${rowsOut.length - 1} more)` : '';
-    throw new ExportRejected(reason, parseLike.length ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK', `line ${first.line}: ${first.message}${more}`, rowsOut, chosen);
+    throw new ExportRejected(
+      reason,
+      parseLike.length ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
+      `line ${first.line}: ${first.message}${more}`,
+      rowsOut,
+      chosen,
+    );
   }
   const recordJumps: CheckedExport['recordJumps'] = [];
   const rc = columns['Record No.'];
@@ -98,7 +123,8 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
     for (let i = 1; i < rows.length; i++) {
       const a = Number(rows[i - 1]![rc]);
       const b = Number(rows[i]![rc]);
-      if (Number.isFinite(a) && Number.isFinite(b) && b !== a + 1) recordJumps.push({ line: lines[i]!, previous: rows[i - 1]![rc]!, got: rows[i]![rc]! });
+      if (Number.isFinite(a) && Number.isFinite(b) && b !== a + 1)
+        recordJumps.push({ line: lines[i]!, previous: rows[i - 1]![rc]!, got: rows[i]![rc]! });
     }
   }
   return { table, columns, meter, intervals, recordJumps };

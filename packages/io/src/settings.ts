@@ -45,7 +45,9 @@ export function readYamlFile<T>(file: string, schema: z.ZodType<T>, displayName 
   try {
     data = parseYaml(readFileSync(file, 'utf8')) ?? {};
   } catch (e) {
-    throw new LptError('LPT_CONFIG', `${displayName}: not valid YAML — ${(e as Error).message.split('\n')[0]}`, { file: displayName });
+    throw new LptError('LPT_CONFIG', `${displayName}: not valid YAML — ${(e as Error).message.split('\n')[0]}`, {
+      file: displayName,
+    });
   }
   const r = schema.safeParse(data);
   if (!r.success) throw zodToLptError(r.error, displayName);
@@ -56,20 +58,42 @@ export function readYamlFile<T>(file: string, schema: z.ZodType<T>, displayName 
  * Resolve settings: command-line flag > environment (`LPTOOL_TZ`, `LPTOOL_CLOCK`,
  * `LPTOOL_INTERVAL`) > `lptool.yaml` > default (machine zone, legal clock, 15m).
  */
-export function loadSettings(settingsFile: string, flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(
+  settingsFile: string,
+  flags: SettingFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
   const file = existsSync(settingsFile) ? readYamlFile(settingsFile, SettingsFileSchema, 'lptool.yaml') : {};
   const sources = {} as Settings['sources'];
-  const pick = <T>(key: keyof Settings['sources'], flag: T | undefined, envValue: T | undefined, fileValue: T | undefined, def: T): T => {
-    if (flag !== undefined && flag !== '') return (sources[key] = 'flag'), flag;
-    if (envValue !== undefined && envValue !== '') return (sources[key] = 'env'), envValue;
-    if (fileValue !== undefined) return (sources[key] = 'lptool.yaml'), fileValue;
+  const pick = <T>(
+    key: keyof Settings['sources'],
+    flag: T | undefined,
+    envValue: T | undefined,
+    fileValue: T | undefined,
+    def: T,
+  ): T => {
+    const layers: [Settings['sources'][typeof key], T | undefined][] = [
+      ['flag', flag],
+      ['env', envValue],
+      ['lptool.yaml', fileValue],
+    ];
+    for (const [source, value] of layers) {
+      if (value !== undefined && value !== '') {
+        sources[key] = source;
+        return value;
+      }
+    }
     sources[key] = 'default';
     return def;
   };
   const timezone = pick('timezone', flags.tz, env.LPTOOL_TZ, file.timezone, machineTimeZone());
   const clockText = pick('clock', flags.clock, env.LPTOOL_CLOCK, file.clock, 'legal');
   if (clockText !== 'legal' && clockText !== 'standard') {
-    throw new LptError('LPT_CONFIG', `clock — expected legal or standard, got ${JSON.stringify(clockText)} (from ${sources.clock})`, { key: 'clock' });
+    throw new LptError(
+      'LPT_CONFIG',
+      `clock — expected legal or standard, got ${JSON.stringify(clockText)} (from ${sources.clock})`,
+      { key: 'clock' },
+    );
   }
   const intervalText = pick<string | number>('interval', flags.interval, env.LPTOOL_INTERVAL, file.interval, '15m');
   const intervalMs = parseDuration(intervalText, sources.interval === 'flag' ? '--interval' : 'interval');
@@ -77,7 +101,8 @@ export function loadSettings(settingsFile: string, flags: SettingFlags = {}, env
   try {
     new SiteClock(timezone);
   } catch (e) {
-    if (e instanceof LptError) throw new LptError(e.code, `${e.message} (from ${sources.timezone})`, { key: 'timezone' });
+    if (e instanceof LptError)
+      throw new LptError(e.code, `${e.message} (from ${sources.timezone})`, { key: 'timezone' });
     throw e;
   }
   return { timezone, clock: clockText, intervalMs, sources };

@@ -78,7 +78,11 @@ export function pathInsideRoot(root: string, target: string, what = 'path'): str
     /* root does not exist yet */
   }
   if (!check(path.resolve(root), abs) || !check(realRoot, real)) {
-    throw new LptError('LPT_PATH_OUTSIDE_ROOT', `${what} — expected a path inside the site root ${root}, got ${target}`, { key: what });
+    throw new LptError(
+      'LPT_PATH_OUTSIDE_ROOT',
+      `${what} — expected a path inside the site root ${root}, got ${target}`,
+      { key: what },
+    );
   }
   return abs;
 }

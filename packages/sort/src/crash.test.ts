@@ -28,13 +28,16 @@ function makeTemplate(dir: string): void {
       const h = Math.floor(i / 4);
       const m = (i % 4) * 15;
       const end = i % 4 === 3 ? `${p(h + 1)}:00` : `${p(h)}:${p(m + 15)}`;
-      lines.push(`${meter},${f * 100 + i},Normal,07/${p(day)}/24 ${p(h)}:${p(m)}:00,07/${p(day)}/24 ${end}:00,${(i * 1.7 + f) % 90}.5,0,${(i * 2.1 + f) % 99}.5,0`);
+      lines.push(
+        `${meter},${f * 100 + i},Normal,07/${p(day)}/24 ${p(h)}:${p(m)}:00,07/${p(day)}/24 ${end}:00,${(i * 1.7 + f) % 90}.5,0,${(i * 2.1 + f) % 99}.5,0`,
+      );
     }
     if (f % 25 === 3) lines.splice(5, 1); // a few sequence errors
     fs.writeFileSync(path.join(box, `m${meter}-${p(day)}.csv`), `${lines.join('\n')}\n`);
   }
   // re-deliveries: byte-identical copies under new names
-  for (let k = 0; k < 10; k++) fs.copyFileSync(path.join(box, `m${144800000 + (k % 7)}-0${1 + (k % 3)}.csv`), path.join(box, `again-${k}.csv`));
+  for (let k = 0; k < 10; k++)
+    fs.copyFileSync(path.join(box, `m${144800000 + (k % 7)}-0${1 + (k % 3)}.csv`), path.join(box, `again-${k}.csv`));
   const old = new Date('2024-08-01T00:00:00Z');
   for (const f of fs.readdirSync(box)) fs.utimesSync(path.join(box, f), old, old);
 }
@@ -84,13 +87,16 @@ describe('lptool sort under SIGKILL', () => {
       files: Record<string, { dest: string; outcome: string }>;
     };
     // every recorded hash is at its destination, byte for byte
-    for (const [hash, e] of Object.entries(store.files)) expect(sha256(fs.readFileSync(path.join(root, e.dest)))).toBe(hash);
+    for (const [hash, e] of Object.entries(store.files))
+      expect(sha256(fs.readFileSync(path.join(root, e.dest)))).toBe(hash);
     // every archived or rejected file is recorded; duplicates carry a recorded hash
     const recorded = new Set(Object.keys(store.files));
     const dests = new Set(Object.values(store.files).map((e) => e.dest));
     for (const f of listFiles(path.join(root, 'data/KW'))) {
       if (f.endsWith('.json')) continue;
-      expect(recorded.has(sha256(fs.readFileSync(path.join(root, 'data/KW', f)))), `${f} has a recorded hash`).toBe(true);
+      expect(recorded.has(sha256(fs.readFileSync(path.join(root, 'data/KW', f)))), `${f} has a recorded hash`).toBe(
+        true,
+      );
       if (!f.startsWith('DUPLICATE/')) expect(dests.has(`data/KW/${f}`), `${f} is a recorded destination`).toBe(true);
     }
     expect(listFiles(root).filter((f) => /\.tmp-|\.journal$|\.lptool\.lock/.test(f))).toEqual([]);
@@ -117,7 +123,10 @@ describe('lptool sort under SIGKILL', () => {
     for (let round = 0; round < KILLS; round++) {
       const t = freshSite();
       try {
-        const child = spawn(process.execPath, [BIN, 'sort', '--root', t.dir, '--settle', '0'], { stdio: 'ignore', env: { ...process.env, TZ: 'America/Los_Angeles' } });
+        const child = spawn(process.execPath, [BIN, 'sort', '--root', t.dir, '--settle', '0'], {
+          stdio: 'ignore',
+          env: { ...process.env, TZ: 'America/Los_Angeles' },
+        });
         const delay = 60 + random() * Math.max(fullRunMs - 60, 50);
         const exited = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => {

@@ -47,7 +47,9 @@ const EntrySchema = z.object({
   source: z.string(),
   at: z.string(),
 });
-const StoreSchema = z.object({ version: z.literal(1), files: z.record(z.string().regex(/^[0-9a-f]{64}$/), EntrySchema) }).strict();
+const StoreSchema = z
+  .object({ version: z.literal(1), files: z.record(z.string().regex(/^[0-9a-f]{64}$/), EntrySchema) })
+  .strict();
 
 type JournalLine = { op: 'intent'; hash: string; src: string; entry: HashEntry } | { op: 'done'; hash: string };
 

@@ -37,22 +37,50 @@ describe('lptool sort — the golden tree', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1); // rejects happened
     expect(r.stdout).toMatch(/^sort .*: 7 archived, 5 rejected, 1 duplicate, 0 still being written, 4 ignored$/m);
-    expect(r.stdout).toContain('SEQUENCE-ERROR north-missing-rows.csv → data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.csv: line 6: time break');
+    expect(r.stdout).toContain(
+      'SEQUENCE-ERROR north-missing-rows.csv → data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.csv: line 6: time break',
+    );
     expect(r.stdout).toMatch(/skipped +linked\.csv: symlink/);
     const tree = snapshot(root);
     expect(tree).toEqual(goldenJson('sort/expected-tree.json', tree));
     // the DST files in both End Time conventions were accepted; the untouchables are still there
-    for (const f of ['2024-11/south-fallback-wall.csv', '2024-11/south-fallback-plus.csv', '2024-03/south-spring-wall.csv', '2024-03/south-spring-plus.csv'])
+    for (const f of [
+      '2024-11/south-fallback-wall.csv',
+      '2024-11/south-fallback-plus.csv',
+      '2024-03/south-spring-wall.csv',
+      '2024-03/south-spring-plus.csv',
+    ])
       expect(tree[`data/KW/${f}`]).toBeDefined();
-    for (const f of ['.partial.csv', 'notes.txt', 'linked.csv', 'folder.csv']) expect(fs.lstatSync(path.join(root, '_dropbox/KW', f))).toBeTruthy();
+    for (const f of ['.partial.csv', 'notes.txt', 'linked.csv', 'folder.csv'])
+      expect(fs.lstatSync(path.join(root, '_dropbox/KW', f))).toBeTruthy();
     // the sidecar names the rows
-    const side = JSON.parse(fs.readFileSync(path.join(root, 'data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.json'), 'utf8'));
+    const side = JSON.parse(
+      fs.readFileSync(path.join(root, 'data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.json'), 'utf8'),
+    );
     expect(side.rows.map((x: { line: number }) => x.line)).toEqual([6]);
     // logs: one line per file taken in, mismatch context for the reject
-    const log = fs.readFileSync(path.join(root, 'logs/dropbox.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.filter((l) => l.event === 'archived').map((l) => l.file).sort()).toHaveLength(7);
-    expect(log[0]).toMatchObject({ event: 'start', timezone: 'America/Los_Angeles', clock: 'legal', intervalMs: 900000 });
-    const errs = fs.readFileSync(path.join(root, 'logs/dropbox-error.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = fs
+      .readFileSync(path.join(root, 'logs/dropbox.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      log
+        .filter((l) => l.event === 'archived')
+        .map((l) => l.file)
+        .sort(),
+    ).toHaveLength(7);
+    expect(log[0]).toMatchObject({
+      event: 'start',
+      timezone: 'America/Los_Angeles',
+      clock: 'legal',
+      intervalMs: 900000,
+    });
+    const errs = fs
+      .readFileSync(path.join(root, 'logs/dropbox-error.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const seqErr = errs.find((e) => e.reason === 'SEQUENCE-ERROR');
     expect(seqErr.context.map((c: { line: number }) => c.line)).toEqual([4, 5, 6, 7, 8]);
   });
@@ -65,10 +93,15 @@ describe('lptool sort — the golden tree', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).counts).toEqual({ archived: 0, error: 0, duplicate: 0, settling: 0, ignored: 2 });
     expect(snapshot(root)).toEqual(before);
-    fs.copyFileSync(path.join(root, 'data/KW/2024-07/north-071224-110000_071224-124500.csv'), path.join(root, '_dropbox/KW/late.csv'));
+    fs.copyFileSync(
+      path.join(root, 'data/KW/2024-07/north-071224-110000_071224-124500.csv'),
+      path.join(root, '_dropbox/KW/late.csv'),
+    );
     fs.utimesSync(path.join(root, '_dropbox/KW/late.csv'), new Date(2024, 0, 1), new Date(2024, 0, 1));
     const third = lptool(['sort', '--root', root, '--settle', '0', '--json']);
-    expect(JSON.parse(third.stdout).files).toMatchObject([{ name: 'late.csv', outcome: 'duplicate', dest: 'data/KW/DUPLICATE/late.csv' }]);
+    expect(JSON.parse(third.stdout).files).toMatchObject([
+      { name: 'late.csv', outcome: 'duplicate', dest: 'data/KW/DUPLICATE/late.csv' },
+    ]);
   });
 });
 
@@ -97,17 +130,23 @@ describe('lptool sort — safety', () => {
 
   it('a second concurrent run waits, then exits 1 naming the holder', () => {
     const root = site();
-    fs.writeFileSync(path.join(root, '.lptool.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'lptool sort', since: 'now' }));
+    fs.writeFileSync(
+      path.join(root, '.lptool.lock'),
+      JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'lptool sort', since: 'now' }),
+    );
     const r = lptool(['sort', '--root', root, '--settle', '0', '--lock-wait', '0.5']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`LPT_LOCKED: site is locked — expected no other lptool run, got pid ${process.pid}`));
+    expect(r.stderr).toMatch(
+      new RegExp(`LPT_LOCKED: site is locked — expected no other lptool run, got pid ${process.pid}`),
+    );
     expect(fs.readdirSync(path.join(root, '_dropbox/KW'))).toContain('clash.csv');
   });
 
   it('leaves a file that is still being written for the next run', async () => {
     const root = site();
     const now = new Date();
-    for (const f of fs.readdirSync(path.join(root, '_dropbox/KW'))) fs.utimesSync(path.join(root, '_dropbox/KW', f), now, now);
+    for (const f of fs.readdirSync(path.join(root, '_dropbox/KW')))
+      fs.utimesSync(path.join(root, '_dropbox/KW', f), now, now);
     const s = await sort({ root, settleMs: 60_000 });
     expect(s.counts.settling).toBe(13);
     expect(s.counts.archived).toBe(0);
@@ -127,6 +166,8 @@ describe('lptool sort — safety', () => {
     fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: Not/AZone\n');
     const r = lptool(['sort', '--root', root]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/LPT_BAD_TIMEZONE: time zone — expected an IANA name like America\/Los_Angeles, got "Not\/AZone" \(from lptool\.yaml\)/);
+    expect(r.stderr).toMatch(
+      /LPT_BAD_TIMEZONE: time zone — expected an IANA name like America\/Los_Angeles, got "Not\/AZone" \(from lptool\.yaml\)/,
+    );
   });
 });

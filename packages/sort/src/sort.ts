@@ -66,14 +66,20 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
   const dryRun = options.dryRun ?? false;
   const settleMs = options.settleMs ?? 5000;
   if (!fs.existsSync(layout.dropbox)) {
-    throw new LptError('LPT_INPUT_MISSING', `dropbox — expected the folder _dropbox/KW/ under the site root, got nothing at ${layout.dropbox}`, {
-      file: layout.dropbox,
-    });
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `dropbox — expected the folder _dropbox/KW/ under the site root, got nothing at ${layout.dropbox}`,
+      {
+        file: layout.dropbox,
+      },
+    );
   }
 
   // Open the store before anything moves: a corrupt store stops the run (exit 2) with nothing touched.
   let store = HashStore.load(layout.root, layout.hashStore);
-  const release = dryRun ? () => {} : acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool sort' });
+  const release = dryRun
+    ? () => {}
+    : acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool sort' });
   const summary: SortSummary = {
     root: layout.root,
     dryRun,
@@ -96,7 +102,17 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
         log.warn({ event: 'recovered', ...rec }, 'finished the journal of an interrupted run');
       }
     }
-    log.info({ event: 'start', root: layout.root, timezone: settings.timezone, clock: settings.clock, intervalMs: settings.intervalMs, sources: settings.sources }, 'sort started');
+    log.info(
+      {
+        event: 'start',
+        root: layout.root,
+        timezone: settings.timezone,
+        clock: settings.clock,
+        intervalMs: settings.intervalMs,
+        sources: settings.sources,
+      },
+      'sort started',
+    );
 
     const candidates = listDropbox(layout.dropbox, settleMs, summary);
     const rel = (p: string) => path.relative(layout.root, p).split(path.sep).join('/');
@@ -110,12 +126,21 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
       if (known) {
         const dest = freeName(path.join(layout.duplicate, name), planned);
         const entry: HashEntry = { dest: rel(dest), outcome: 'duplicate', source: name, at: new Date().toISOString() };
-        result = { name, outcome: dryRun ? 'would-duplicate' : 'duplicate', hash, dest: entry.dest, message: `same bytes as ${known.dest}` };
+        result = {
+          name,
+          outcome: dryRun ? 'would-duplicate' : 'duplicate',
+          hash,
+          dest: entry.dest,
+          message: `same bytes as ${known.dest}`,
+        };
         if (!dryRun) {
           store.intent(hash, rel(full), entry);
           moveDurable(full, dest);
           store.done(hash, entry);
-          log.info({ event: 'duplicate', file: name, hash, dest: entry.dest, original: known.dest }, `duplicate of ${known.dest}`);
+          log.info(
+            { event: 'duplicate', file: name, hash, dest: entry.dest, original: known.dest },
+            `duplicate of ${known.dest}`,
+          );
         }
         summary.counts.duplicate++;
       } else {
@@ -152,7 +177,19 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
             store.intent(hash, rel(full), entry);
             moveDurable(full, dest);
             store.done(hash, entry);
-            log.info({ event: 'archived', file: name, hash, meter: checked.meter, first: result.first, last: result.last, rows: result.rows, dest: entry.dest }, 'archived');
+            log.info(
+              {
+                event: 'archived',
+                file: name,
+                hash,
+                meter: checked.meter,
+                first: result.first,
+                last: result.last,
+                rows: result.rows,
+                dest: entry.dest,
+              },
+              'archived',
+            );
           }
           seenThisRun.set(hash, entry);
           summary.counts.archived++;
@@ -161,7 +198,14 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
           const stem = name.replace(/\.csv$/i, '');
           const dest = freeName(path.join(layout.error, `${stem}_${r.reason}.csv`), planned);
           const entry: HashEntry = { dest: rel(dest), outcome: 'error', source: name, at: new Date().toISOString() };
-          result = { name, outcome: dryRun ? 'would-reject' : 'error', hash, dest: entry.dest, reason: r.reason, message: r.message };
+          result = {
+            name,
+            outcome: dryRun ? 'would-reject' : 'error',
+            hash,
+            dest: entry.dest,
+            reason: r.reason,
+            message: r.message,
+          };
           if (!dryRun) {
             const sidecar = {
               file: name,
@@ -177,10 +221,28 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
             };
             store.intent(hash, rel(full), entry);
             writeFileAtomic(dest.replace(/\.csv$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
-            const context = r.rows.length ? mismatchContext(full, r.rows.slice(0, 5).map((x) => x.line)) : [];
+            const context = r.rows.length
+              ? mismatchContext(
+                  full,
+                  r.rows.slice(0, 5).map((x) => x.line),
+                )
+              : [];
             moveDurable(full, dest);
             store.done(hash, entry);
-            errLog.error({ event: 'rejected', file: name, hash, reason: r.reason, code: r.code, message: r.message, rows: r.rows.slice(0, 20), context, dest: entry.dest }, `${name}: ${r.reason}: ${r.message}`);
+            errLog.error(
+              {
+                event: 'rejected',
+                file: name,
+                hash,
+                reason: r.reason,
+                code: r.code,
+                message: r.message,
+                rows: r.rows.slice(0, 20),
+                context,
+                dest: entry.dest,
+              },
+              `${name}: ${r.reason}: ${r.message}`,
+            );
             log.warn({ event: 'rejected', file: name, hash, reason: r.reason, dest: entry.dest }, r.message);
           }
           seenThisRun.set(hash, entry);
@@ -265,7 +327,8 @@ export function formatSortSummary(s: SortSummary): string {
   const out = [
     `${s.dryRun ? '[dry run] ' : ''}sort ${s.root}: ${c.archived} ${verb}archived, ${c.error} ${verb}rejected, ${c.duplicate} duplicate${c.duplicate === 1 ? '' : 's'}, ${c.settling} still being written, ${c.ignored} ignored`,
   ];
-  if (s.recovered) out.push(`recovered an interrupted run: ${s.recovered.recorded} moves recorded, ${s.recovered.forgotten} to redo`);
+  if (s.recovered)
+    out.push(`recovered an interrupted run: ${s.recovered.recorded} moves recorded, ${s.recovered.forgotten} to redo`);
   for (const f of s.files) if (f.reason) out.push(`  ${f.reason.padEnd(14)} ${f.name} → ${f.dest}: ${f.message}`);
   for (const k of s.skipped) out.push(`  skipped        ${k.name}: ${k.why}`);
   for (const w of s.warnings.slice(0, 20)) out.push(`  warning        ${w}`);

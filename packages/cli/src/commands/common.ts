@@ -15,6 +15,9 @@ export function siteArgs(o: Record<string, unknown>) {
 export function seconds(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new LptError('LPT_USAGE', `${flag} — expected a number of seconds ≥ 0, got ${JSON.stringify(v)}`, { key: flag });
+  if (!Number.isFinite(n) || n < 0)
+    throw new LptError('LPT_USAGE', `${flag} — expected a number of seconds ≥ 0, got ${JSON.stringify(v)}`, {
+      key: flag,
+    });
   return n * 1000;
 }

@@ -9,7 +9,9 @@ export async function run(_args: string[], o: Record<string, unknown>, io: Io): 
     dryRun: Boolean(o.dryRun),
     settleMs: seconds(o.settle, '--settle'),
     lockWaitMs: seconds(o.lockWait, '--lock-wait'),
-    onProgress: tty ? (d, n) => n >= 20 && process.stderr.write(`\rsort: ${d}/${n} files${d === n ? '\n' : ''}`) : undefined,
+    onProgress: tty
+      ? (d, n) => n >= 20 && process.stderr.write(`\rsort: ${d}/${n} files${d === n ? '\n' : ''}`)
+      : undefined,
   });
   void io;
   return { exitCode: summary.exitCode, text: formatSortSummary(summary), json: summary };
