@@ -151,6 +151,11 @@ export class SiteClock {
    */
   candidates(wall: number): readonly number[] {
     if (this.clock === 'standard') return [wall - this.standardOffset(wall)];
+    return this.legalCandidates(wall);
+  }
+
+  /** Like `candidates`, always in legal time (calendar days and buckets follow the wall clock). */
+  legalCandidates(wall: number): readonly number[] {
     const hour = Math.floor(wall / HOUR);
     let offsets = this.candidatesByWallHour.get(hour);
     if (offsets === undefined) {
@@ -176,9 +181,9 @@ export class SiteClock {
     return out.sort((x, y) => y - x);
   }
 
-  /** The first instant at or after the wall time (for nonexistent wall times: the end of the skipped hour). */
+  /** The first instant at or after a legal wall time (for nonexistent wall times: the end of the skipped hour). */
   instantAtOrAfter(wall: number): number {
-    const c = this.candidates(wall);
+    const c = this.legalCandidates(wall);
     if (c.length) return c[0]!;
     // in a spring-forward gap: the offset before the jump puts the wall time just past the transition
     return wall - this.rawOffset(wall - DAY);

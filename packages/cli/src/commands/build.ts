@@ -1,6 +1,16 @@
+import { build, formatBuildSummary } from '@lptool/build';
 import type { CommandResult, Io } from '../output.js';
-import { notBuilt } from '../output.js';
+import { siteArgs } from './common.js';
 
-export async function run(_args: string[], _o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
-  return notBuilt('build', 'issue 4');
+export async function run(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
+  const summary = await build({
+    ...siteArgs(o),
+    meter: o.meter as string | undefined,
+    from: o.from as string | undefined,
+    to: o.to as string | undefined,
+    legacyNet: Boolean(o.legacyNet),
+    onBadRow: o.onBadRow as 'skip' | 'fail',
+    full: Boolean(o.full),
+  });
+  return { exitCode: summary.exitCode, text: formatBuildSummary(summary), json: summary };
 }

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, listFiles, lptool, siteFrom, UPDATE_GOLDEN } from '../../cli/src/testing.js';
+import { build } from './build.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+function site(name: string) {
+  const s = siteFrom(`build/${name}/input`);
+  cleanups.push(s.cleanup);
+  return s.root;
+}
+
+/** Compare every lp/*.csv of a run to fixtures/build/<name>/expected/ (rewritten with LPTOOL_UPDATE_GOLDEN=1). */
+function expectGoldenProfiles(root: string, name: string, suffix = '') {
+  const expectedDir = path.join(FIXTURES, 'build', name, `expected${suffix}`);
+  const got = listFiles(path.join(root, 'lp')).filter((f) => f.endsWith('.csv'));
+  if (UPDATE_GOLDEN) {
+    fs.rmSync(expectedDir, { recursive: true, force: true });
+    fs.mkdirSync(expectedDir, { recursive: true });
+    for (const f of got) fs.copyFileSync(path.join(root, 'lp', f), path.join(expectedDir, f));
+  }
+  expect(got).toEqual(listFiles(expectedDir));
+  for (const f of got) expect(fs.readFileSync(path.join(root, 'lp', f), 'utf8'), f).toBe(fs.readFileSync(path.join(expectedDir, f), 'utf8'));
+}
+
+const column = (csv: string, name: string) => {
+  const [head, ...rows] = csv.trim().split('\n');
+  const i = head!.split(',').indexOf(name);
+  return rows.map((r) => r.split(',')[i]);
+};
+
+describe('lptool build — the 8 golden rows through the real CLI', () => {
+  it('legacy net gives the documented MW_net, MVA_net and PF_net exactly', () => {
+    const root = site('golden');
+    const r = lptool(['build', '--root', root, '--legacy-net']);
+    expect(r.code).toBe(0);
+    const csv = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
+    expect(column(csv, 'MW_net')).toEqual(['1.630944', '0.502848', '0.475776', '0.991296', '1.1952', '1.128096', '0.981504', '1.193472']);
+    expect(column(csv, 'MVA_net')).toEqual(['7.013664', '4.972608', '3.858912', '5.779296', '6.649056', '6.610464', '6.169536', '6.574752']);
+    expect(column(csv, 'PF_net')).toEqual(['0.232538', '0.101124', '0.123293', '0.171525', '0.179755', '0.170653', '0.159089', '0.181524']);
+    expectGoldenProfiles(root, 'golden', '-legacy');
+  });
+
+  it('the default signed net: first row MW_net −1.58256, PF_net −0.22564, byte-exact file', () => {
+    const root = site('golden');
+    const r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(0);
+    const csv = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('Start Time,End Time,meter,Record No.,Event Type,kw_del,kw_rec,kva_del,kva_rec,MW_del,MW_rec,MVA_del,MVA_rec,MW_net,MVA_net,PF_net');
+    expect(csv.split('\n')[1]).toBe('2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,144800052,157594,Normal,0.84,55.79,15.02,228.51,0.024192,1.606752,0.432576,6.581088,-1.58256,7.013664,-0.22564');
+    expectGoldenProfiles(root, 'golden');
+  });
+});
+
+describe('lptool build — golden sites', () => {
+  it('legal clock: DST nights in both End Time conventions, a corrected re-export, a bad row, an unknown meter', () => {
+    const root = site('legal');
+    const r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('unknown meter 999999999 (not in meter-data.csv): 1 file(s), e.g. data/KW/2024-07/stranger.csv');
+    expect(r.stdout).toContain('bad row data/KW/2024-07/east.csv:4 column kw_del: kw_del — expected a number, got "n/a"');
+    expect(r.stdout).toContain(
+      'conflict 2024-07-12T12:15:00-07:00: kept data/KW/2024-07/north-b-reexport.csv:3 (kw_del=40.0 kw_rec=0.05 kva_del=229.31 kva_rec=0.22), dropped data/KW/2024-07/north-a.csv:7 (kw_del=39.12',
+    );
+    const north = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
+    expect(north).toContain('2024-07-12T12:15:00-07:00,2024-07-12T12:30:00-07:00,144800052,157599,Normal,40.0,');
+    const south = fs.readFileSync(path.join(root, 'lp/south.csv'), 'utf8');
+    expect(south).toContain('2024-11-03T01:45:00-07:00,2024-11-03T01:00:00-08:00,');
+    expect(south).toContain('2024-03-10T01:45:00-08:00,2024-03-10T03:00:00-07:00,');
+    expect(south.trim().split('\n')).toHaveLength(33); // wall and start+interval files collapsed, no conflict
+    const log = fs.readFileSync(path.join(root, 'logs/build.log'), 'utf8');
+    expect(log).toMatch(/"event":"conflict".*"kept".*north-b-reexport\.csv.*"dropped".*north-a\.csv/);
+    expectGoldenProfiles(root, 'legal');
+  });
+
+  it('standard clock (MV-90 style): the same nights read with the standard offset', () => {
+    const root = site('standard');
+    const r = lptool(['build', '--root', root, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.meters[0]).toMatchObject({ name: 'west', rows: 32, conflicts: 0 });
+    expectGoldenProfiles(root, 'standard');
+  });
+});
+
+describe('lptool build — behaviour', () => {
+  it('is incremental: unchanged inputs are not rebuilt; a new file rebuilds only its meter; --full rebuilds all', () => {
+    const root = site('legal');
+    lptool(['build', '--root', root]);
+    const again = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+    expect(again.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+    expect(again.rowsRead).toBe(0);
+    const src = path.join(root, 'data/KW/2024-07/east.csv');
+    const text = fs.readFileSync(src, 'utf8').replaceAll('07/12/24', '07/13/24');
+    fs.writeFileSync(path.join(root, 'data/KW/2024-07/east-next-day.csv'), text);
+    const third = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+    expect(third.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'built']);
+    expect(third.meters[2].rows).toBe(10);
+    const full = JSON.parse(lptool(['build', '--root', root, '--json', '--full']).stdout);
+    expect(full.meters.map((m: { status: string }) => m.status)).toEqual(['built', 'built', 'built']);
+  });
+
+  it('--on-bad-row fail leaves that meter unbuilt and the others built', () => {
+    const root = site('legal');
+    const r = JSON.parse(lptool(['build', '--root', root, '--json', '--on-bad-row', 'fail']).stdout);
+    expect(r.meters.find((m: { name: string }) => m.name === 'east').status).toBe('failed');
+    expect(fs.existsSync(path.join(root, 'lp/east.csv'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
+  });
+
+  it('--meter and --from/--to limit the work', () => {
+    const root = site('legal');
+    const r = lptool(['build', '--root', root, '--meter', 'north', '--from', '2024-07-12T12:00', '--to', '2024-07-12T13:00']);
+    expect(r.code).toBe(1); // the re-export conflict is still flagged
+    expect(listFiles(path.join(root, 'lp')).filter((f) => f.endsWith('.csv'))).toEqual(['north.csv']);
+    expect(fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    const bad = lptool(['build', '--root', root, '--meter', 'nowhere']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--meter — expected a name from meter-data\.csv \(north, south, east\), got "nowhere"/);
+  });
+
+  it('meter-data problems: bad names and duplicates stop the run (exit 2); a bad multiplier stops only its meter', () => {
+    const root = site('legal');
+    const md = path.join(root, 'meter-data.csv');
+    fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,../south,40\n');
+    let r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/LPT_BAD_METER_DATA: name — expected a plain file name .*got "\.\.\/south" \(meter-data\.csv:3, column name\)/);
+    fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800052,north2,40\n');
+    r = lptool(['build', '--root', root]);
+    expect(r.stderr).toMatch(/meter — expected each id once, got 144800052 again \(first on line 2\) \(meter-data\.csv:3, column meter\)/);
+    fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,all,40\n');
+    expect(lptool(['build', '--root', root]).code).toBe(2);
+    fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,-2\n144800099,south,40\n144800077,east,12\n');
+    r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/north +failed +multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/);
+    expect(fs.existsSync(path.join(root, 'lp/south.csv'))).toBe(true);
+  });
+});
+
+describe('build — properties', () => {
+  const base = () => site('legal');
+  const profiles = (root: string) => Object.fromEntries(['north', 'south', 'east'].map((n) => [n, fs.readFileSync(path.join(root, `lp/${n}.csv`), 'utf8')]));
+
+  it('any order of the archived files gives the same bytes', async () => {
+    const ref = base();
+    await build({ root: ref });
+    const expected = profiles(ref);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 10, maxLength: 10 }), async (prefixes) => {
+        const root = base();
+        const files = listFiles(path.join(root, 'data/KW'));
+        files.forEach((f, i) => {
+          const [month, name] = f.split('/');
+          fs.renameSync(path.join(root, 'data/KW', f), path.join(root, 'data/KW', month!, `${String(prefixes[i % prefixes.length]).padStart(3, '0')}-${i}-${name}`));
+        });
+        await build({ root });
+        expect(profiles(root)).toEqual(expected);
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it('splitting one export into several files gives the same bytes', async () => {
+    const ref = base();
+    await build({ root: ref });
+    const expected = profiles(ref);
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 15 }), { maxLength: 5 }), async (cuts) => {
+        const root = base();
+        const file = path.join(root, 'data/KW/2024-11/south-fallback-wall.csv');
+        const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
+        fs.rmSync(file);
+        const points = [0, ...cuts.sort((a, b) => a - b), rows.length];
+        for (let k = 0; k + 1 < points.length; k++) {
+          fs.writeFileSync(path.join(root, `data/KW/2024-11/part-${k}.csv`), `${[head, ...rows.slice(points[k], points[k + 1])].join('\n')}\n`);
+        }
+        await build({ root });
+        expect(profiles(root)).toEqual(expected);
+      }),
+      { numRuns: 6 },
+    );
+  });
+});

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { writeFileAtomic } from '@lptool/io';
+
+/**
+ * `lp/.build-manifest.json`: what each profile was built from, so a cron run
+ * rebuilds only the meters whose inputs changed. Files are identified by
+ * SHA-256; a file whose size and mtime are unchanged keeps its recorded hash
+ * (like git's index), so an incremental run hashes only new or touched files.
+ */
+export interface FileRecord {
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  /** Meter id of the file's first data row ('' when unreadable). */
+  meter: string;
+}
+
+export interface Manifest {
+  version: 1;
+  files: Record<string, FileRecord>;
+  /** Per profile name: the key of its inputs and settings when it was last built. */
+  meters: Record<string, { inputsKey: string; builtAt: string }>;
+}
+
+export function loadManifest(file: string): Manifest {
+  try {
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+    if (m && m.version === 1 && m.files && m.meters) return m;
+  } catch {
+    /* missing or unreadable: start over (it is only a cache) */
+  }
+  return { version: 1, files: {}, meters: {} };
+}
+
+export function saveManifest(file: string, m: Manifest): void {
+  writeFileAtomic(file, `${JSON.stringify(m)}\n`);
+}
+
+/** A key over settings and the sorted (path, hash) list of a meter's inputs. */
+export function inputsKey(settings: unknown, files: { path: string; hash: string }[]): string {
+  const h = createHash('sha256').update(JSON.stringify(settings));
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`\n${f.path}\t${f.hash}`);
+  return h.digest('hex');
+}
