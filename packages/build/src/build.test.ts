@@ -26,7 +26,10 @@ function expectGoldenProfiles(root: string, name: string, suffix = '') {
     for (const f of got) fs.copyFileSync(path.join(root, 'lp', f), path.join(expectedDir, f));
   }
   expect(got).toEqual(listFiles(expectedDir));
-  for (const f of got) expect(fs.readFileSync(path.join(root, 'lp', f), 'utf8'), f).toBe(fs.readFileSync(path.join(expectedDir, f), 'utf8'));
+  for (const f of got)
+    expect(fs.readFileSync(path.join(root, 'lp', f), 'utf8'), f).toBe(
+      fs.readFileSync(path.join(expectedDir, f), 'utf8'),
+    );
 }
 
 const column = (csv: string, name: string) => {
@@ -41,9 +44,36 @@ describe('lptool build — the 8 golden rows through the real CLI', () => {
     const r = lptool(['build', '--root', root, '--legacy-net']);
     expect(r.code).toBe(0);
     const csv = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
-    expect(column(csv, 'MW_net')).toEqual(['1.630944', '0.502848', '0.475776', '0.991296', '1.1952', '1.128096', '0.981504', '1.193472']);
-    expect(column(csv, 'MVA_net')).toEqual(['7.013664', '4.972608', '3.858912', '5.779296', '6.649056', '6.610464', '6.169536', '6.574752']);
-    expect(column(csv, 'PF_net')).toEqual(['0.232538', '0.101124', '0.123293', '0.171525', '0.179755', '0.170653', '0.159089', '0.181524']);
+    expect(column(csv, 'MW_net')).toEqual([
+      '1.630944',
+      '0.502848',
+      '0.475776',
+      '0.991296',
+      '1.1952',
+      '1.128096',
+      '0.981504',
+      '1.193472',
+    ]);
+    expect(column(csv, 'MVA_net')).toEqual([
+      '7.013664',
+      '4.972608',
+      '3.858912',
+      '5.779296',
+      '6.649056',
+      '6.610464',
+      '6.169536',
+      '6.574752',
+    ]);
+    expect(column(csv, 'PF_net')).toEqual([
+      '0.232538',
+      '0.101124',
+      '0.123293',
+      '0.171525',
+      '0.179755',
+      '0.170653',
+      '0.159089',
+      '0.181524',
+    ]);
     expectGoldenProfiles(root, 'golden', '-legacy');
   });
 
@@ -52,8 +82,12 @@ describe('lptool build — the 8 golden rows through the real CLI', () => {
     const r = lptool(['build', '--root', root]);
     expect(r.code).toBe(0);
     const csv = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('Start Time,End Time,meter,Record No.,Event Type,kw_del,kw_rec,kva_del,kva_rec,MW_del,MW_rec,MVA_del,MVA_rec,MW_net,MVA_net,PF_net');
-    expect(csv.split('\n')[1]).toBe('2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,144800052,157594,Normal,0.84,55.79,15.02,228.51,0.024192,1.606752,0.432576,6.581088,-1.58256,7.013664,-0.22564');
+    expect(csv.split('\n')[0]).toBe(
+      'Start Time,End Time,meter,Record No.,Event Type,kw_del,kw_rec,kva_del,kva_rec,MW_del,MW_rec,MVA_del,MVA_rec,MW_net,MVA_net,PF_net',
+    );
+    expect(csv.split('\n')[1]).toBe(
+      '2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,144800052,157594,Normal,0.84,55.79,15.02,228.51,0.024192,1.606752,0.432576,6.581088,-1.58256,7.013664,-0.22564',
+    );
     expectGoldenProfiles(root, 'golden');
   });
 });
@@ -63,8 +97,12 @@ describe('lptool build — golden sites', () => {
     const root = site('legal');
     const r = lptool(['build', '--root', root]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('unknown meter 999999999 (not in meter-data.csv): 1 file(s), e.g. data/KW/2024-07/stranger.csv');
-    expect(r.stdout).toContain('bad row data/KW/2024-07/east.csv:4 column kw_del: kw_del — expected a number, got "n/a"');
+    expect(r.stdout).toContain(
+      'unknown meter 999999999 (not in meter-data.csv): 1 file(s), e.g. data/KW/2024-07/stranger.csv',
+    );
+    expect(r.stdout).toContain(
+      'bad row data/KW/2024-07/east.csv:4 column kw_del: kw_del — expected a number, got "n/a"',
+    );
     expect(r.stdout).toContain(
       'conflict 2024-07-12T12:15:00-07:00: kept data/KW/2024-07/north-b-reexport.csv:3 (kw_del=40.0 kw_rec=0.05 kva_del=229.31 kva_rec=0.22), dropped data/KW/2024-07/north-a.csv:7 (kw_del=39.12',
     );
@@ -116,7 +154,17 @@ describe('lptool build — behaviour', () => {
 
   it('--meter and --from/--to limit the work', () => {
     const root = site('legal');
-    const r = lptool(['build', '--root', root, '--meter', 'north', '--from', '2024-07-12T12:00', '--to', '2024-07-12T13:00']);
+    const r = lptool([
+      'build',
+      '--root',
+      root,
+      '--meter',
+      'north',
+      '--from',
+      '2024-07-12T12:00',
+      '--to',
+      '2024-07-12T13:00',
+    ]);
     expect(r.code).toBe(1); // the re-export conflict is still flagged
     expect(listFiles(path.join(root, 'lp')).filter((f) => f.endsWith('.csv'))).toEqual(['north.csv']);
     expect(fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
@@ -131,39 +179,59 @@ describe('lptool build — behaviour', () => {
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,../south,40\n');
     let r = lptool(['build', '--root', root]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/LPT_BAD_METER_DATA: name — expected a plain file name .*got "\.\.\/south" \(meter-data\.csv:3, column name\)/);
+    expect(r.stderr).toMatch(
+      /LPT_BAD_METER_DATA: name — expected a plain file name .*got "\.\.\/south" \(meter-data\.csv:3, column name\)/,
+    );
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800052,north2,40\n');
     r = lptool(['build', '--root', root]);
-    expect(r.stderr).toMatch(/meter — expected each id once, got 144800052 again \(first on line 2\) \(meter-data\.csv:3, column meter\)/);
+    expect(r.stderr).toMatch(
+      /meter — expected each id once, got 144800052 again \(first on line 2\) \(meter-data\.csv:3, column meter\)/,
+    );
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,all,40\n');
     expect(lptool(['build', '--root', root]).code).toBe(2);
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,-2\n144800099,south,40\n144800077,east,12\n');
     r = lptool(['build', '--root', root]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/north +failed +multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/);
+    expect(r.stdout).toMatch(
+      /north +failed +multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/,
+    );
     expect(fs.existsSync(path.join(root, 'lp/south.csv'))).toBe(true);
   });
 });
 
 describe('build — properties', () => {
   const base = () => site('legal');
-  const profiles = (root: string) => Object.fromEntries(['north', 'south', 'east'].map((n) => [n, fs.readFileSync(path.join(root, `lp/${n}.csv`), 'utf8')]));
+  const profiles = (root: string) =>
+    Object.fromEntries(
+      ['north', 'south', 'east'].map((n) => [n, fs.readFileSync(path.join(root, `lp/${n}.csv`), 'utf8')]),
+    );
 
   it('any order of the archived files gives the same bytes', async () => {
     const ref = base();
     await build({ root: ref });
     const expected = profiles(ref);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 10, maxLength: 10 }), async (prefixes) => {
-        const root = base();
-        const files = listFiles(path.join(root, 'data/KW'));
-        files.forEach((f, i) => {
-          const [month, name] = f.split('/');
-          fs.renameSync(path.join(root, 'data/KW', f), path.join(root, 'data/KW', month!, `${String(prefixes[i % prefixes.length]).padStart(3, '0')}-${i}-${name}`));
-        });
-        await build({ root });
-        expect(profiles(root)).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 10, maxLength: 10 }),
+        async (prefixes) => {
+          const root = base();
+          const files = listFiles(path.join(root, 'data/KW'));
+          files.forEach((f, i) => {
+            const [month, name] = f.split('/');
+            fs.renameSync(
+              path.join(root, 'data/KW', f),
+              path.join(
+                root,
+                'data/KW',
+                month!,
+                `${String(prefixes[i % prefixes.length]).padStart(3, '0')}-${i}-${name}`,
+              ),
+            );
+          });
+          await build({ root });
+          expect(profiles(root)).toEqual(expected);
+        },
+      ),
       { numRuns: 6 },
     );
   });
@@ -180,7 +248,10 @@ describe('build — properties', () => {
         fs.rmSync(file);
         const points = [0, ...cuts.sort((a, b) => a - b), rows.length];
         for (let k = 0; k + 1 < points.length; k++) {
-          fs.writeFileSync(path.join(root, `data/KW/2024-11/part-${k}.csv`), `${[head, ...rows.slice(points[k], points[k + 1])].join('\n')}\n`);
+          fs.writeFileSync(
+            path.join(root, `data/KW/2024-11/part-${k}.csv`),
+            `${[head, ...rows.slice(points[k], points[k + 1])].join('\n')}\n`,
+          );
         }
         await build({ root });
         expect(profiles(root)).toEqual(expected);

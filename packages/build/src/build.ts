@@ -102,7 +102,12 @@ export function parseBound(text: string | undefined, clock: SiteClock, flag: str
   if (text === undefined || text === '') return undefined;
   const t = text.trim();
   const p = parseLabel(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00` : t);
-  if (!p) throw new LptError('LPT_USAGE', `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`, { key: flag });
+  if (!p)
+    throw new LptError(
+      'LPT_USAGE',
+      `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`,
+      { key: flag },
+    );
   return Number.isNaN(p.offsetMs) ? clock.instantAtOrAfter(p.wall) : p.wall - p.offsetMs;
 }
 
@@ -116,15 +121,44 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const meters = readMeterData(layout.meterData);
   const byName = new Map([...meters.values()].map((m) => [m.name, m]));
   if (options.meter !== undefined && !byName.has(options.meter)) {
-    throw new LptError('LPT_USAGE', `--meter — expected a name from meter-data.csv (${[...byName.keys()].join(', ')}), got ${JSON.stringify(options.meter)}`, {
-      key: '--meter',
-    });
+    throw new LptError(
+      'LPT_USAGE',
+      `--meter — expected a name from meter-data.csv (${[...byName.keys()].join(', ')}), got ${JSON.stringify(options.meter)}`,
+      {
+        key: '--meter',
+      },
+    );
   }
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool build' });
   const log = createLogger(layout.logs, 'build', { cmd: 'build' });
-  const summary: BuildSummary = { root: layout.root, meters: [], unknownMeters: [], badFiles: [], badRows: [], conflicts: [], rowsRead: 0, exitCode: 0 };
+  const summary: BuildSummary = {
+    root: layout.root,
+    meters: [],
+    unknownMeters: [],
+    badFiles: [],
+    badRows: [],
+    conflicts: [],
+    rowsRead: 0,
+    exitCode: 0,
+  };
   try {
-    log.info({ event: 'start', timezone: settings.timezone, clock: settings.clock, intervalMs: settings.intervalMs, sources: settings.sources, options: { meter: options.meter, from: options.from, to: options.to, legacyNet: !!options.legacyNet, full: !!options.full } }, 'build started');
+    log.info(
+      {
+        event: 'start',
+        timezone: settings.timezone,
+        clock: settings.clock,
+        intervalMs: settings.intervalMs,
+        sources: settings.sources,
+        options: {
+          meter: options.meter,
+          from: options.from,
+          to: options.to,
+          legacyNet: !!options.legacyNet,
+          full: !!options.full,
+        },
+      },
+      'build started',
+    );
     const manifest = loadManifest(layout.buildManifest);
     const files = listArchive(layout.archive, layout.root, manifest);
     const byMeter = new Map<string, string[]>();
@@ -139,17 +173,44 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       log.error({ event: 'unknown-meter', meter: id, files: list }, `meter ${id} is not in meter-data.csv`);
     }
     const unreadable = byMeter.get('') ?? [];
-    for (const f of unreadable) summary.badFiles.push({ file: f, reason: 'PARSE-ERROR', message: 'no meter id could be read from the first data row' });
+    for (const f of unreadable)
+      summary.badFiles.push({
+        file: f,
+        reason: 'PARSE-ERROR',
+        message: 'no meter id could be read from the first data row',
+      });
 
     const wanted = [...meters.values()].filter((m) => options.meter === undefined || m.name === options.meter);
     for (const info of wanted) {
       const list = (byMeter.get(info.meter) ?? []).sort();
       const key = inputsKey(
-        { tz: settings.timezone, clock: settings.clock, interval: settings.intervalMs, legacy: !!options.legacyNet, mult: info.multiplier, from, to, policy: options.onBadRow ?? 'skip', v: 1 },
+        {
+          tz: settings.timezone,
+          clock: settings.clock,
+          interval: settings.intervalMs,
+          legacy: !!options.legacyNet,
+          mult: info.multiplier,
+          from,
+          to,
+          policy: options.onBadRow ?? 'skip',
+          v: 1,
+        },
         list.map((p) => ({ path: p, hash: files.get(p)!.hash })),
       );
       const output = path.join(layout.lp, `${info.name}.csv`);
-      const result: MeterBuild = { name: info.name, meter: info.meter, status: 'built', files: list.length, rows: 0, first: null, last: null, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] };
+      const result: MeterBuild = {
+        name: info.name,
+        meter: info.meter,
+        status: 'built',
+        files: list.length,
+        rows: 0,
+        first: null,
+        last: null,
+        conflicts: 0,
+        badRows: 0,
+        incompleteDays: [],
+        dstDays: [],
+      };
       if (info.problem) {
         result.status = 'failed';
         result.error = info.problem;
@@ -159,7 +220,18 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       } else if (!options.full && manifest.meters[info.name]?.inputsKey === key && fs.existsSync(output)) {
         result.status = 'up-to-date';
       } else {
-        buildMeter(info, list, output, { layout, clock, intervalMs: settings.intervalMs, from, to, legacyNet: !!options.legacyNet, onBadRow: options.onBadRow ?? 'skip', log, summary, result });
+        buildMeter(info, list, output, {
+          layout,
+          clock,
+          intervalMs: settings.intervalMs,
+          from,
+          to,
+          legacyNet: !!options.legacyNet,
+          onBadRow: options.onBadRow ?? 'skip',
+          log,
+          summary,
+          result,
+        });
         if (result.status === 'built') {
           manifest.meters[info.name] = { inputsKey: key, builtAt: new Date().toISOString() };
           result.output = path.relative(layout.root, output);
@@ -173,7 +245,15 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.badFiles.length > 0 ||
       summary.meters.some((m) => m.status === 'failed' || m.badRows > 0 || m.conflicts > 0);
     summary.exitCode = flagged ? 1 : 0;
-    log.info({ event: 'end', built: summary.meters.filter((m) => m.status === 'built').length, rowsRead: summary.rowsRead, exitCode: summary.exitCode }, 'build finished');
+    log.info(
+      {
+        event: 'end',
+        built: summary.meters.filter((m) => m.status === 'built').length,
+        rowsRead: summary.rowsRead,
+        exitCode: summary.exitCode,
+      },
+      'build finished',
+    );
     return summary;
   } finally {
     release();
@@ -184,7 +264,11 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
  * Every archived export `data/KW/YYYY-MM/*.csv`, with size, mtime, hash and
  * meter id — taken from the manifest when size and mtime are unchanged.
  */
-function listArchive(archive: string, root: string, manifest: { files: Record<string, FileRecord> }): Map<string, FileRecord> {
+function listArchive(
+  archive: string,
+  root: string,
+  manifest: { files: Record<string, FileRecord> },
+): Map<string, FileRecord> {
   const out = new Map<string, FileRecord>();
   if (!fs.existsSync(archive)) return out;
   for (const month of fs.readdirSync(archive).sort()) {
@@ -197,7 +281,10 @@ function listArchive(archive: string, root: string, manifest: { files: Record<st
       if (!st.isFile()) continue;
       const rel = path.relative(root, full).split(path.sep).join('/');
       const known = manifest.files[rel];
-      const rec = known && known.size === st.size && known.mtimeMs === st.mtimeMs ? known : { size: st.size, mtimeMs: st.mtimeMs, hash: sha256File(full), meter: peekMeter(full) };
+      const rec =
+        known && known.size === st.size && known.mtimeMs === st.mtimeMs
+          ? known
+          : { size: st.size, mtimeMs: st.mtimeMs, hash: sha256File(full), meter: peekMeter(full) };
       out.set(rel, rec);
     }
   }
@@ -242,7 +329,11 @@ function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: 
     const text = raw[cols[k]!]!.trim();
     const x = text === '' ? Number.NaN : Number(text);
     v[k] = x;
-    if (Number.isNaN(x)) return { column: VALUE_COLUMNS[k]!, message: `${VALUE_COLUMNS[k]} — expected a number, got ${JSON.stringify(text)}` };
+    if (Number.isNaN(x))
+      return {
+        column: VALUE_COLUMNS[k]!,
+        message: `${VALUE_COLUMNS[k]} — expected a number, got ${JSON.stringify(text)}`,
+      };
     if (x < 0) return { column: VALUE_COLUMNS[k]!, message: `${VALUE_COLUMNS[k]} — expected a value ≥ 0, got ${text}` };
   }
   // Apparent power cannot be below real power, but kW and kVA registers are measured and rounded apart:
@@ -253,7 +344,10 @@ function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: 
     [1, 3],
   ] as const) {
     if (v[kva]! + Math.max(0.1, v[kw]! * 0.05) < v[kw]!) {
-      return { column: VALUE_COLUMNS[kva], message: `${VALUE_COLUMNS[kva]} — expected ≥ ${VALUE_COLUMNS[kw]} (${v[kw]}), got ${v[kva]}` };
+      return {
+        column: VALUE_COLUMNS[kva],
+        message: `${VALUE_COLUMNS[kva]} — expected ≥ ${VALUE_COLUMNS[kw]} (${v[kw]}), got ${v[kva]}`,
+      };
     }
   }
   return null;
@@ -272,7 +366,10 @@ function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterC
     } catch (e) {
       if (!(e instanceof ExportRejected)) throw e;
       summary.badFiles.push({ file: rel, reason: e.reason, message: e.message });
-      log.error({ event: 'bad-file', file: rel, reason: e.reason, message: e.message, rows: e.rows.slice(0, 20) }, `${rel}: ${e.message}`);
+      log.error(
+        { event: 'bad-file', file: rel, reason: e.reason, message: e.message, rows: e.rows.slice(0, 20) },
+        `${rel}: ${e.message}`,
+      );
       continue;
     }
     const end = ex.intervals.end;
@@ -318,7 +415,12 @@ function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterC
   // Order: by start, then the export whose data ends latest last (it wins), then file order.
   const order = new Int32Array(total);
   for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((a, b) => start[a]! - start[b]! || checkedFiles[fileOf[a]!]!.fileEnd - checkedFiles[fileOf[b]!]!.fileEnd || fileOf[a]! - fileOf[b]!);
+  order.sort(
+    (a, b) =>
+      start[a]! - start[b]! ||
+      checkedFiles[fileOf[a]!]!.fileEnd - checkedFiles[fileOf[b]!]!.fileEnd ||
+      fileOf[a]! - fileOf[b]!,
+  );
 
   const rowText = (i: number) => {
     const { ex } = checkedFiles[fileOf[i]!]!;
@@ -362,13 +464,20 @@ function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterC
           dropped: { file: of.rel, line: of.ex.table.lines[rowOf[other]!]!, values: rowText(other) },
         };
         if (summary.conflicts.length < 1000) summary.conflicts.push(c);
-        log.warn({ event: 'conflict', meter: info.meter, ...c }, `${info.name} ${c.start}: kept ${c.kept.file} (${c.kept.values}), dropped ${c.dropped.file} (${c.dropped.values})`);
+        log.warn(
+          { event: 'conflict', meter: info.meter, ...c },
+          `${info.name} ${c.start}: kept ${c.kept.file} (${c.kept.values}), dropped ${c.dropped.file} (${c.dropped.values})`,
+        );
       }
       const { ex } = checkedFiles[fileOf[winner]!]!;
       const r = ex.table.rows[rowOf[winner]!]!;
       const e = ex.intervals.end[rowOf[winner]!]!;
       const o = winner * 4;
-      const p = computePower({ kwDel: values[o]!, kwRec: values[o + 1]!, kvaDel: values[o + 2]!, kvaRec: values[o + 3]! }, info.multiplier, ctx.legacyNet);
+      const p = computePower(
+        { kwDel: values[o]!, kwRec: values[o + 1]!, kvaDel: values[o + 2]!, kvaRec: values[o + 3]! },
+        info.multiplier,
+        ctx.legacyNet,
+      );
       const rec = ex.columns['Record No.'] >= 0 ? r[ex.columns['Record No.']]!.trim() : '';
       const evt = ex.columns['Event Type'] >= 0 ? r[ex.columns['Event Type']]!.trim() : '';
       out.write(
@@ -391,7 +500,21 @@ function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterC
       if (count !== expected) result.incompleteDays.push({ date, intervals: count, expected });
       else if (expected !== Math.round(DAY / intervalMs)) result.dstDays.push({ date, intervals: count });
     }
-    log.info({ event: 'built', meter: info.meter, name: info.name, rows, files: list.length, first: result.first, last: result.last, conflicts: result.conflicts, badRows: result.badRows, output: path.relative(ctx.layout.root, output) }, `built ${info.name}`);
+    log.info(
+      {
+        event: 'built',
+        meter: info.meter,
+        name: info.name,
+        rows,
+        files: list.length,
+        first: result.first,
+        last: result.last,
+        conflicts: result.conflicts,
+        badRows: result.badRows,
+        output: path.relative(ctx.layout.root, output),
+      },
+      `built ${info.name}`,
+    );
   } catch (e) {
     out.abort();
     throw e;

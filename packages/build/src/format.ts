@@ -5,7 +5,9 @@ export function formatBuildSummary(s: BuildSummary): string {
   const out: string[] = [];
   const built = s.meters.filter((m) => m.status === 'built').length;
   const upToDate = s.meters.filter((m) => m.status === 'up-to-date').length;
-  out.push(`build ${s.root}: ${built} built, ${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`);
+  out.push(
+    `build ${s.root}: ${built} built, ${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
+  );
   for (const m of s.meters) {
     const head = `  ${m.name.padEnd(12)} ${m.status.padEnd(10)}`;
     if (m.status === 'built') {
@@ -13,18 +15,27 @@ export function formatBuildSummary(s: BuildSummary): string {
         m.conflicts ? `${m.conflicts} conflicts` : '',
         m.badRows ? `${m.badRows} bad rows` : '',
         m.dstDays.length ? `DST days ${m.dstDays.map((d) => `${d.date} (${d.intervals})`).join(', ')}` : '',
-        m.incompleteDays.length ? `${m.incompleteDays.length} incomplete days (${m.incompleteDays.slice(0, 3).map((d) => `${d.date} ${d.intervals}/${d.expected}`).join(', ')}${m.incompleteDays.length > 3 ? ' …' : ''})` : '',
+        m.incompleteDays.length
+          ? `${m.incompleteDays.length} incomplete days (${m.incompleteDays
+              .slice(0, 3)
+              .map((d) => `${d.date} ${d.intervals}/${d.expected}`)
+              .join(', ')}${m.incompleteDays.length > 3 ? ' …' : ''})`
+          : '',
       ].filter(Boolean);
       out.push(`${head} ${m.rows} rows ${m.first} → ${m.last}${extras.length ? `; ${extras.join('; ')}` : ''}`);
     } else if (m.status === 'failed') out.push(`${head} ${m.error}`);
     else if (m.status === 'no-data') out.push(`${head} no archived exports`);
     else out.push(`${head} inputs unchanged`);
   }
-  for (const u of s.unknownMeters) out.push(`  unknown meter ${u.meter} (not in meter-data.csv): ${u.files.length} file(s), e.g. ${u.files[0]}`);
+  for (const u of s.unknownMeters)
+    out.push(`  unknown meter ${u.meter} (not in meter-data.csv): ${u.files.length} file(s), e.g. ${u.files[0]}`);
   for (const f of s.badFiles) out.push(`  bad file ${f.file}: ${f.reason}: ${f.message}`);
   for (const b of s.badRows.slice(0, 10)) out.push(`  bad row ${b.file}:${b.line} column ${b.column}: ${b.message}`);
   if (s.badRows.length > 10) out.push(`  … more bad rows in logs/build.log`);
-  for (const c of s.conflicts.slice(0, 10)) out.push(`  conflict ${c.start}: kept ${c.kept.file}:${c.kept.line} (${c.kept.values}), dropped ${c.dropped.file}:${c.dropped.line} (${c.dropped.values})`);
+  for (const c of s.conflicts.slice(0, 10))
+    out.push(
+      `  conflict ${c.start}: kept ${c.kept.file}:${c.kept.line} (${c.kept.values}), dropped ${c.dropped.file}:${c.dropped.line} (${c.dropped.values})`,
+    );
   if (s.conflicts.length > 10) out.push(`  … more conflicts in logs/build.log`);
   return out.join('\n');
 }

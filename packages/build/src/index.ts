@@ -1,3 +1,12 @@
-export { type BadRow, type BuildOptions, type BuildSummary, build, type Conflict, type MeterBuild, PROFILE_COLUMNS, parseBound } from './build.js';
+export {
+  type BadRow,
+  type BuildOptions,
+  type BuildSummary,
+  build,
+  type Conflict,
+  type MeterBuild,
+  PROFILE_COLUMNS,
+  parseBound,
+} from './build.js';
 export { formatBuildSummary } from './format.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';

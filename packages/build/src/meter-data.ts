@@ -26,7 +26,8 @@ export function readMeterData(file: string): Map<string, MeterInfo> {
     const name = r[cols.name]!.trim();
     const multText = r[cols.multiplier]!.trim();
     const where = (column: string) => ({ file: 'meter-data.csv', line, column });
-    if (!meter) throw new LptError('LPT_BAD_METER_DATA', 'meter — expected a meter id, got an empty field', where('meter'));
+    if (!meter)
+      throw new LptError('LPT_BAD_METER_DATA', 'meter — expected a meter id, got an empty field', where('meter'));
     if (!isPlainFileName(name) || name.toLowerCase() === 'all' || name.endsWith('_gaps')) {
       throw new LptError(
         'LPT_BAD_METER_DATA',
@@ -35,9 +36,19 @@ export function readMeterData(file: string): Map<string, MeterInfo> {
       );
     }
     const prevId = byId.get(meter);
-    if (prevId) throw new LptError('LPT_BAD_METER_DATA', `meter — expected each id once, got ${meter} again (first on line ${prevId.line})`, where('meter'));
+    if (prevId)
+      throw new LptError(
+        'LPT_BAD_METER_DATA',
+        `meter — expected each id once, got ${meter} again (first on line ${prevId.line})`,
+        where('meter'),
+      );
     const prevName = byName.get(name.toLowerCase());
-    if (prevName) throw new LptError('LPT_BAD_METER_DATA', `name — expected each name once, got ${name} again (first on line ${prevName.line})`, where('name'));
+    if (prevName)
+      throw new LptError(
+        'LPT_BAD_METER_DATA',
+        `name — expected each name once, got ${name} again (first on line ${prevName.line})`,
+        where('name'),
+      );
     const multiplier = multText === '' ? Number.NaN : Number(multText);
     const info: MeterInfo = { meter, name, multiplier, line };
     if (!(Number.isFinite(multiplier) && multiplier > 0)) {

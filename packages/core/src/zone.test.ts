@@ -62,7 +62,8 @@ describe('SiteClock', () => {
     expect(std.candidates(w('2024-07-12 11:00'))).toEqual([iso('2024-07-12T11:00:00-08:00')]);
     expect(std.candidates(w('2024-03-10 02:30'))).toEqual([iso('2024-03-10T02:30:00-08:00')]);
     // calendar days stay legal: the spring-forward day is still 23 hours long
-    const day = std.startOfNextLocalDay(iso('2024-03-10T12:00:00-07:00')) - std.startOfLocalDay(iso('2024-03-10T12:00:00-07:00'));
+    const day =
+      std.startOfNextLocalDay(iso('2024-03-10T12:00:00-07:00')) - std.startOfLocalDay(iso('2024-03-10T12:00:00-07:00'));
     expect(day).toBe(23 * 3_600_000);
     const syd = new SiteClock('Australia/Sydney', 'standard');
     expect(syd.candidates(w('2024-01-15 12:00'))).toEqual([iso('2024-01-15T12:00:00+10:00')]);

@@ -158,7 +158,8 @@ export class HashStore {
     for (const [hash, { src, entry }] of pending) {
       const srcAbs = path.join(this.root, src);
       const destAbs = path.join(this.root, entry.dest);
-      result.cleanedTemps += removeTemps(path.dirname(destAbs), path.basename(destAbs));
+      const base = path.basename(destAbs);
+      result.cleanedTemps += removeTemps(path.dirname(destAbs), [base, base.replace(/\.csv$/i, '.json')]);
       const srcThere = fs.existsSync(srcAbs);
       const destThere = fs.existsSync(destAbs);
       if (destThere && (!srcThere || sha256File(destAbs) === hash)) {
@@ -209,8 +210,8 @@ export class HashStore {
   }
 }
 
-/** Remove temp copies `.<name>.tmp-*` a killed cross-device move left beside `name`. */
-function removeTemps(dir: string, name: string): number {
+/** Remove temp files `.<name>.tmp-*` a killed move or sidecar write left beside each name. */
+function removeTemps(dir: string, names: string[]): number {
   let n = 0;
   let entries: string[] = [];
   try {
@@ -219,7 +220,7 @@ function removeTemps(dir: string, name: string): number {
     return 0;
   }
   for (const e of entries) {
-    if (e.startsWith(`.${name}.tmp-`)) {
+    if (names.some((name) => e.startsWith(`.${name}.tmp-`))) {
       fs.rmSync(path.join(dir, e), { force: true });
       n++;
     }

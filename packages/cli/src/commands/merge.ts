@@ -1,6 +1,21 @@
+import { formatMergeSummary, merge } from '@lptool/merge';
 import type { CommandResult, Io } from '../output.js';
-import { notBuilt } from '../output.js';
+import { siteArgs } from './common.js';
 
-export async function run(_args: string[], _o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
-  return notBuilt('merge', 'issue 4');
+const list = (v: unknown) =>
+  typeof v === 'string' && v.trim()
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+export async function run(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
+  const summary = await merge({
+    ...siteArgs(o),
+    only: list(o.only),
+    exclude: list(o.exclude),
+    resample: Boolean(o.resample),
+  });
+  return { exitCode: summary.exitCode, text: formatMergeSummary(summary), json: summary };
 }

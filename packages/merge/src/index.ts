@@ -1,0 +1,9 @@
+export {
+  ALL_COLUMNS,
+  formatMergeSummary,
+  listProfiles,
+  type MergeOptions,
+  type MergeSummary,
+  merge,
+  readProfile,
+} from './merge.js';

@@ -1,0 +1,246 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  formatDecimal,
+  formatShortDuration,
+  LptError,
+  parseBucket,
+  parseLabel,
+  Resampler,
+  SiteClock,
+} from '@lptool/core';
+import {
+  AtomicFile,
+  acquireLock,
+  createLogger,
+  findColumns,
+  loadSettings,
+  readCsvFile,
+  type SettingFlags,
+  siteLayout,
+} from '@lptool/io';
+
+export const ALL_COLUMNS = [
+  'Start Time',
+  'End Time',
+  'MW_total',
+  'MVA_total',
+  'PF_total',
+  'MW_net',
+  'feeders_reporting',
+  'feeders_expected',
+] as const;
+
+export interface MergeOptions extends SettingFlags {
+  root: string;
+  only?: string[] | undefined;
+  exclude?: string[] | undefined;
+  /** Bring finer profiles to the coarsest interval instead of failing. */
+  resample?: boolean;
+  lockWaitMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface MergeSummary {
+  root: string;
+  output: string;
+  feeders: { name: string; rows: number; intervalMs: number; resampled: boolean }[];
+  rows: number;
+  /** Intervals where fewer feeders reported than expected. */
+  incomplete: number;
+  first: string | null;
+  last: string | null;
+  exitCode: 0;
+}
+
+/** Profile names in lp/ that merge may take: not all.csv, not *_gaps.csv, not hidden. */
+export function listProfiles(lpDir: string): string[] {
+  if (!fs.existsSync(lpDir)) return [];
+  return fs
+    .readdirSync(lpDir)
+    .filter((f) => /\.csv$/i.test(f) && !f.startsWith('.') && f.toLowerCase() !== 'all.csv' && !/_gaps\.csv$/i.test(f))
+    .map((f) => f.slice(0, -4))
+    .sort();
+}
+
+interface ProfileSeries {
+  name: string;
+  start: Float64Array;
+  end: Float64Array;
+  mw: Float64Array;
+  mva: Float64Array;
+  intervalMs: number;
+}
+
+/** Read a profile's Start/End Time, MW_net, MVA_net; instants from the labels' offsets (naive labels: site zone). */
+export function readProfile(file: string, display: string, clock: SiteClock): ProfileSeries {
+  const t = readCsvFile(file, display);
+  const c = findColumns(t, ['Start Time', 'End Time', 'MW_net', 'MVA_net'] as const);
+  const n = t.rows.length;
+  const s = {
+    name: path.basename(file, '.csv'),
+    start: new Float64Array(n),
+    end: new Float64Array(n),
+    mw: new Float64Array(n),
+    mva: new Float64Array(n),
+    intervalMs: Number.NaN,
+  };
+  const instant = (label: string, i: number, column: string) => {
+    const p = parseLabel(label);
+    if (!p)
+      throw new LptError('LPT_PARSE', `${column} — expected an ISO 8601 time, got ${JSON.stringify(label)}`, {
+        file: display,
+        line: t.lines[i]!,
+        column,
+      });
+    return Number.isNaN(p.offsetMs) ? clock.instantAtOrAfter(p.wall) : p.wall - p.offsetMs;
+  };
+  const num = (text: string, i: number, column: string) => {
+    const x = text.trim() === '' ? Number.NaN : Number(text);
+    if (!Number.isFinite(x))
+      throw new LptError('LPT_PARSE', `${column} — expected a number, got ${JSON.stringify(text)}`, {
+        file: display,
+        line: t.lines[i]!,
+        column,
+      });
+    return x;
+  };
+  const lengths = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = t.rows[i]!;
+    s.start[i] = instant(r[c['Start Time']]!, i, 'Start Time');
+    s.end[i] = instant(r[c['End Time']]!, i, 'End Time');
+    s.mw[i] = num(r[c.MW_net]!, i, 'MW_net');
+    s.mva[i] = num(r[c.MVA_net]!, i, 'MVA_net');
+    const d = s.end[i]! - s.start[i]!;
+    lengths.set(d, (lengths.get(d) ?? 0) + 1);
+  }
+  let best = 0;
+  for (const [d, k] of lengths) if (k > best || (k === best && d > s.intervalMs)) [best, s.intervalMs] = [k, d];
+  return s;
+}
+
+/** One `lptool merge` run (SPEC §5). */
+export async function merge(options: MergeOptions): Promise<MergeSummary> {
+  const layout = siteLayout(options.root);
+  const settings = loadSettings(layout.settings, options, options.env);
+  const clock = new SiteClock(settings.timezone, settings.clock);
+  const all = listProfiles(layout.lp);
+  for (const [flag, list] of [
+    ['--only', options.only],
+    ['--exclude', options.exclude],
+  ] as const) {
+    const unknown = (list ?? []).filter((n) => !all.includes(n));
+    if (unknown.length)
+      throw new LptError(
+        'LPT_USAGE',
+        `${flag} — expected feeder names from lp/ (${all.join(', ') || 'none'}), got ${unknown.join(', ')}`,
+        { key: flag },
+      );
+  }
+  const names = all.filter((n) => (!options.only?.length || options.only.includes(n)) && !options.exclude?.includes(n));
+  if (!names.length)
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `profiles — expected lp/<name>.csv files to merge (run lptool build first), got none in ${layout.lp}`,
+      { file: 'lp/' },
+    );
+
+  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool merge' });
+  const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
+  try {
+    const series = names.map((n) => readProfile(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
+    const coarsest = Math.max(...series.map((s) => s.intervalMs));
+    const mixed = series.filter((s) => s.intervalMs !== coarsest);
+    if (mixed.length && !options.resample) {
+      const list = series.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
+      throw new LptError(
+        'LPT_INTERVAL_MISMATCH',
+        `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
+      );
+    }
+    // Σ per interval start, feeder by feeder (memory: one entry per interval, not per feeder × interval)
+    const totals = new Map<number, { end: number; mw: number; mva: number; n: number }>();
+    const feeders: MergeSummary['feeders'] = [];
+    for (const s0 of series) {
+      const s = s0.intervalMs === coarsest ? s0 : resampleComplete(s0, coarsest, clock);
+      feeders.push({ name: s0.name, rows: s.start.length, intervalMs: s0.intervalMs, resampled: s !== s0 });
+      const seen = new Set<number>();
+      for (let i = 0; i < s.start.length; i++) {
+        const t = s.start[i]!;
+        if (seen.has(t)) continue; // a duplicated row in a profile counts once
+        seen.add(t);
+        const acc = totals.get(t);
+        if (acc) {
+          acc.mw += s.mw[i]!;
+          acc.mva += s.mva[i]!;
+          acc.n++;
+        } else totals.set(t, { end: s.end[i]!, mw: s.mw[i]!, mva: s.mva[i]!, n: 1 });
+      }
+    }
+    const keys = [...totals.keys()].sort((a, b) => a - b);
+    const output = path.join(layout.lp, 'all.csv');
+    const out = new AtomicFile(output);
+    let incomplete = 0;
+    try {
+      out.write(`${ALL_COLUMNS.join(',')}\n`);
+      for (const t of keys) {
+        const a = totals.get(t)!;
+        if (a.n < series.length) incomplete++;
+        const mw = formatDecimal(a.mw);
+        out.write(
+          `${clock.format(t)},${clock.format(a.end)},${mw},${formatDecimal(a.mva)},${a.mva === 0 ? '' : formatDecimal(a.mw / a.mva)},${mw},${a.n},${series.length}\n`,
+        );
+      }
+      out.commit();
+    } catch (e) {
+      out.abort();
+      throw e;
+    }
+    const summary: MergeSummary = {
+      root: layout.root,
+      output: path.relative(layout.root, output),
+      feeders,
+      rows: keys.length,
+      incomplete,
+      first: keys.length ? clock.format(keys[0]!) : null,
+      last: keys.length ? clock.format(totals.get(keys[keys.length - 1]!)!.end) : null,
+      exitCode: 0,
+    };
+    log.info({ event: 'merged', ...summary }, 'merge finished');
+    return summary;
+  } finally {
+    release();
+  }
+}
+
+/** A finer profile on the coarser grid: mean MW/MVA of buckets that are complete; partial buckets are left out. */
+function resampleComplete(s: ProfileSeries, coarsest: number, clock: SiteClock): ProfileSeries {
+  const r = new Resampler({
+    clock,
+    intervalMs: s.intervalMs,
+    bucket: parseBucket(`${coarsest / 60_000}m`, '--resample'),
+    columns: 2,
+  });
+  for (let i = 0; i < s.start.length; i++) r.push(s.start[i]!, [s.mw[i]!, s.mva[i]!]);
+  const buckets = r.finish().filter((b) => b.present >= b.expected);
+  return {
+    name: s.name,
+    intervalMs: coarsest,
+    start: Float64Array.from(buckets, (b) => b.start),
+    end: Float64Array.from(buckets, (b) => b.end),
+    mw: Float64Array.from(buckets, (b) => b.means[0]!),
+    mva: Float64Array.from(buckets, (b) => b.means[1]!),
+  };
+}
+
+export function formatMergeSummary(s: MergeSummary): string {
+  const out = [
+    `merge ${s.root}: ${s.feeders.length} feeders → ${s.output}, ${s.rows} intervals ${s.first ?? ''} → ${s.last ?? ''}; ${s.incomplete} incomplete (feeders_reporting < feeders_expected)`,
+  ];
+  for (const f of s.feeders)
+    out.push(
+      `  ${f.name.padEnd(12)} ${f.rows} rows, ${formatShortDuration(f.intervalMs)}${f.resampled ? ` → resampled to ${formatShortDuration(Math.max(...s.feeders.map((x) => x.intervalMs)))}` : ''}`,
+    );
+  return out.join('\n');
+}
