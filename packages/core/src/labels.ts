@@ -64,8 +64,76 @@ const z = 122;
 const PLUS = 43;
 const DOT = 46;
 
+/** Two digits at i, or -1. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The two spellings that make up nearly every row, read without allocating:
+ * `MM/DD/YY HH:MM:SS` (17 chars) and `YYYY-MM-DDTHH:MM:SS±HH:MM` (25 chars).
+ * Anything else (or anything odd in these) returns undefined for the general parser.
+ */
+function parseCommon(s: string): ParsedLabel | null | undefined {
+  let y: number;
+  let mo: number;
+  let d: number;
+  let h: number;
+  let mi: number;
+  let sec: number;
+  let offsetMs = Number.NaN;
+  if (
+    s.length === 17 &&
+    s.charCodeAt(2) === SLASH &&
+    s.charCodeAt(5) === SLASH &&
+    s.charCodeAt(8) === SPACE &&
+    s.charCodeAt(11) === COLON &&
+    s.charCodeAt(14) === COLON
+  ) {
+    mo = d2(s, 0);
+    d = d2(s, 3);
+    y = 2000 + d2(s, 6);
+    h = d2(s, 9);
+    mi = d2(s, 12);
+    sec = d2(s, 15);
+    if (y < 2000) return undefined;
+  } else if (
+    s.length === 25 &&
+    s.charCodeAt(4) === DASH &&
+    s.charCodeAt(7) === DASH &&
+    s.charCodeAt(10) === T &&
+    s.charCodeAt(13) === COLON &&
+    s.charCodeAt(16) === COLON &&
+    s.charCodeAt(22) === COLON
+  ) {
+    const y1 = d2(s, 0);
+    const y2 = d2(s, 2);
+    if (y1 < 0 || y2 < 0) return undefined;
+    y = y1 * 100 + y2;
+    mo = d2(s, 5);
+    d = d2(s, 8);
+    h = d2(s, 11);
+    mi = d2(s, 14);
+    sec = d2(s, 17);
+    const sign = s.charCodeAt(19) === PLUS ? 1 : s.charCodeAt(19) === DASH ? -1 : 0;
+    const oh = d2(s, 20);
+    const om = d2(s, 23);
+    if (!sign || oh < 0 || om < 0 || oh > 18 || om > 59) return undefined;
+    offsetMs = sign * (oh * 60 + om) * 60_000;
+  } else {
+    return undefined;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return null;
+  return { wall: Date.UTC(y, mo - 1, d, h, mi, sec), offsetMs };
+}
+
 /** Parse one label; `null` when it is not a valid time in any accepted form. */
 export function parseLabel(text: string): ParsedLabel | null {
+  const fast = parseCommon(text);
+  if (fast !== undefined) return fast;
   const s = text.trim();
   const c = new Cursor(s);
   let y: number;

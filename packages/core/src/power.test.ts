@@ -57,3 +57,27 @@ describe('formatDecimal', () => {
     [1234567.1234564, '1234567.123456'],
   ])('%s → %s', (x, s) => expect(formatDecimal(x)).toBe(s));
 });
+
+describe('formatDecimal — fast path agrees with toFixed', () => {
+  it('property: same text as the toFixed-based reference for any double', async () => {
+    const fc = (await import('fast-check')).default;
+    const reference = (x: number) => {
+      let s = x.toFixed(6);
+      if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+      return s === '-0' ? '0' : s;
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+          fc.integer({ min: -1e9, max: 1e9 }).map((k) => k / 1e6),
+          fc.integer({ min: -1e9, max: 1e9 }).map((k) => (k + 0.5) / 1e6),
+        ),
+        (x) => {
+          expect(formatDecimal(x)).toBe(reference(x));
+        },
+      ),
+      { numRuns: 20000 },
+    );
+  });
+});

@@ -79,14 +79,81 @@ export function resolveIntervals(
   options: ResolveOptions,
 ): ResolvedIntervals {
   const { clock, intervalMs } = options;
-  const n = startLabels.length;
   const lineOf = (i: number) => (options.lines ? options.lines[i]! : i + 2);
-  const start = new Float64Array(n).fill(Number.NaN);
+  const {
+    start,
+    parsed: parsedStart,
+    problems,
+  } = resolveStartInstants(startLabels, { clock, intervalMs, lines: options.lines ?? [] });
+  const n = startLabels.length;
   const end = new Float64Array(n).fill(Number.NaN);
+
+  // End instants: the candidate equal to start + interval, else the nearest one (reported).
+  for (let i = 0; i < n; i++) {
+    const label = endLabels[i]!;
+    const p = parseLabel(label);
+    if (!p) {
+      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label });
+      continue;
+    }
+    const s = start[i]!;
+    if (Number.isNaN(s)) continue;
+    const expected = s + intervalMs;
+    const ps = parsedStart[i]!;
+    const naive = Number.isNaN(p.offsetMs);
+    const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
+    // the "Start label + interval" convention: the label difference, added to the start instant
+    const byLabel = naive && Number.isNaN(ps.offsetMs) ? s + (p.wall - ps.wall) : Number.NaN;
+    if (byLabel === expected || cands.includes(expected)) {
+      end[i] = expected;
+      continue;
+    }
+    let got = byLabel;
+    for (const x of cands) if (Number.isNaN(got) || Math.abs(x - expected) < Math.abs(got - expected)) got = x;
+    end[i] = got;
+    problems.push({
+      kind: 'interval-length',
+      index: i,
+      line: lineOf(i),
+      start: startLabels[i]!,
+      end: label,
+      expectedMs: intervalMs,
+      gotMs: got - s,
+    });
+  }
+
+  for (const b of findBreaks(start, end)) {
+    problems.push({
+      kind: 'break',
+      index: b,
+      line: lineOf(b),
+      previousLine: lineOf(b - 1),
+      previousEnd: endLabels[b - 1]!,
+      start: startLabels[b]!,
+      deltaMs: start[b]! - end[b - 1]!,
+    });
+  }
+  problems.sort((a, b) => a.index - b.index);
+  return { start, end, problems };
+}
+
+/**
+ * Start labels in record order → instants (the first half of resolveIntervals,
+ * also used for profiles whose labels are naive): the repeated fall-back hour
+ * by record order, a leading ambiguous run by look-ahead to the first
+ * unambiguous row. Unreadable and nonexistent labels are reported (NaN).
+ */
+export function resolveStartInstants(
+  startLabels: ArrayLike<string>,
+  options: { clock: SiteClock; intervalMs: number; lines?: ArrayLike<number> },
+): { start: Float64Array; parsed: (ParsedLabel | null)[]; problems: SequenceProblem[] } {
+  const { clock, intervalMs } = options;
+  const n = startLabels.length;
+  const lineOf = (i: number) => (options.lines && options.lines.length ? options.lines[i]! : i + 2);
+  const start = new Float64Array(n).fill(Number.NaN);
   const problems: SequenceProblem[] = [];
   const parsedStart: (ParsedLabel | null)[] = new Array(n);
   const startCands: (readonly number[] | null)[] = new Array(n);
-
   for (let i = 0; i < n; i++) {
     const label = startLabels[i]!;
     const p = parseLabel(label);
@@ -144,53 +211,7 @@ export function resolveIntervals(
   }
   if (pendingFrom >= 0) settleRun(pendingFrom, n, Number.NaN);
 
-  // End instants: the candidate equal to start + interval, else the nearest one (reported).
-  for (let i = 0; i < n; i++) {
-    const label = endLabels[i]!;
-    const p = parseLabel(label);
-    if (!p) {
-      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label });
-      continue;
-    }
-    const s = start[i]!;
-    if (Number.isNaN(s)) continue;
-    const expected = s + intervalMs;
-    const ps = parsedStart[i]!;
-    const naive = Number.isNaN(p.offsetMs);
-    const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
-    // the "Start label + interval" convention: the label difference, added to the start instant
-    const byLabel = naive && Number.isNaN(ps.offsetMs) ? s + (p.wall - ps.wall) : Number.NaN;
-    if (byLabel === expected || cands.includes(expected)) {
-      end[i] = expected;
-      continue;
-    }
-    let got = byLabel;
-    for (const x of cands) if (Number.isNaN(got) || Math.abs(x - expected) < Math.abs(got - expected)) got = x;
-    end[i] = got;
-    problems.push({
-      kind: 'interval-length',
-      index: i,
-      line: lineOf(i),
-      start: startLabels[i]!,
-      end: label,
-      expectedMs: intervalMs,
-      gotMs: got - s,
-    });
-  }
-
-  for (const b of findBreaks(start, end)) {
-    problems.push({
-      kind: 'break',
-      index: b,
-      line: lineOf(b),
-      previousLine: lineOf(b - 1),
-      previousEnd: endLabels[b - 1]!,
-      start: startLabels[b]!,
-      deltaMs: start[b]! - end[b - 1]!,
-    });
-  }
-  problems.sort((a, b) => a.index - b.index);
-  return { start, end, problems };
+  return { start, parsed: parsedStart, problems };
 }
 
 /**

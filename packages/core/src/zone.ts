@@ -97,6 +97,7 @@ export function machineTimeZone(): string {
 export class SiteClock {
   readonly zone: string;
   readonly clock: ClockMode;
+  private readonly offsetByDay = new Map<number, number | null>();
   private readonly offsetByHour = new Map<number, number>();
   private readonly candidatesByWallHour = new Map<number, readonly number[] | null>();
   private readonly standardByYear = new Map<number, number>();
@@ -121,6 +122,15 @@ export class SiteClock {
 
   /** The zone's legal UTC offset (ms, local = UTC + offset) at an instant. */
   offsetAt(instant: number): number {
+    // a whole UTC day with one offset at both ends is one entry; transition days fall through to hours
+    const day = Math.floor(instant / DAY);
+    let dayOffset = this.offsetByDay.get(day);
+    if (dayOffset === undefined) {
+      const a = this.rawOffset(day * DAY);
+      dayOffset = a === this.rawOffset(day * DAY + DAY - 1) ? a : null;
+      this.offsetByDay.set(day, dayOffset);
+    }
+    if (dayOffset !== null) return dayOffset;
     const hour = Math.floor(instant / HOUR);
     const cached = this.offsetByHour.get(hour);
     if (cached !== undefined) return cached;
@@ -171,11 +181,11 @@ export class SiteClock {
 
   /** Offsets o with offsetAt(wall − o) = o, ordered so that the instants ascend. */
   private candidateOffsets(wall: number): number[] {
-    const before = this.rawOffset(wall - DAY);
-    const after = this.rawOffset(wall + DAY);
+    const before = this.offsetAt(wall - DAY);
+    const after = this.offsetAt(wall + DAY);
     const out: number[] = [];
     for (const o of before === after ? [before] : [before, after]) {
-      if (this.rawOffset(wall - o) === o) out.push(o);
+      if (this.offsetAt(wall - o) === o) out.push(o);
     }
     // instants wall − o ascend when offsets descend
     return out.sort((x, y) => y - x);

@@ -1,4 +1,5 @@
 export * from './atomic.js';
+export * from './column-cache.js';
 export * from './csv.js';
 export * from './lock.js';
 export * from './log.js';

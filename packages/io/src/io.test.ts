@@ -5,7 +5,7 @@ import path from 'node:path';
 import { LptError } from '@lptool/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
-import { csvLine, findColumns, parseCsvText } from './csv.js';
+import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
 import { acquireLock } from './lock.js';
 import { loadSettings } from './settings.js';
 import { isPlainFileName, pathInsideRoot, resolveRoot } from './site.js';
@@ -180,5 +180,57 @@ describe('acquireLock', () => {
     const release = acquireLock(f, { waitMs: 0 });
     expect(JSON.parse(fs.readFileSync(f, 'utf8')).pid).toBe(process.pid);
     release();
+  });
+});
+
+describe('parseCsvText — the quote-free fast path equals csv-parse', () => {
+  it('property: same header, rows and lines as csv-parse for any quote-free CSV', async () => {
+    const fc = (await import('fast-check')).default;
+    const { parse } = await import('csv-parse/sync');
+    const field = fc.stringMatching(/^[a-z0-9 .:/-]{0,6}$/);
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 5 })
+          .chain((w) => fc.array(fc.array(field, { minLength: w, maxLength: w }), { minLength: 1, maxLength: 20 })),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.nat(3),
+        (records, eol, bom, trailing) => {
+          const text = (bom ? '\uFEFF' : '') + records.map((r) => r.join(',')).join(eol) + eol.repeat(trailing);
+          const t = parseCsvText(text, 'p.csv');
+          const ref = (
+            parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][]
+          ).filter((r) => r.length > 1 || (r[0] ?? '').trim() !== '');
+          expect([t.header, ...t.rows]).toEqual(ref.length ? [ref[0]!.map((h) => h.trim()), ...ref.slice(1)] : [[]]);
+          // lines: count them independently (1-based, non-blank lines, after the header's)
+          const nonBlank = text
+            .replace(/^\uFEFF/, '')
+            .split(/\r?\n/)
+            .flatMap((l, i) => (l.trim() ? [i + 1] : []));
+          if (ref.length) expect([t.headerLine, ...t.lines]).toEqual(nonBlank);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('readCsvColumns', () => {
+  it('gives the same columns as a full parse, on the fast path and off it', () => {
+    const f = path.join(dir, 'p.csv');
+    for (const text of ['a,b,c\n1,2,3\n4,5,6\n', 'a,b,c\r\n1,"2",3\r\n\r\n4,5,6\r\n']) {
+      fs.writeFileSync(f, text);
+      const r = readCsvColumns(f, ['c', 'A'] as const);
+      expect(r.columns).toEqual({ c: ['3', '6'], A: ['1', '4'] });
+    }
+    fs.writeFileSync(f, 'a,b,c\n1,2,3\n4,5\n');
+    expectLpt(
+      () => readCsvColumns(f, ['a'] as const),
+      'LPT_PARSE',
+      /expected 3 fields like the header, got 2 \(.*p\.csv:3\)/,
+    );
+    fs.writeFileSync(f, 'a,b,c\n1,2,3,4\n');
+    expectLpt(() => readCsvColumns(f, ['a'] as const), 'LPT_PARSE', /got 4/);
   });
 });

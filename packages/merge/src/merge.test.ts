@@ -102,3 +102,27 @@ describe('lptool merge', () => {
     expect(all[4]![6]).toBe('1');
   });
 });
+
+describe('the columnar sidecar', () => {
+  it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
+    const { build } = await import('@lptool/build');
+    const s = siteFrom('build/legal/input');
+    cleanups.push(s.cleanup);
+    await build({ root: s.root });
+    expect(fs.existsSync(path.join(s.root, 'lp/.cache/north.bin'))).toBe(true);
+    expect(lptool(['merge', '--root', s.root]).code).toBe(0);
+    const fromCache = fs.readFileSync(path.join(s.root, 'lp/all.csv'), 'utf8');
+    fs.rmSync(path.join(s.root, 'lp/.cache'), { recursive: true });
+    expect(lptool(['merge', '--root', s.root]).code).toBe(0);
+    expect(fs.readFileSync(path.join(s.root, 'lp/all.csv'), 'utf8')).toBe(fromCache);
+    // rebuild the cache, then edit a value by hand: merge must see the edit
+    await build({ root: s.root, full: true });
+    const north = path.join(s.root, 'lp/north.csv');
+    const text = fs.readFileSync(north, 'utf8').replace(',-1.58256,7.013664,', ',-100,7.013664,');
+    fs.writeFileSync(north, text);
+    expect(lptool(['merge', '--root', s.root]).code).toBe(0);
+    expect(fs.readFileSync(path.join(s.root, 'lp/all.csv'), 'utf8')).toContain(
+      '2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,-100,',
+    );
+  });
+});

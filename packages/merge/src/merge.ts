@@ -13,11 +13,12 @@ import {
   AtomicFile,
   acquireLock,
   createLogger,
-  findColumns,
   loadSettings,
-  readCsvFile,
+  readColumnCache,
+  readCsvColumns,
   type SettingFlags,
   siteLayout,
+  writeColumnCache,
 } from '@lptool/io';
 
 export const ALL_COLUMNS = [
@@ -74,9 +75,22 @@ interface ProfileSeries {
 
 /** Read a profile's Start/End Time, MW_net, MVA_net; instants from the labels' offsets (naive labels: site zone). */
 export function readProfile(file: string, display: string, clock: SiteClock): ProfileSeries {
-  const t = readCsvFile(file, display);
-  const c = findColumns(t, ['Start Time', 'End Time', 'MW_net', 'MVA_net'] as const);
-  const n = t.rows.length;
+  const cached = readColumnCache(file, ['start', 'end', 'MW_net', 'MVA_net'] as const);
+  if (cached) {
+    const series = {
+      name: path.basename(file, '.csv'),
+      start: cached.start,
+      end: cached.end,
+      mw: cached.MW_net,
+      mva: cached.MVA_net,
+      intervalMs: Number.NaN,
+    };
+    series.intervalMs = commonLength(series.start, series.end);
+    return series;
+  }
+  const t = readCsvColumns(file, ['Start Time', 'End Time', 'MW_net', 'MVA_net'] as const, display);
+  const cols = t.columns;
+  const n = t.lines.length;
   const s = {
     name: path.basename(file, '.csv'),
     start: new Float64Array(n),
@@ -105,19 +119,32 @@ export function readProfile(file: string, display: string, clock: SiteClock): Pr
       });
     return x;
   };
-  const lengths = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const r = t.rows[i]!;
-    s.start[i] = instant(r[c['Start Time']]!, i, 'Start Time');
-    s.end[i] = instant(r[c['End Time']]!, i, 'End Time');
-    s.mw[i] = num(r[c.MW_net]!, i, 'MW_net');
-    s.mva[i] = num(r[c.MVA_net]!, i, 'MVA_net');
-    const d = s.end[i]! - s.start[i]!;
+    s.start[i] = instant(cols['Start Time'][i]!, i, 'Start Time');
+    s.end[i] = instant(cols['End Time'][i]!, i, 'End Time');
+    s.mw[i] = num(cols.MW_net[i]!, i, 'MW_net');
+    s.mva[i] = num(cols.MVA_net[i]!, i, 'MVA_net');
+  }
+  s.intervalMs = commonLength(s.start, s.end);
+  return s;
+}
+
+/** The most common interval length (end − start); ties go to the longer. */
+function commonLength(start: Float64Array, end: Float64Array): number {
+  const lengths = new Map<number, number>();
+  for (let i = 0; i < start.length; i++) {
+    const d = end[i]! - start[i]!;
     lengths.set(d, (lengths.get(d) ?? 0) + 1);
   }
   let best = 0;
-  for (const [d, k] of lengths) if (k > best || (k === best && d > s.intervalMs)) [best, s.intervalMs] = [k, d];
-  return s;
+  let length = Number.NaN;
+  for (const [d, k] of lengths) {
+    if (k > best || (k === best && d > length)) {
+      best = k;
+      length = d;
+    }
+  }
+  return length;
 }
 
 /** One `lptool merge` run (SPEC §5). */
@@ -159,40 +186,78 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
         `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
       );
     }
-    // Σ per interval start, feeder by feeder (memory: one entry per interval, not per feeder × interval)
-    const totals = new Map<number, { end: number; mw: number; mva: number; n: number }>();
+    // Σ per interval start, feeder by feeder (memory: one slot per interval, not per feeder × interval):
+    // a start's slot index in a Map, the sums in growable typed arrays
+    const slotOf = new Map<number, number>();
+    let cap = 1 << 16;
+    let slotStart = new Float64Array(cap);
+    let slotEnd = new Float64Array(cap);
+    let slotMw = new Float64Array(cap);
+    let slotMva = new Float64Array(cap);
+    let slotN = new Int32Array(cap);
     const feeders: MergeSummary['feeders'] = [];
     for (const s0 of series) {
       const s = s0.intervalMs === coarsest ? s0 : resampleComplete(s0, coarsest, clock);
       feeders.push({ name: s0.name, rows: s.start.length, intervalMs: s0.intervalMs, resampled: s !== s0 });
-      const seen = new Set<number>();
+      const seen = new Set<number>(); // starts already counted for this feeder (a duplicated row counts once)
       for (let i = 0; i < s.start.length; i++) {
         const t = s.start[i]!;
-        if (seen.has(t)) continue; // a duplicated row in a profile counts once
+        if (seen.has(t)) continue;
         seen.add(t);
-        const acc = totals.get(t);
-        if (acc) {
-          acc.mw += s.mw[i]!;
-          acc.mva += s.mva[i]!;
-          acc.n++;
-        } else totals.set(t, { end: s.end[i]!, mw: s.mw[i]!, mva: s.mva[i]!, n: 1 });
+        let k = slotOf.get(t);
+        if (k === undefined) {
+          k = slotOf.size;
+          if (k === cap) {
+            cap *= 2;
+            const grow = <A extends Float64Array | Int32Array>(x: A, make: (n: number) => A) => {
+              const y = make(cap);
+              y.set(x);
+              return y;
+            };
+            slotStart = grow(slotStart, (n) => new Float64Array(n));
+            slotEnd = grow(slotEnd, (n) => new Float64Array(n));
+            slotMw = grow(slotMw, (n) => new Float64Array(n));
+            slotMva = grow(slotMva, (n) => new Float64Array(n));
+            slotN = grow(slotN, (n) => new Int32Array(n));
+          }
+          slotOf.set(t, k);
+          slotStart[k] = t;
+          slotEnd[k] = s.end[i]!;
+        }
+        slotMw[k]! += s.mw[i]!;
+        slotMva[k]! += s.mva[i]!;
+        slotN[k]!++;
       }
     }
-    const keys = [...totals.keys()].sort((a, b) => a - b);
+    const count = slotOf.size;
+    const order = new Int32Array(count);
+    for (let k = 0; k < count; k++) order[k] = k;
+    order.sort((a, b) => slotStart[a]! - slotStart[b]!);
     const output = path.join(layout.lp, 'all.csv');
     const out = new AtomicFile(output);
     let incomplete = 0;
     try {
       out.write(`${ALL_COLUMNS.join(',')}\n`);
-      for (const t of keys) {
-        const a = totals.get(t)!;
-        if (a.n < series.length) incomplete++;
-        const mw = formatDecimal(a.mw);
+      for (let j = 0; j < count; j++) {
+        const k = order[j]!;
+        const n = slotN[k]!;
+        if (n < series.length) incomplete++;
+        const mw = formatDecimal(slotMw[k]!);
+        const mva = slotMva[k]!;
         out.write(
-          `${clock.format(t)},${clock.format(a.end)},${mw},${formatDecimal(a.mva)},${a.mva === 0 ? '' : formatDecimal(a.mw / a.mva)},${mw},${a.n},${series.length}\n`,
+          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatDecimal(mva)},${mva === 0 ? '' : formatDecimal(slotMw[k]! / mva)},${mw},${n},${series.length}\n`,
         );
       }
       out.commit();
+      const pick = (a: Float64Array | Int32Array) => Float64Array.from(order, (k) => a[k]!);
+      writeColumnCache(output, {
+        start: pick(slotStart),
+        end: pick(slotEnd),
+        MW_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMw[k]!))),
+        MVA_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMva[k]!))),
+        feeders_reporting: pick(slotN),
+        feeders_expected: new Float64Array(count).fill(series.length),
+      });
     } catch (e) {
       out.abort();
       throw e;
@@ -201,10 +266,10 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       root: layout.root,
       output: path.relative(layout.root, output),
       feeders,
-      rows: keys.length,
+      rows: count,
       incomplete,
-      first: keys.length ? clock.format(keys[0]!) : null,
-      last: keys.length ? clock.format(totals.get(keys[keys.length - 1]!)!.end) : null,
+      first: count ? clock.format(slotStart[order[0]!]!) : null,
+      last: count ? clock.format(slotEnd[order[count - 1]!]!) : null,
       exitCode: 0,
     };
     log.info({ event: 'merged', ...summary }, 'merge finished');

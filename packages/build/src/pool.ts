@@ -1,0 +1,49 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+
+/**
+ * Run meter jobs on a pool of worker threads (one per core, at most one per
+ * job), or in this thread when there is one job, one core, `LPTOOL_WORKERS=1`,
+ * or the code runs from TypeScript sources (tests). Outcomes come back in job
+ * order, so output and logs do not depend on thread timing.
+ */
+export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const wanted = env.LPTOOL_WORKERS ? Math.max(1, Number(env.LPTOOL_WORKERS) || 1) : cores;
+  const size = Math.min(wanted, jobs.length);
+  const workerUrl = new URL('./worker.js', import.meta.url);
+  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => runMeterJob(j));
+
+  const outcomes: MeterOutcome[] = new Array(jobs.length);
+  let next = 0;
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: size }, () => {
+        // a young generation of 16 MB keeps scavenges cheap; the old-generation cap keeps RSS flat per worker
+        const w = new Worker(workerUrl, {
+          resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
+        });
+        workers.push(w);
+        return new Promise<void>((resolve, reject) => {
+          const feed = () => {
+            if (next >= jobs.length) return resolve();
+            const i = next++;
+            w.once('message', (m: { ok: true; outcome: MeterOutcome } | { ok: false; error: string }) => {
+              if (!m.ok) return reject(new Error(m.error));
+              outcomes[i] = m.outcome;
+              feed();
+            });
+            w.postMessage(jobs[i]);
+          };
+          w.once('error', reject);
+          feed();
+        });
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return outcomes;
+}
