@@ -90,14 +90,31 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   );
   wire(
     siteOptions(program.command('gaps'))
-      .description('find gaps, duplicates and out-of-order intervals in profiles; write <stem>_gaps.csv (and a PNG)')
-      .argument('[profiles...]', 'profile CSVs (default: lp/*.csv)')
-      .option('--from <date>', 'range start')
-      .option('--to <date>', 'range end (exclusive)')
-      .option('--png', 'also draw <stem>_gaps.png')
-      .option('--fail-on-gaps', 'exit 1 when any gap is found (for cron)')
-      .addHelpText('after', examples(['lptool gaps lp/south.csv --png', 'lptool gaps lp/*.csv --fail-on-gaps --json'])),
-    async () => notBuilt('gaps', 'issue 5'),
+      .description(
+        'find gaps, duplicates and out-of-order intervals in profiles; write <stem>_gaps.csv beside each (and a picture)',
+      )
+      .argument('[profiles...]', 'profile CSVs with Start Time and MW_net (default: every lp/*.csv of the root)')
+      .option('--from <date>', 'range start (a hole before the first row counts from here)')
+      .option('--to <date>', 'range end, exclusive (a hole after the last row counts up to here)')
+      .option('--png', 'also draw <stem>_gaps.png: MW_net over time, gaps as red bands')
+      .addOption(
+        new Option('--format <format>', 'picture format (implies a picture)').choices(['png', 'svg', 'vl.json']),
+      )
+      .option('--width <px>', 'picture width', '1000')
+      .option('--height <px>', 'picture height', '360')
+      .option('--scale <n>', 'PNG pixel density', '1')
+      .option('--partial-as-gap', 'all.csv: intervals with feeders_reporting < feeders_expected count as gaps')
+      .option('--fail-on-gaps', 'exit 1 when any gap, duplicate or out-of-order row is found (for cron)')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool gaps lp/south.csv --png',
+          'lptool gaps lp/*.csv --fail-on-gaps --json',
+          'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01',
+          'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/gaps.js')).run(a, o, i),
   );
   wire(
     program

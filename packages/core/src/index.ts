@@ -3,6 +3,7 @@ export * from './energy.js';
 export * from './errors.js';
 export * from './gaps.js';
 export * from './labels.js';
+export * from './lttb.js';
 export * from './power.js';
 export * from './resample.js';
 export * from './sequence.js';

@@ -76,7 +76,7 @@ function d2(s: string, i: number): number {
  * `MM/DD/YY HH:MM:SS` (17 chars) and `YYYY-MM-DDTHH:MM:SS±HH:MM` (25 chars).
  * Anything else (or anything odd in these) returns undefined for the general parser.
  */
-function parseCommon(s: string): ParsedLabel | null | undefined {
+function parseCommon(s: string, out: ParsedLabel): boolean | null | undefined {
   let y: number;
   let mo: number;
   let d: number;
@@ -127,13 +127,30 @@ function parseCommon(s: string): ParsedLabel | null | undefined {
   }
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
     return null;
-  return { wall: Date.UTC(y, mo - 1, d, h, mi, sec), offsetMs };
+  out.wall = Date.UTC(y, mo - 1, d, h, mi, sec);
+  out.offsetMs = offsetMs;
+  return true;
+}
+
+/**
+ * parseLabel into a caller's object (no allocation on the common spellings):
+ * true when `out` now holds the label, false when it is not a valid time.
+ */
+export function parseLabelInto(text: string, out: ParsedLabel): boolean {
+  const fast = parseCommon(text, out);
+  if (fast !== undefined) return fast === true;
+  const p = parseLabel(text);
+  if (!p) return false;
+  out.wall = p.wall;
+  out.offsetMs = p.offsetMs;
+  return true;
 }
 
 /** Parse one label; `null` when it is not a valid time in any accepted form. */
 export function parseLabel(text: string): ParsedLabel | null {
-  const fast = parseCommon(text);
-  if (fast !== undefined) return fast;
+  const scratch: ParsedLabel = { wall: 0, offsetMs: 0 };
+  const fast = parseCommon(text, scratch);
+  if (fast !== undefined) return fast ? scratch : null;
   const s = text.trim();
   const c = new Cursor(s);
   let y: number;

@@ -1,5 +1,5 @@
 import { formatShortDuration } from './duration.js';
-import { formatWall, type ParsedLabel, parseLabel } from './labels.js';
+import { formatWall, type ParsedLabel, parseLabel, parseLabelInto } from './labels.js';
 import type { SiteClock } from './zone.js';
 
 /** What can be wrong with one row's times. `line` is the file line of the row (header = line 1). */
@@ -88,11 +88,12 @@ export function resolveIntervals(
   const n = startLabels.length;
   const end = new Float64Array(n).fill(Number.NaN);
 
+  const endScratch: ParsedLabel = { wall: 0, offsetMs: 0 };
   // End instants: the candidate equal to start + interval, else the nearest one (reported).
   for (let i = 0; i < n; i++) {
     const label = endLabels[i]!;
-    const p = parseLabel(label);
-    if (!p) {
+    const p = endScratch;
+    if (!parseLabelInto(label, p)) {
       problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label });
       continue;
     }
@@ -101,6 +102,15 @@ export function resolveIntervals(
     const expected = s + intervalMs;
     const ps = parsedStart[i]!;
     const naive = Number.isNaN(p.offsetMs);
+    // the common case, without building candidate lists: the end label resolves to start + interval
+    if (
+      naive &&
+      Number.isNaN(ps.offsetMs) &&
+      (s + (p.wall - ps.wall) === expected || clock.uniqueInstant(p.wall) === expected)
+    ) {
+      end[i] = expected;
+      continue;
+    }
     const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
     // the "Start label + interval" convention: the label difference, added to the start instant
     const byLabel = naive && Number.isNaN(ps.offsetMs) ? s + (p.wall - ps.wall) : Number.NaN;
@@ -149,21 +159,33 @@ export function resolveStartInstants(
 ): { start: Float64Array; parsed: (ParsedLabel | null)[]; problems: SequenceProblem[] } {
   const { clock, intervalMs } = options;
   const n = startLabels.length;
-  const lineOf = (i: number) => (options.lines && options.lines.length ? options.lines[i]! : i + 2);
+  const lineOf = (i: number) => (options.lines?.length ? options.lines[i]! : i + 2);
   const start = new Float64Array(n).fill(Number.NaN);
   const problems: SequenceProblem[] = [];
   const parsedStart: (ParsedLabel | null)[] = new Array(n);
   const startCands: (readonly number[] | null)[] = new Array(n);
+  // Most rows have one candidate: their instant goes straight into `start`; only the others keep a list.
+  const single = new Float64Array(n).fill(Number.NaN);
+  const scratch: ParsedLabel = { wall: 0, offsetMs: 0 };
   for (let i = 0; i < n; i++) {
     const label = startLabels[i]!;
-    const p = parseLabel(label);
-    parsedStart[i] = p;
-    if (!p) {
+    if (!parseLabelInto(label, scratch)) {
+      parsedStart[i] = null;
       problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'Start Time', label });
       startCands[i] = null;
       continue;
     }
-    const c = Number.isNaN(p.offsetMs) ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
+    parsedStart[i] = { wall: scratch.wall, offsetMs: scratch.offsetMs };
+    if (!Number.isNaN(scratch.offsetMs)) {
+      single[i] = scratch.wall - scratch.offsetMs;
+      continue;
+    }
+    const u = clock.uniqueInstant(scratch.wall);
+    if (!Number.isNaN(u)) {
+      single[i] = u;
+      continue;
+    }
+    const c = clock.candidates(scratch.wall);
     if (c.length === 0) problems.push({ kind: 'nonexistent', index: i, line: lineOf(i), column: 'Start Time', label });
     startCands[i] = c.length ? c : null;
   }
@@ -194,19 +216,18 @@ export function resolveStartInstants(
     start.set(trials.find(meets) ?? trials[0]!, from);
   };
   for (let i = 0; i < n; i++) {
+    const one = single[i]!;
     const c = startCands[i];
-    if (!c) continue;
-    if (c.length > 1 && Number.isNaN(prev)) {
+    if (Number.isNaN(one) && !c) continue;
+    if (c && c.length > 1 && Number.isNaN(prev)) {
       if (pendingFrom < 0) pendingFrom = i;
       continue;
     }
     if (pendingFrom >= 0) {
-      const anchor = pick(c, Number.NaN);
-      settleRun(pendingFrom, i, anchor);
-      prev = start[i - 1]!;
+      settleRun(pendingFrom, i, Number.isNaN(one) ? pick(c!, Number.NaN) : one);
       pendingFrom = -1;
     }
-    start[i] = pick(c, prev);
+    start[i] = Number.isNaN(one) ? pick(c!, prev) : one;
     prev = start[i]!;
   }
   if (pendingFrom >= 0) settleRun(pendingFrom, n, Number.NaN);

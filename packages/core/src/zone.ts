@@ -164,6 +164,15 @@ export class SiteClock {
     return this.legalCandidates(wall);
   }
 
+  /** The instant of a wall time when it has exactly one candidate (no allocation), else NaN. */
+  uniqueInstant(wall: number): number {
+    if (this.clock === 'standard') return wall - this.standardOffset(wall);
+    const offsets = this.candidatesByWallHour.get(Math.floor(wall / HOUR));
+    if (offsets && offsets.length === 1) return wall - offsets[0]!;
+    const c = this.legalCandidates(wall);
+    return c.length === 1 ? c[0]! : Number.NaN;
+  }
+
   /** Like `candidates`, always in legal time (calendar days and buckets follow the wall clock). */
   legalCandidates(wall: number): readonly number[] {
     const hour = Math.floor(wall / HOUR);

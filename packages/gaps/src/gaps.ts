@@ -1,0 +1,280 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  analyzeSeries,
+  formatIsoDuration,
+  formatShortDuration,
+  inferIntervalMs,
+  LptError,
+  parseDuration,
+  resolveStartInstants,
+  type SeriesReport,
+  SiteClock,
+} from '@lptool/core';
+import {
+  AtomicFile,
+  createLogger,
+  loadSettings,
+  readColumnCache,
+  readCsvColumns,
+  type SettingFlags,
+  siteLayout,
+} from '@lptool/io';
+import type { PlotFormat } from '@lptool/plot';
+
+export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
+  root: string;
+  /** Profiles to check (default: lp/*.csv of the root, not all/gaps files… all.csv included). */
+  files?: string[];
+  /** Interval length; inferred from the data (the most common step) when absent. */
+  interval?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  png?: boolean;
+  format?: PlotFormat;
+  width?: number;
+  height?: number;
+  scale?: number;
+  /** all.csv: intervals with feeders_reporting < feeders_expected count as gaps. */
+  partialAsGap?: boolean;
+  failOnGaps?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ProfileGaps {
+  file: string;
+  output: string;
+  picture?: string;
+  intervalMs: number;
+  rows: number;
+  first: string | null;
+  last: string | null;
+  gaps: { gap_start: string; gap_end: string; gap_duration: string; missing_intervals: number; misaligned: boolean }[];
+  missingIntervals: number;
+  duplicates: { line: number; start: string }[];
+  outOfOrder: { line: number; start: string; after: string }[];
+  /** all.csv intervals where fewer feeders reported than expected. */
+  partial: number;
+}
+
+export interface GapsSummary {
+  profiles: ProfileGaps[];
+  exitCode: 0 | 1;
+}
+
+export const GAP_COLUMNS = ['gap_start', 'gap_end', 'gap_duration', 'missing_intervals'] as const;
+
+/** One `lptool gaps` run (SPEC §6). */
+export async function gaps(options: GapsOptions): Promise<GapsSummary> {
+  const layout = siteLayout(options.root);
+  const settings = loadSettings(layout.settings, { tz: options.tz, clock: options.clock }, options.env);
+  const clock = new SiteClock(settings.timezone, settings.clock);
+  const files = options.files?.length ? options.files.map((f) => path.resolve(f)) : defaultProfiles(layout.lp);
+  if (!files.length)
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `profiles — expected files to check (e.g. lp/south.csv), got none in ${layout.lp}`,
+    );
+  const bound = (text: string | undefined, flag: string) => parseBoundInstant(text, clock, flag);
+  const from = bound(options.from, '--from');
+  const to = bound(options.to, '--to');
+  const intervalFlag = options.interval ? parseDuration(options.interval, '--interval') : undefined;
+  const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
+  const summary: GapsSummary = { profiles: [], exitCode: 0 };
+  for (const file of files) {
+    const display = path.relative(process.cwd(), file) || file;
+    if (/_gaps\.csv$/i.test(file))
+      throw new LptError('LPT_USAGE', `profile — expected a load profile, got a gap list ${display}`, {
+        file: display,
+      });
+    const series = readSeries(file, display, clock, options.partialAsGap ?? false, intervalFlag ?? settings.intervalMs);
+    const intervalMs = intervalFlag ?? inferIntervalMs(series.start);
+    if (!Number.isFinite(intervalMs)) {
+      throw new LptError(
+        'LPT_INTERVAL_AMBIGUOUS',
+        `interval — expected one most common step between rows, got ${series.start.length < 2 ? 'too few rows' : 'a tie'}; give --interval (e.g. 15m)`,
+        { file: display },
+      );
+    }
+    const present = options.partialAsGap ? series.start.filter((_, i) => !series.partial[i]) : series.start;
+    const report: SeriesReport = analyzeSeries(present, {
+      intervalMs,
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
+    const output = file.replace(/\.csv$/i, '') + '_gaps.csv';
+    const out = new AtomicFile(output);
+    try {
+      out.write(`${GAP_COLUMNS.join(',')}\n`);
+      for (const g of report.gaps)
+        out.write(
+          `${clock.format(g.gapStart)},${clock.format(g.gapEnd)},${formatIsoDuration(g.gapEnd - g.gapStart)},${g.missingIntervals}\n`,
+        );
+      out.commit();
+    } catch (e) {
+      out.abort();
+      throw e;
+    }
+    const lineOf = (index: number) => series.lines[index] ?? index + 2;
+    const result: ProfileGaps = {
+      file: display,
+      output: path.relative(process.cwd(), output) || output,
+      intervalMs,
+      rows: series.start.length,
+      first: Number.isNaN(report.first) ? null : clock.format(report.first),
+      last: Number.isNaN(report.last) ? null : clock.format(report.last + intervalMs),
+      gaps: report.gaps.map((g) => ({
+        gap_start: clock.format(g.gapStart),
+        gap_end: clock.format(g.gapEnd),
+        gap_duration: formatIsoDuration(g.gapEnd - g.gapStart),
+        missing_intervals: g.missingIntervals,
+        misaligned: g.misaligned,
+      })),
+      missingIntervals: report.missing,
+      duplicates: report.duplicates.map((d) => ({ line: lineOf(d.index), start: clock.format(d.instant) })),
+      outOfOrder: report.outOfOrder.map((d) => ({
+        line: lineOf(d.index),
+        start: clock.format(d.instant),
+        after: clock.format(d.previous),
+      })),
+      partial: series.partial.reduce((a, b) => a + b, 0),
+    };
+    if (options.png || (options.format && options.format !== 'png')) {
+      const format = options.format ?? 'png';
+      const stem = path.basename(file).replace(/\.csv$/i, '');
+      const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
+      const keep = series.start.map((t) => (inRange(t) ? 1 : 0));
+      const { gapPlotSpec, renderSpec } = await import('@lptool/plot'); // vega loads only when a picture is wanted (~0.2 s)
+      const spec = gapPlotSpec({
+        name: stem,
+        times: series.start.filter((_, i) => keep[i]),
+        values: series.mw.filter((_, i) => keep[i]),
+        gaps: report.gaps.map((g) => ({ start: g.gapStart, end: g.gapEnd })),
+        clock,
+        ...(options.width ? { width: options.width } : {}),
+        ...(options.height ? { height: options.height } : {}),
+      });
+      const picture = `${file.replace(/\.csv$/i, '')}_gaps.${format}`;
+      const bytes = await renderSpec(spec, { format, scale: options.scale ?? 1 });
+      const pic = new AtomicFile(picture);
+      pic.writeBytes(bytes);
+      pic.commit();
+      result.picture = path.relative(process.cwd(), picture) || picture;
+    }
+    log.info(
+      {
+        event: 'gaps',
+        file: display,
+        intervalMs,
+        rows: result.rows,
+        gaps: result.gaps.length,
+        missing: result.missingIntervals,
+        duplicates: result.duplicates.length,
+        outOfOrder: result.outOfOrder.length,
+        partial: result.partial,
+      },
+      `${display}: ${result.gaps.length} gaps`,
+    );
+    summary.profiles.push(result);
+  }
+  const flagged = summary.profiles.some((p) => p.gaps.length || p.duplicates.length || p.outOfOrder.length);
+  summary.exitCode = options.failOnGaps && flagged ? 1 : 0;
+  return summary;
+}
+
+function defaultProfiles(lpDir: string): string[] {
+  if (!fs.existsSync(lpDir)) return [];
+  return fs
+    .readdirSync(lpDir)
+    .filter((f) => /\.csv$/i.test(f) && !f.startsWith('.') && !/_gaps\.csv$/i.test(f))
+    .sort()
+    .map((f) => path.join(lpDir, f));
+}
+
+function parseBoundInstant(text: string | undefined, clock: SiteClock, flag: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const s = text.trim();
+  const m = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00` : s;
+  const r = resolveStartInstants([m], { clock, intervalMs: 1 });
+  if (r.problems.length || Number.isNaN(r.start[0]!))
+    throw new LptError(
+      'LPT_USAGE',
+      `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`,
+      { key: flag },
+    );
+  return r.start[0]!;
+}
+
+interface Series {
+  start: Float64Array;
+  mw: Float64Array;
+  lines: number[];
+  partial: Uint8Array;
+}
+
+/** Start instants and MW_net of a profile: from lptool's columnar sidecar when fresh, else from the CSV. */
+function readSeries(
+  file: string,
+  display: string,
+  clock: SiteClock,
+  wantPartial: boolean,
+  intervalHint: number,
+): Series {
+  const cached = readColumnCache(
+    file,
+    wantPartial
+      ? (['start', 'MW_net', 'feeders_reporting', 'feeders_expected'] as const)
+      : (['start', 'MW_net'] as const),
+  );
+  if (cached) {
+    const c = cached as Record<string, Float64Array>;
+    const partial = new Uint8Array(c.start!.length);
+    if (c.feeders_reporting)
+      for (let i = 0; i < partial.length; i++) partial[i] = c.feeders_reporting[i]! < c.feeders_expected![i]! ? 1 : 0;
+    return { start: c.start!, mw: c.MW_net!, lines: [], partial };
+  }
+  const header = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!.toLowerCase();
+  const hasFeeders = header.includes('feeders_reporting') && header.includes('feeders_expected');
+  const names = hasFeeders
+    ? (['Start Time', 'MW_net', 'feeders_reporting', 'feeders_expected'] as const)
+    : (['Start Time', 'MW_net'] as const);
+  const t = readCsvColumns(file, names, display);
+  const cols = t.columns as Record<string, string[]>;
+  const labels = cols['Start Time']!;
+  // instants: labels with offsets are absolute; naive labels (older files) are read in the site zone, by record order
+  const r = resolveStartInstants(labels, { clock, intervalMs: intervalHint, lines: t.lines });
+  const bad = r.problems[0];
+  if (bad)
+    throw new LptError(
+      'LPT_PARSE',
+      `Start Time — expected an ISO 8601 or export time, got ${JSON.stringify(labels[bad.index])}`,
+      { file: display, line: bad.line, column: 'Start Time' },
+    );
+  const mw = new Float64Array(labels.length);
+  const partial = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const text = cols.MW_net![i]!;
+    mw[i] = text.trim() === '' ? Number.NaN : Number(text);
+    if (hasFeeders) partial[i] = Number(cols.feeders_reporting![i]) < Number(cols.feeders_expected![i]) ? 1 : 0;
+  }
+  return { start: r.start, mw, lines: t.lines, partial };
+}
+
+/** Human summary: one line per profile, then its gaps (the first few) and row problems. */
+export function formatGapsSummary(s: GapsSummary): string {
+  const out: string[] = [];
+  for (const p of s.profiles) {
+    out.push(
+      `${p.file}: ${p.rows} rows at ${formatShortDuration(p.intervalMs)}, ${p.first ?? '—'} → ${p.last ?? '—'}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'} (${p.missingIntervals} intervals missing), ${p.duplicates.length} duplicate, ${p.outOfOrder.length} out of order${p.partial ? `, ${p.partial} partial totals` : ''} → ${p.output}${p.picture ? `, ${p.picture}` : ''}`,
+    );
+    for (const g of p.gaps.slice(0, 10))
+      out.push(
+        `  gap ${g.gap_start} → ${g.gap_end} ${g.gap_duration} (${g.missing_intervals} missing)${g.misaligned ? ' misaligned' : ''}`,
+      );
+    if (p.gaps.length > 10) out.push(`  … ${p.gaps.length - 10} more in ${p.output}`);
+    for (const d of p.duplicates.slice(0, 5)) out.push(`  duplicate ${d.start}${d.line ? ` (line ${d.line})` : ''}`);
+    for (const d of p.outOfOrder.slice(0, 5))
+      out.push(`  out of order ${d.start} after ${d.after}${d.line ? ` (line ${d.line})` : ''}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,2 @@
+export { type GapPlotInput, gapPlotSpec } from './gap-plot.js';
+export { FONT_FAMILY, type PlotFormat, type RenderOptions, renderSpec } from './render.js';
