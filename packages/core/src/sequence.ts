@@ -1,5 +1,5 @@
 import { formatShortDuration } from './duration.js';
-import { formatWall, type ParsedLabel, parseLabel, parseLabelInto } from './labels.js';
+import { formatWall, type ParsedLabel, parseLabelInto } from './labels.js';
 import type { SiteClock } from './zone.js';
 
 /** What can be wrong with one row's times. `line` is the file line of the row (header = line 1). */

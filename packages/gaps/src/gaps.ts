@@ -102,7 +102,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
     });
-    const output = file.replace(/\.csv$/i, '') + '_gaps.csv';
+    const output = `${file.replace(/\.csv$/i, '')}_gaps.csv`;
     const out = new AtomicFile(output);
     try {
       out.write(`${GAP_COLUMNS.join(',')}\n`);
