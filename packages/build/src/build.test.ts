@@ -138,10 +138,27 @@ describe('lptool build — behaviour', () => {
     const text = fs.readFileSync(src, 'utf8').replaceAll('07/12/24', '07/13/24');
     fs.writeFileSync(path.join(root, 'data/KW/2024-07/east-next-day.csv'), text);
     const third = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
-    expect(third.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'built']);
+    expect(third.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'appended']);
     expect(third.meters[2].rows).toBe(10);
+    expect(third.rowsRead).toBe(6); // only the new file was read
+    const appended = fs.readFileSync(path.join(root, 'lp/east.csv'), 'utf8');
+    const sidecar = fs.readFileSync(path.join(root, 'lp/.cache/east.bin'));
     const full = JSON.parse(lptool(['build', '--root', root, '--json', '--full']).stdout);
     expect(full.meters.map((m: { status: string }) => m.status)).toEqual(['built', 'built', 'built']);
+    // appending gives exactly the bytes of a full build, sidecar included
+    expect(fs.readFileSync(path.join(root, 'lp/east.csv'), 'utf8')).toBe(appended);
+    const data = (b: Buffer) => b.subarray(b.length - 10 * 4 * 8); // 10 rows × 4 Float64 columns
+    expect(data(fs.readFileSync(path.join(root, 'lp/.cache/east.bin')))).toEqual(data(sidecar));
+    // a new file that overlaps what is already built cannot be appended: that meter is rebuilt in full
+    fs.writeFileSync(path.join(root, 'data/KW/2024-07/east-resent.csv'), text.replace('13.03', '13.50'));
+    const fourth = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+    expect(fourth.meters[2]).toMatchObject({ status: 'built', rows: 10, conflicts: 1 });
+    // and a profile edited by hand is rebuilt, not appended to
+    fs.appendFileSync(path.join(root, 'lp/north.csv'), '');
+    fs.utimesSync(path.join(root, 'lp/north.csv'), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    fs.writeFileSync(path.join(root, 'data/KW/2024-07/north-later.csv'), fs.readFileSync(path.join(root, 'data/KW/2024-07/north-a.csv'), 'utf8').replaceAll('07/12/24', '07/14/24'));
+    const fifth = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+    expect(fifth.meters[0].status).toBe('built');
   });
 
   it('--on-bad-row fail leaves that meter unbuilt and the others built', () => {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { LptError, parseLabel, SiteClock } from '@lptool/core';
 import { acquireLock, createLogger, loadSettings, parseCsvText, type SettingFlags, siteLayout } from '@lptool/io';
 import { sha256File } from '@lptool/sort';
-import { type FileRecord, inputsKey, loadManifest, saveManifest } from './manifest.js';
+import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
 import { readMeterData } from './meter-data.js';
-import type { MeterJob } from './meter-job.js';
+import { type MeterJob, runMeterJob } from './meter-job.js';
 import { runMeterJobs } from './pool.js';
 
 export { PROFILE_COLUMNS } from './meter-job.js';
@@ -40,7 +40,8 @@ export interface Conflict {
 export interface MeterBuild {
   name: string;
   meter: string;
-  status: 'built' | 'up-to-date' | 'failed' | 'no-data';
+  /** `appended`: only new files were read and their rows added to the end. */
+  status: 'built' | 'appended' | 'up-to-date' | 'failed' | 'no-data' | 'needs-full';
   files: number;
   rows: number;
   first: string | null;
@@ -154,6 +155,18 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const wanted = [...meters.values()].filter((m) => options.meter === undefined || m.name === options.meter);
     for (const info of wanted) {
       const list = (byMeter.get(info.meter) ?? []).sort();
+      const settingsPart = {
+        tz: settings.timezone,
+        clock: settings.clock,
+        interval: settings.intervalMs,
+        legacy: !!options.legacyNet,
+        mult: info.multiplier,
+        from,
+        to,
+        policy: options.onBadRow ?? 'skip',
+        v: 1,
+      };
+      const settingsKey = inputsKey(settingsPart, []);
       const key = inputsKey(
         {
           tz: settings.timezone,
@@ -191,9 +204,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       } else if (!options.full && manifest.meters[info.name]?.inputsKey === key && fs.existsSync(output)) {
         result.status = 'up-to-date';
       } else {
+        const append = options.full ? null : appendPlan(manifest.meters[info.name], settingsKey, list, files, output, from, to);
         jobs.push({
           info,
-          list,
+          list: append ? append.files : list,
+          allFiles: list,
+          append,
+          settingsKey,
           output,
           root: layout.root,
           zone: settings.timezone,
@@ -209,8 +226,15 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       }
       summary.meters.push(result);
     }
-    // build the meters whose inputs changed (in parallel where cores allow), then take the outcomes in order
+    // build the meters whose inputs changed (in parallel where cores allow), then take the outcomes in order;
+    // an append whose new rows overlap the profile is redone as a full build of that meter
     const outcomes = await runMeterJobs(jobs, options.env);
+    outcomes.forEach((o, i) => {
+      if (o.result.status !== 'needs-full') return;
+      const job = jobs[i]!;
+      jobs[i] = { ...job, list: job.allFiles, append: null, result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] } };
+      outcomes[i] = runMeterJob(jobs[i]!);
+    });
     outcomes.forEach((o, i) => {
       const job = jobs[i]!;
       const m = summary.meters.findIndex((x) => x.name === job.info.name);
@@ -220,8 +244,19 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.badRows.push(...o.badRows.slice(0, Math.max(0, 1000 - summary.badRows.length)));
       summary.conflicts.push(...o.conflicts.slice(0, Math.max(0, 1000 - summary.conflicts.length)));
       summary.rowsRead += o.rowsRead;
-      if (o.result.status === 'built') {
-        manifest.meters[job.info.name] = { inputsKey: jobKeys[i]!, builtAt: new Date().toISOString() };
+      if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
+        const st = fs.statSync(job.output);
+        manifest.meters[job.info.name] = {
+          inputsKey: jobKeys[i]!,
+          settingsKey: job.settingsKey,
+          files: Object.fromEntries(job.allFiles.map((p) => [p, files.get(p)!.hash])),
+          builtAt: new Date().toISOString(),
+          output: { size: st.size, mtimeMs: st.mtimeMs },
+          rows: o.result.rows,
+          first: o.result.first,
+          lastEnd: o.tail.lastEnd,
+          lastDay: o.tail.lastDay,
+        };
         o.result.output = path.relative(layout.root, job.output);
       }
     });
@@ -234,7 +269,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     log.info(
       {
         event: 'end',
-        built: summary.meters.filter((m) => m.status === 'built').length,
+        built: summary.meters.filter((m) => m.status === 'built' || m.status === 'appended').length,
         rowsRead: summary.rowsRead,
         exitCode: summary.exitCode,
       },
@@ -244,6 +279,30 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   } finally {
     release();
   }
+}
+
+/**
+ * Can this meter's new files be appended to its profile instead of a rebuild?
+ * Yes when the settings are the same, every file it was built from is still
+ * there unchanged, the profile is exactly as lptool wrote it, and no range was
+ * asked for; the job then checks that the new rows start after the profile ends.
+ */
+function appendPlan(
+  prev: MeterRecord | undefined,
+  settingsKey: string,
+  list: string[],
+  files: Map<string, FileRecord>,
+  output: string,
+  from: number | undefined,
+  to: number | undefined,
+): MeterJob['append'] {
+  if (!prev || prev.settingsKey !== settingsKey || from !== undefined || to !== undefined || !prev.files) return null;
+  const st = fs.statSync(output, { throwIfNoEntry: false });
+  if (!st || st.size !== prev.output?.size || st.mtimeMs !== prev.output?.mtimeMs) return null;
+  if (!Object.entries(prev.files).every(([p, h]) => files.get(p)?.hash === h)) return null;
+  const added = list.filter((p) => !(p in prev.files));
+  if (!added.length) return null;
+  return { files: added, previousEnd: prev.lastEnd, previousRows: prev.rows, previousFirst: prev.first, lastDay: prev.lastDay };
 }
 
 /**
@@ -282,20 +341,23 @@ function listArchive(
 function peekMeter(file: string): string {
   const fd = fs.openSync(file, 'r');
   try {
-    // header + first data row only (skipping blank lines); long quoted headers still fit in 64 KB
-    const buf = Buffer.alloc(65536);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    let text = buf.subarray(0, n).toString('utf8');
-    let cut = 0;
-    for (let lines = 0; lines < 2 && cut >= 0; ) {
-      cut = text.indexOf('\n', cut + 1);
-      if (cut > 0 && text.slice(text.lastIndexOf('\n', cut - 1) + 1, cut).trim()) lines++;
+    // header + first data row only (blank lines skipped): 4 KB holds both in any real export, 64 KB otherwise
+    for (const size of [4096, 65536]) {
+      const buf = Buffer.alloc(size);
+      const n = fs.readSync(fd, buf, 0, size, 0);
+      let text = buf.subarray(0, n).toString('utf8');
+      let cut = 0;
+      for (let lines = 0; lines < 2 && cut >= 0; ) {
+        cut = text.indexOf('\n', cut + 1);
+        if (cut > 0 && text.slice(text.lastIndexOf('\n', cut - 1) + 1, cut).trim()) lines++;
+      }
+      if (cut > 0) text = text.slice(0, cut + 1);
+      else if (n === size) continue; // not two lines yet: read more
+      const t = parseCsvText(text, file);
+      const col = t.header.findIndex((h) => h.toLowerCase() === 'meter');
+      return col >= 0 && t.rows.length ? (t.rows[0]![col] ?? '').trim() : '';
     }
-    if (cut > 0) text = text.slice(0, cut + 1);
-    else if (n === buf.length) text = text.slice(0, text.lastIndexOf('\n') + 1);
-    const t = parseCsvText(text, file);
-    const col = t.header.findIndex((h) => h.toLowerCase() === 'meter');
-    return col >= 0 && t.rows.length ? (t.rows[0]![col] ?? '').trim() : '';
+    return '';
   } catch {
     return '';
   } finally {

@@ -4,13 +4,14 @@ import type { BuildSummary } from './build.js';
 export function formatBuildSummary(s: BuildSummary): string {
   const out: string[] = [];
   const built = s.meters.filter((m) => m.status === 'built').length;
+  const appended = s.meters.filter((m) => m.status === 'appended').length;
   const upToDate = s.meters.filter((m) => m.status === 'up-to-date').length;
   out.push(
-    `build ${s.root}: ${built} built, ${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
+    `build ${s.root}: ${built} built, ${appended ? `${appended} appended, ` : ''}${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
   );
   for (const m of s.meters) {
     const head = `  ${m.name.padEnd(12)} ${m.status.padEnd(10)}`;
-    if (m.status === 'built') {
+    if (m.status === 'built' || m.status === 'appended') {
       const extras = [
         m.conflicts ? `${m.conflicts} conflicts` : '',
         m.badRows ? `${m.badRows} bad rows` : '',

@@ -16,11 +16,29 @@ export interface FileRecord {
   meter: string;
 }
 
+/** What a profile was last built from, and how it ends (so new files can be appended). */
+export interface MeterRecord {
+  inputsKey: string;
+  /** Settings only (zone, clock, interval, multiplier, net convention …). */
+  settingsKey: string;
+  /** Input path → hash. */
+  files: Record<string, string>;
+  builtAt: string;
+  /** The profile as written: a changed size or mtime means someone else touched it. */
+  output: { size: number; mtimeMs: number };
+  rows: number;
+  first: string | null;
+  /** End instant of the last interval. */
+  lastEnd: number;
+  /** The last local day's interval count (a new file may continue that day). */
+  lastDay: { day: number; count: number } | null;
+}
+
 export interface Manifest {
   version: 1;
   files: Record<string, FileRecord>;
   /** Per profile name: the key of its inputs and settings when it was last built. */
-  meters: Record<string, { inputsKey: string; builtAt: string }>;
+  meters: Record<string, MeterRecord>;
 }
 
 export function loadManifest(file: string): Manifest {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
-import { AtomicFile, type CheckedExport, checkExport, csvField, ExportRejected, writeColumnCache } from '@lptool/io';
+import { AtomicFile, type CheckedExport, checkExport, csvField, ExportRejected, readColumnCache, writeColumnCache } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
 import type { MeterInfo } from './meter-data.js';
 
@@ -44,6 +44,9 @@ export interface EventLog {
 }
 
 interface MeterContext {
+  append: AppendPlan | null;
+  /** Filled with how the profile ends. */
+  tail: { lastEnd: number; lastDay: { day: number; count: number } | null } | undefined;
   root: string;
   clock: SiteClock;
   intervalMs: number;
@@ -167,10 +170,23 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     return ea.intervals.end[rowOf[a]!] === eb.intervals.end[rowOf[b]!];
   };
 
-  const out = new AtomicFile(output);
+  const { append } = ctx;
+  let previous: Record<'start' | 'end' | 'MW_net' | 'MVA_net', Float64Array> | null = null;
+  if (append) {
+    // appending is only right when every new row starts at or after the profile's end
+    let firstNew = Number.NaN;
+    for (let i = 0; i < total && Number.isNaN(firstNew); i++) if (ok[order[i]!]) firstNew = start[order[i]!]!;
+    if (!(firstNew >= append.previousEnd)) {
+      result.status = 'needs-full';
+      return;
+    }
+    previous = readColumnCache(output, ['start', 'end', 'MW_net', 'MVA_net'] as const);
+  }
+  const out = new AtomicFile(output, append ? output : undefined);
   try {
-    out.write(`${PROFILE_COLUMNS.join(',')}\n`);
+    if (!append) out.write(`${PROFILE_COLUMNS.join(',')}\n`);
     const dayCount = new Map<number, number>();
+    if (append?.lastDay) dayCount.set(append.lastDay.day, append.lastDay.count);
     // columns for the sidecar cache (merge and gaps read these instead of the text)
     const cStart = new Float64Array(total);
     const cEnd = new Float64Array(total);
@@ -241,15 +257,26 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       rows++;
     }
     out.commit();
-    writeColumnCache(output, {
-      start: cStart.subarray(0, rows),
-      end: cEnd.subarray(0, rows),
-      MW_net: cMw.subarray(0, rows),
-      MVA_net: cMva.subarray(0, rows),
-    });
-    result.rows = rows;
-    result.first = rows ? clock.format(first) : null;
-    result.last = rows ? clock.format(last) : null;
+    const joined = (name: 'start' | 'end' | 'MW_net' | 'MVA_net', fresh: Float64Array) => {
+      if (!previous) return fresh.subarray(0, rows);
+      const all = new Float64Array(previous[name].length + rows);
+      all.set(previous[name]);
+      all.set(fresh.subarray(0, rows), previous[name].length);
+      return all;
+    };
+    // an append without a readable old sidecar leaves none: readers then take the CSV
+    if (!append || previous) {
+      writeColumnCache(output, { start: joined('start', cStart), end: joined('end', cEnd), MW_net: joined('MW_net', cMw), MVA_net: joined('MVA_net', cMva) });
+    }
+    if (append) result.status = 'appended';
+    result.rows = rows + (append?.previousRows ?? 0);
+    result.first = append ? append.previousFirst : rows ? clock.format(first) : null;
+    result.last = rows ? clock.format(last) : append ? clock.format(append.previousEnd) : null;
+    const lastDayKey = Math.max(...dayCount.keys());
+    ctx.tail = {
+      lastEnd: rows ? last : (append?.previousEnd ?? Number.NaN),
+      lastDay: dayCount.size ? { day: lastDayKey, count: dayCount.get(lastDayKey)! } : null,
+    };
     for (const [day, count] of [...dayCount].sort((a, b) => a[0] - b[0])) {
       const s0 = clock.instantAtOrAfter(day * DAY);
       const expected = Math.round((clock.instantAtOrAfter((day + 1) * DAY) - s0) / intervalMs);
@@ -292,11 +319,26 @@ export interface MeterJob {
   legacyNet: boolean;
   onBadRow: 'skip' | 'fail';
   result: MeterBuild;
+  /** Every input of the meter (`list` holds only the new ones when appending). */
+  allFiles: string[];
+  settingsKey: string;
+  /** Append `list`'s rows to the existing profile instead of rebuilding it. */
+  append: AppendPlan | null;
+}
+
+export interface AppendPlan {
+  files: string[];
+  previousEnd: number;
+  previousRows: number;
+  previousFirst: string | null;
+  lastDay: { day: number; count: number } | null;
 }
 
 export interface MeterOutcome extends MeterSink {
   result: MeterBuild;
   events: ['info' | 'warn' | 'error', object, string][];
+  /** How the written profile ends (for the manifest). */
+  tail?: { lastEnd: number; lastDay: { day: number; count: number } | null };
 }
 
 /** Build one meter; logging and problems are collected into the outcome. */
@@ -314,6 +356,8 @@ export function runMeterJob(job: MeterJob, clock = new SiteClock(job.zone, job.c
     warn: (o, m) => outcome.events.push(['warn', o, m]),
     error: (o, m) => outcome.events.push(['error', o, m]),
   };
-  buildMeter(job.info, job.list, job.output, { ...job, clock, log, summary: outcome, result: job.result });
+  const ctx = { ...job, clock, log, summary: outcome, result: job.result, tail: undefined };
+  buildMeter(job.info, job.list, job.output, ctx);
+  if (ctx.tail) outcome.tail = ctx.tail;
   return outcome;
 }

@@ -4,14 +4,17 @@ import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
 
 /**
  * Run meter jobs on a pool of worker threads (one per core, at most one per
- * job), or in this thread when there is one job, one core, `LPTOOL_WORKERS=1`,
+ * job and per 64 input files), or in this thread when there is one job, one
+ * core, `LPTOOL_WORKERS=1`,
  * or the code runs from TypeScript sources (tests). Outcomes come back in job
  * order, so output and logs do not depend on thread timing.
  */
 export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const wanted = env.LPTOOL_WORKERS ? Math.max(1, Number(env.LPTOOL_WORKERS) || 1) : cores;
-  const size = Math.min(wanted, jobs.length);
+  // a thread costs ~0.15 s to start: only worth it for real work (a cron append reads a file or two per meter)
+  const files = jobs.reduce((n, j) => n + j.list.length, 0);
+  const size = Math.min(wanted, jobs.length, Math.ceil(files / 64));
   const workerUrl = new URL('./worker.js', import.meta.url);
   if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => runMeterJob(j));
 

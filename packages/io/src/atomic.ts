@@ -40,11 +40,20 @@ export class AtomicFile {
   private used = 0;
   private done = false;
 
-  constructor(target: string) {
+  /**
+   * @param startFrom begin with a copy of this file's bytes (made by the kernel, a reflink where the
+   * file system has them) — an append that still replaces the target atomically.
+   */
+  constructor(target: string, startFrom?: string) {
     this.target = target;
     fs.mkdirSync(path.dirname(target), { recursive: true });
     this.temp = tempNameFor(target);
-    this.fd = fs.openSync(this.temp, 'wx');
+    if (startFrom) {
+      fs.copyFileSync(startFrom, this.temp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+      this.fd = fs.openSync(this.temp, 'a');
+    } else {
+      this.fd = fs.openSync(this.temp, 'wx');
+    }
   }
 
   write(s: string): void {
