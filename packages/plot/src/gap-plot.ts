@@ -64,8 +64,10 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
   const last = n ? clock.format(input.times[n - 1]!).slice(0, 10) : '';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    // the whole picture (title and axes included) is width × height
     width,
     height: input.height ?? 360,
+    autosize: { type: 'fit', contains: 'padding' },
     background: 'white',
     padding: 12,
     config: {
