@@ -156,9 +156,27 @@ describe('lptool build — behaviour', () => {
     // and a profile edited by hand is rebuilt, not appended to
     fs.appendFileSync(path.join(root, 'lp/north.csv'), '');
     fs.utimesSync(path.join(root, 'lp/north.csv'), new Date(2020, 0, 1), new Date(2020, 0, 1));
-    fs.writeFileSync(path.join(root, 'data/KW/2024-07/north-later.csv'), fs.readFileSync(path.join(root, 'data/KW/2024-07/north-a.csv'), 'utf8').replaceAll('07/12/24', '07/14/24'));
+    fs.writeFileSync(
+      path.join(root, 'data/KW/2024-07/north-later.csv'),
+      fs.readFileSync(path.join(root, 'data/KW/2024-07/north-a.csv'), 'utf8').replaceAll('07/12/24', '07/14/24'),
+    );
     const fifth = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
     expect(fifth.meters[0].status).toBe('built');
+  });
+
+  it('two exports that end at the same instant: the later delivery wins', () => {
+    const root = site('legal');
+    const a = path.join(root, 'data/KW/2024-07/north-a.csv');
+    const fixed = path.join(root, 'data/KW/2024-07/a-fixed-north.csv'); // sorts first by name, delivered later
+    fs.writeFileSync(fixed, fs.readFileSync(a, 'utf8').replace(',0.84,55.79,', ',0.99,55.79,'));
+    fs.utimesSync(a, new Date(2024, 6, 13), new Date(2024, 6, 13));
+    fs.utimesSync(fixed, new Date(2024, 6, 14), new Date(2024, 6, 14));
+    const r = lptool(['build', '--root', root, '--meter', 'north']);
+    expect(r.stdout).toContain('kept data/KW/2024-07/a-fixed-north.csv:2 (kw_del=0.99');
+    fs.utimesSync(fixed, new Date(2024, 6, 12), new Date(2024, 6, 12));
+    expect(lptool(['build', '--root', root, '--meter', 'north', '--full']).stdout).toContain(
+      'kept data/KW/2024-07/north-a.csv:2 (kw_del=0.84',
+    );
   });
 
   it('--on-bad-row fail leaves that meter unbuilt and the others built', () => {

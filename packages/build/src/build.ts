@@ -204,7 +204,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       } else if (!options.full && manifest.meters[info.name]?.inputsKey === key && fs.existsSync(output)) {
         result.status = 'up-to-date';
       } else {
-        const append = options.full ? null : appendPlan(manifest.meters[info.name], settingsKey, list, files, output, from, to);
+        const append = options.full
+          ? null
+          : appendPlan(manifest.meters[info.name], settingsKey, list, files, output, from, to);
         jobs.push({
           info,
           list: append ? append.files : list,
@@ -232,7 +234,12 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     outcomes.forEach((o, i) => {
       if (o.result.status !== 'needs-full') return;
       const job = jobs[i]!;
-      jobs[i] = { ...job, list: job.allFiles, append: null, result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] } };
+      jobs[i] = {
+        ...job,
+        list: job.allFiles,
+        append: null,
+        result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] },
+      };
       outcomes[i] = runMeterJob(jobs[i]!);
     });
     outcomes.forEach((o, i) => {
@@ -302,7 +309,13 @@ function appendPlan(
   if (!Object.entries(prev.files).every(([p, h]) => files.get(p)?.hash === h)) return null;
   const added = list.filter((p) => !(p in prev.files));
   if (!added.length) return null;
-  return { files: added, previousEnd: prev.lastEnd, previousRows: prev.rows, previousFirst: prev.first, lastDay: prev.lastDay };
+  return {
+    files: added,
+    previousEnd: prev.lastEnd,
+    previousRows: prev.rows,
+    previousFirst: prev.first,
+    lastDay: prev.lastDay,
+  };
 }
 
 /**

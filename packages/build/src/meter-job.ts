@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
-import { AtomicFile, type CheckedExport, checkExport, csvField, ExportRejected, readColumnCache, writeColumnCache } from '@lptool/io';
+import {
+  AtomicFile,
+  type CheckedExport,
+  checkExport,
+  csvField,
+  ExportRejected,
+  readColumnCache,
+  writeColumnCache,
+} from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
 import type { MeterInfo } from './meter-data.js';
 
@@ -93,7 +101,7 @@ function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: 
 export function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterContext): void {
   const { clock, intervalMs, log, result, summary } = ctx;
   // Columnar store of all rows of this meter: instants and values in typed arrays, raw fields by reference.
-  const checkedFiles: { rel: string; ex: CheckedExport; fileEnd: number }[] = [];
+  const checkedFiles: { rel: string; ex: CheckedExport; fileEnd: number; mtimeMs: number }[] = [];
   let total = 0;
   for (const rel of list) {
     let ex: CheckedExport;
@@ -109,7 +117,12 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       continue;
     }
     const end = ex.intervals.end;
-    checkedFiles.push({ rel, ex, fileEnd: end[end.length - 1]! });
+    checkedFiles.push({
+      rel,
+      ex,
+      fileEnd: end[end.length - 1]!,
+      mtimeMs: fs.statSync(path.join(ctx.root, rel)).mtimeMs,
+    });
     total += ex.table.rows.length;
   }
   summary.rowsRead += total;
@@ -148,15 +161,23 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     return;
   }
 
-  // Order: by start, then the export whose data ends latest last (it wins), then file order.
+  // Order: by start, then the winner of each start last (see below).
   const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  order.sort(
-    (a, b) =>
-      start[a]! - start[b]! ||
-      checkedFiles[fileOf[a]!]!.fileEnd - checkedFiles[fileOf[b]!]!.fileEnd ||
-      fileOf[a]! - fileOf[b]!,
-  );
+  let inOrder = true;
+  for (let i = 0; i < total; i++) {
+    order[i] = i;
+    if (i && start[i]! <= start[i - 1]!) inOrder = false;
+  }
+  if (!inOrder) {
+    // The export whose data ends latest wins (SPEC §4); on a tie the later delivery (file mtime, which
+    // sort's rename keeps), then the later path. Files in time order without overlaps skip the sort.
+    const fileEnd = Float64Array.from(fileOf, (f) => checkedFiles[f]!.fileEnd);
+    const fileTime = Float64Array.from(fileOf, (f) => checkedFiles[f]!.mtimeMs);
+    order.sort(
+      (a, b) =>
+        start[a]! - start[b]! || fileEnd[a]! - fileEnd[b]! || fileTime[a]! - fileTime[b]! || fileOf[a]! - fileOf[b]!,
+    );
+  }
 
   const rowText = (i: number) => {
     const { ex } = checkedFiles[fileOf[i]!]!;
@@ -266,7 +287,12 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     };
     // an append without a readable old sidecar leaves none: readers then take the CSV
     if (!append || previous) {
-      writeColumnCache(output, { start: joined('start', cStart), end: joined('end', cEnd), MW_net: joined('MW_net', cMw), MVA_net: joined('MVA_net', cMva) });
+      writeColumnCache(output, {
+        start: joined('start', cStart),
+        end: joined('end', cEnd),
+        MW_net: joined('MW_net', cMw),
+        MVA_net: joined('MVA_net', cMva),
+      });
     }
     if (append) result.status = 'appended';
     result.rows = rows + (append?.previousRows ?? 0);

@@ -27,8 +27,10 @@ function examples(lines: string[]): string {
 /** Builds the `lptool` program. Command modules are imported only when run. */
 export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) => void): Command {
   const program = new Command('lptool')
-    .description(
-      'Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.',
+    .description('Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: --root DIR, else $LPTOOL_ROOT, else the current directory. `lptool <command> --help` shows examples.',
     )
     .version('0.1.0', '-V, --version')
     .showHelpAfterError('(run lptool --help for usage)')
@@ -119,7 +121,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('bess')
-      .description('BESS inverter DC power → daily energy per battery enclosure')
+      .description('[not built yet] BESS inverter DC power → daily energy per battery enclosure')
       .requiredOption('-c, --config <file>', 'bess.yaml')
       .option('--json', 'print a machine-readable summary on stdout')
       .addHelpText('after', examples(['lptool bess -c bess.yaml'])),
@@ -128,7 +130,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('synth')
-      .description('generate realistic sample sites and BESS telemetry, deterministically from --seed')
+      .description('[not built yet] generate sample sites and BESS telemetry from --seed')
       .argument('[what]', 'site | bess')
       .allowUnknownOption()
       .addHelpText('after', examples(['lptool synth site --out /tmp/site --meters 5 --days 30'])),
@@ -137,15 +139,16 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('demo')
-      .description('copy the bundled sample site to a fresh folder and run the whole pipeline on it')
+      .description('run sort → build → merge → gaps --png on a fresh copy of the bundled sample site and report')
       .option('--out <dir>', 'where to put the demo site (default: a new temp folder)')
+      .option('--json', 'print a machine-readable summary on stdout')
       .addHelpText('after', examples(['lptool demo', 'lptool demo --out /tmp/lptool-demo'])),
-    async () => notBuilt('demo', 'issue 7'),
+    async (a, o, i) => (await import('./commands/demo.js')).run(a, o, i),
   );
   wire(
     program
       .command('stats')
-      .description('energy, peaks, load factor, completeness and typical days of profiles')
+      .description('[not built yet] energy, peaks, load factor, completeness, typical days')
       .argument('[profiles...]')
       .allowUnknownOption()
       .addHelpText('after', examples(['lptool stats lp/*.csv --by month'])),
@@ -154,7 +157,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('resample')
-      .description('roll a profile up to 1h, 1d or 1mo: mean MW/MVA, energy, PF from sums')
+      .description('[not built yet] roll a profile up to 1h, 1d or 1mo')
       .argument('[profile]')
       .allowUnknownOption()
       .addHelpText('after', examples(['lptool resample lp/north.csv --to 1d'])),

@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+import { exitCodeFor } from './output.js';
+import { lptool, REPO, siteFrom } from './testing.js';
+
+describe('lptool — the command frame', () => {
+  it('--help lists every command of the product', () => {
+    const r = lptool(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'demo', 'stats', 'resample'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['bess', 'synth', 'stats', 'resample'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b[^\\n]*\\[not built yet\\]`, 'm'));
+    expect(r.stdout).toContain(
+      'Exit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure',
+    );
+  });
+
+  it.each(['sort', 'build', 'merge', 'gaps', 'bess', 'demo'])('lptool %s --help shows examples', (cmd) => {
+    const r = lptool([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);
+  });
+
+  it.each(['bess', 'synth', 'stats', 'resample'])('lptool %s says it is not built yet and exits 2', (cmd) => {
+    const r = lptool(cmd === 'bess' ? [cmd, '-c', 'x.yaml'] : [cmd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^lptool: LPT_NOT_IMPLEMENTED: lptool ${cmd} — not built yet \\(issue \\d\\); nothing was done$`, 'm'),
+    );
+  });
+
+  it('usage errors exit 2 with one readable line', () => {
+    const r = lptool(['sort', '--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
+    expect(lptool(['frobnicate']).code).toBe(2);
+    expect(lptool(['build', '--on-bad-row', 'maybe']).code).toBe(2);
+  });
+
+  it('a missing site is a clear error, not a stack trace', () => {
+    const r = lptool(['sort', '--root', '/nonexistent/site']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/LPT_INPUT_MISSING: dropbox — expected the folder _dropbox\/KW\//);
+  });
+
+  it('--root, then $LPTOOL_ROOT, then the current directory', () => {
+    const s = siteFrom('sort/input');
+    try {
+      const viaEnv = lptool(['sort', '--dry-run', '--settle', '0'], { env: { LPTOOL_ROOT: s.root } });
+      expect(viaEnv.stdout).toContain(`sort ${s.root}:`);
+      const viaCwd = lptool(['sort', '--dry-run', '--settle', '0'], { cwd: s.root });
+      expect(viaCwd.stdout).toContain(`sort ${fs.realpathSync(s.root)}:`);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('`pnpm lptool` resolves relative paths against the caller’s folder', () => {
+    const s = siteFrom('sort/input');
+    try {
+      // what pnpm sets when it runs the root "lptool" script from a subfolder
+      const r = spawnSync(
+        process.execPath,
+        [path.join(REPO, 'packages/cli/dist/bin.js'), 'sort', '--root', '.', '--dry-run', '--settle', '0'],
+        {
+          cwd: REPO,
+          env: { ...process.env, npm_lifecycle_event: 'lptool', INIT_CWD: s.root },
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout).toContain(`sort ${fs.realpathSync(s.root)}:`);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('in process, main() maps errors to exit codes: usage 2, anything unexpected 3', async () => {
+    const err: string[] = [];
+    const io = { out: () => {}, err: (s: string) => err.push(s) };
+    expect(await main(['gaps', '--width', 'wide'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--width — expected a positive number/);
+    expect(exitCodeFor(new TypeError('boom'), io)).toBe(3);
+    expect(err[err.length - 1]).toMatch(/^lptool: LPT_INTERNAL: boom/);
+  });
+});
+
+describe('lptool demo', () => {
+  it('runs the pipeline on a fresh copy of the sample site and reports each step', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-demo-test-'));
+    try {
+      fs.rmSync(out, { recursive: true });
+      const r = lptool(['demo', '--out', out]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        /1\. lptool sort +exit 1\n +62 exports archived into data\/KW\/\{2024-10,2024-11\}, 1 rejected, 1 duplicate/,
+      );
+      expect(r.stdout).toContain('lp/south.csv: 1 gap — 2024-11-05T00:00:00-08:00 → 2024-11-06T00:00:00-08:00 (96)');
+      expect(r.stdout).toContain('DST day 2024-11-03 (100 intervals)');
+      expect(r.stdout).toMatch(
+        /conflict 2024-11-08T12:30:00-08:00: kept data\/KW\/2024-11\/east-110824-000000_110824-234500_resend\.csv/,
+      );
+      expect(r.stdout).toContain('5. lptool bess        exit 2\n     not built yet (issue 6): skipped');
+      for (const p of ['lp/all_gaps.png', 'lp/north_gaps.png', 'lp/all.csv', '.processed-hashes.json'])
+        expect(fs.existsSync(path.join(out, p))).toBe(true);
+      // a second demo into the same (now full) folder is refused
+      const again = lptool(['demo', '--out', out]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/--out — expected a new or empty folder/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from '@lptool/build';
+import { isLptError, LptError } from '@lptool/core';
+import { gaps } from '@lptool/gaps';
+import { merge } from '@lptool/merge';
+import { sort } from '@lptool/sort';
+import type { CommandResult, Io } from '../output.js';
+
+/** The bundled sample site: three feeders over the 2024 fall-back night, with the faults a real dropbox has. */
+export const SAMPLE_SITE = fileURLToPath(new URL('../../../../fixtures/sample-site', import.meta.url));
+
+interface Step {
+  step: string;
+  exitCode: number;
+  lines: string[];
+}
+
+/** Runs one step, turning an LptError into its exit code so the demo goes on and shows it. */
+async function step(
+  name: string,
+  steps: Step[],
+  fn: () => Promise<{ exitCode: number; lines: string[] }>,
+): Promise<void> {
+  try {
+    const r = await fn();
+    steps.push({ step: name, exitCode: r.exitCode, lines: r.lines });
+  } catch (e) {
+    steps.push({
+      step: name,
+      exitCode: isLptError(e) ? e.exitCode : 3,
+      lines: [isLptError(e) ? e.toLine() : String((e as Error)?.stack ?? e)],
+    });
+  }
+}
+
+export async function run(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
+  const out = o.out ? path.resolve(String(o.out)) : fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-demo-'));
+  if (fs.existsSync(out) && fs.readdirSync(out).length) {
+    throw new LptError(
+      'LPT_USAGE',
+      `--out — expected a new or empty folder for the demo site, got ${out} with files in it`,
+      { key: '--out' },
+    );
+  }
+  fs.cpSync(SAMPLE_SITE, out, { recursive: true });
+  const root = out;
+  // delivery times in name order, one minute apart, two days ago (so the demo is the same on every machine)
+  const box = path.join(root, '_dropbox/KW');
+  const t0 = Date.now() - 2 * 86_400_000;
+  fs.readdirSync(box)
+    .sort()
+    .forEach((f, i) => {
+      const t = new Date(t0 + i * 60_000);
+      fs.utimesSync(path.join(box, f), t, t);
+    });
+  const rel = (p: string) => path.relative(root, path.resolve(root, p));
+  const steps: Step[] = [];
+
+  await step('sort', steps, async () => {
+    const s = await sort({ root, settleMs: 0 });
+    const months = [
+      ...new Set(s.files.filter((f) => f.outcome === 'archived').map((f) => f.dest.split('/')[2])),
+    ].sort();
+    return {
+      exitCode: s.exitCode,
+      lines: [
+        `${s.counts.archived} exports archived into data/KW/{${months.join(',')}}, ${s.counts.error} rejected, ${s.counts.duplicate} duplicate`,
+        ...s.files.filter((f) => f.reason).map((f) => `rejected ${f.name} → ${f.dest} (+ .json): ${f.message}`),
+        ...s.files.filter((f) => f.outcome === 'duplicate').map((f) => `duplicate ${f.name} → ${f.dest}: ${f.message}`),
+      ],
+    };
+  });
+  await step('build', steps, async () => {
+    const b = await build({ root });
+    return {
+      exitCode: b.exitCode,
+      lines: [
+        ...b.meters.map(
+          (m) =>
+            `lp/${m.name}.csv: ${m.rows} rows ${m.first} → ${m.last}${m.dstDays.length ? `, DST day ${m.dstDays.map((d) => `${d.date} (${d.intervals} intervals)`).join(', ')}` : ''}`,
+        ),
+        ...b.conflicts.map(
+          (c) => `conflict ${c.start}: kept ${c.kept.file} (${c.kept.values}), dropped ${c.dropped.file}`,
+        ),
+      ],
+    };
+  });
+  await step('merge', steps, async () => {
+    const m = await merge({ root });
+    return {
+      exitCode: m.exitCode,
+      lines: [
+        `${m.output}: ${m.rows} intervals of ${m.feeders.length} feeders, ${m.incomplete} incomplete (feeders_reporting < feeders_expected)`,
+      ],
+    };
+  });
+  const pictures: string[] = [];
+  await step('gaps --png', steps, async () => {
+    const g = await gaps({ root, png: true });
+    return {
+      exitCode: g.exitCode,
+      lines: g.profiles.map((p) => {
+        if (p.picture) pictures.push(path.resolve(p.picture));
+        const list = p.gaps.map((x) => `${x.gap_start} → ${x.gap_end} (${x.missing_intervals})`).join('; ');
+        return `${rel(p.file)}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'}${list ? ` — ${list}` : ''}`;
+      }),
+    };
+  });
+  steps.push({ step: 'bess', exitCode: 2, lines: ['not built yet (issue 6): skipped'] });
+
+  const text = [
+    `lptool demo: a copy of the bundled sample site (3 feeders, America/Los_Angeles, 2024-10-21 → 2024-11-10, over the fall-back night) in`,
+    `  ${root}`,
+    '',
+    ...steps.flatMap((s, i) => [
+      `${i + 1}. lptool ${s.step.padEnd(11)} exit ${s.exitCode}`,
+      ...s.lines.map((l) => `     ${l}`),
+    ]),
+    '',
+    'Pictures:',
+    ...pictures.map((p) => `  ${p}`),
+    '',
+    `Logs: ${path.join(root, 'logs')}/*.log · try: lptool gaps ${path.join(root, 'lp/south.csv')} --format vl.json`,
+  ].join('\n');
+  const crashed = steps.some((s) => s.exitCode === 3);
+  return { exitCode: crashed ? 3 : 0, text, json: { root, steps, pictures } };
+}
