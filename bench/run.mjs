@@ -84,7 +84,9 @@ const source = path.join(cacheDir, `scale-${meters}x${days}`);
 if (!fs.existsSync(path.join(source, 'meter-data.csv'))) {
   log(`generating ${meters} meters × ${days} days into ${source}`);
   fs.rmSync(source, { recursive: true, force: true });
-  execFileSync(PY, [path.join(PEERS, 'gen_scale.py'), source, '--meters', String(meters), '--days', String(days)], { stdio: 'inherit' });
+  execFileSync(PY, [path.join(PEERS, 'gen_scale.py'), source, '--meters', String(meters), '--days', String(days)], {
+    stdio: 'inherit',
+  });
 }
 fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
@@ -111,6 +113,22 @@ row('floor: sha256sum', measure('sh', ['-c', `sha256sum ${inputs.map((f) => `'${
 const floorScript = path.join(REPO, 'bench/csv-parse-floor.mjs');
 const floor = row('floor: bare csv-parse pass', measure(process.execPath, [floorScript, path.join(ours, 'data/KW')]));
 
+// ---- lptool sort: the same files delivered into an empty site's dropbox
+const sortSite = path.join(outDir, 'sort');
+fs.mkdirSync(path.join(sortSite, '_dropbox/KW'), { recursive: true });
+fs.copyFileSync(path.join(ours, 'lptool.yaml'), path.join(sortSite, 'lptool.yaml'));
+const old = new Date(Date.now() - 86_400_000);
+for (const f of inputs) {
+  const to = path.join(sortSite, '_dropbox/KW', path.basename(f));
+  fs.copyFileSync(f, to);
+  fs.utimesSync(to, old, old);
+}
+row(
+  'lptool sort (every file into an empty site)',
+  measure(process.execPath, [BIN, 'sort', '--root', sortSite, '--settle', '0']),
+  { files: inputs.length },
+);
+
 // ---- lptool
 const lp = (...a) => measure(process.execPath, [BIN, ...a, '--root', ours]);
 const build = row('lptool build (full, first run)', lp('build'));
@@ -121,7 +139,10 @@ const pipeline = build.wall_s + merge.wall_s + gapsRun.wall_s;
 // one more day of files per meter, then an incremental build
 addOneDay(ours);
 const incr = row('lptool build (incremental, +1 day/meter)', lp('build'));
-const png = row('lptool gaps --png (one profile, 1 year)', measure(process.execPath, [BIN, 'gaps', path.join(ours, 'lp/m001.csv'), '--png', '--root', ours]));
+row(
+  'lptool gaps --png (one profile, 1 year)',
+  measure(process.execPath, [BIN, 'gaps', path.join(ours, 'lp/m001.csv'), '--png', '--root', ours]),
+);
 
 // ---- label resolution throughput (in process)
 const { SiteClock, resolveIntervals } = await import(path.join(REPO, 'packages/core/dist/index.js'));
@@ -146,7 +167,9 @@ let peerResult = null;
 if (!args.includes('--no-peer')) {
   const m = measure(PY, [path.join(PEERS, 'peer_pandas.py'), peer, '--json']);
   peerResult = { ...JSON.parse(m.stdout.trim().split('\n').pop()), wall_s: Number(m.wall.toFixed(3)), rss_mb: m.rssMb };
-  log(`peer: build ${peerResult.build_s}s merge ${peerResult.merge_s}s gaps ${peerResult.gaps_s}s (process ${peerResult.wall_s}s)`);
+  log(
+    `peer: build ${peerResult.build_s}s merge ${peerResult.merge_s}s gaps ${peerResult.gaps_s}s (process ${peerResult.wall_s}s)`,
+  );
 }
 
 const summary = {
@@ -167,17 +190,32 @@ fs.mkdirSync(path.join(REPO, 'bench'), { recursive: true });
 if (!quick) fs.writeFileSync(path.join(REPO, 'bench/results.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\nlptool bench — ${meters} meters × ${days} days: ${inputs.length} files, ${rows} rows, ${summary.data.mb} MB (${os.cpus().length} cores, Node ${process.version})\n`);
+console.log(
+  `\nlptool bench — ${meters} meters × ${days} days: ${inputs.length} files, ${rows} rows, ${summary.data.mb} MB (${os.cpus().length} cores, Node ${process.version})\n`,
+);
 console.log(`${pad('step', 44)}${pad('wall s', 10)}${pad('rows/s', 12)}${pad('MB/s', 8)}peak RSS`);
 for (const r of results) {
-  const perRow = r.step.startsWith('lptool build (full') || r.step.startsWith('floor') ? Math.round(rows / r.wall_s) : '';
-  const mbs = r.step.startsWith('lptool build (full') || r.step.startsWith('floor') ? (bytes / 1e6 / r.wall_s).toFixed(0) : '';
-  console.log(`${pad(r.step, 44)}${pad(r.wall_s.toFixed(2), 10)}${pad(perRow, 12)}${pad(mbs, 8)}${r.rss_mb ? `${r.rss_mb} MB` : 'n/a'}`);
+  const perRow =
+    r.step.startsWith('lptool build (full') || r.step.startsWith('floor') ? Math.round(rows / r.wall_s) : '';
+  const mbs =
+    r.step.startsWith('lptool build (full') || r.step.startsWith('floor') ? (bytes / 1e6 / r.wall_s).toFixed(0) : '';
+  console.log(
+    `${pad(r.step, 44)}${pad(r.wall_s.toFixed(2), 10)}${pad(perRow, 12)}${pad(mbs, 8)}${r.rss_mb ? `${r.rss_mb} MB` : 'n/a'}`,
+  );
 }
-if (peerResult) console.log(`${pad('pandas peer (build+merge+gaps, whole process)', 44)}${pad(peerResult.wall_s.toFixed(2), 10)}${pad(Math.round(rows / peerResult.build_s), 12)}${pad('', 8)}${peerResult.rss_mb ? `${peerResult.rss_mb} MB` : 'n/a'}`);
-console.log(`\nbuild + merge + gaps: ${summary.pipeline_s}s${peerResult ? ` — ${summary.speedup_vs_peer}× faster than the pandas peer (${peerResult.wall_s}s)` : ''}`);
-console.log(`full build: ${summary.build_vs_csv_parse_floor}× the bare csv-parse pass; incremental (+1 day): ${(summary.incremental_vs_full * 100).toFixed(1)} % of full`);
-console.log(`label resolution (resolveIntervals, America/Los_Angeles, a year of 15-minute rows): ${labelsPerSec.toLocaleString('en-US')} labels/s`);
+if (peerResult)
+  console.log(
+    `${pad('pandas peer (build+merge+gaps, whole process)', 44)}${pad(peerResult.wall_s.toFixed(2), 10)}${pad(Math.round(rows / peerResult.build_s), 12)}${pad('', 8)}${peerResult.rss_mb ? `${peerResult.rss_mb} MB` : 'n/a'}`,
+  );
+console.log(
+  `\nbuild + merge + gaps: ${summary.pipeline_s}s${peerResult ? ` — ${summary.speedup_vs_peer}× faster than the pandas peer (${peerResult.wall_s}s)` : ''}`,
+);
+console.log(
+  `full build: ${summary.build_vs_csv_parse_floor}× the bare csv-parse pass; incremental (+1 day): ${(summary.incremental_vs_full * 100).toFixed(1)} % of full`,
+);
+console.log(
+  `label resolution (resolveIntervals, America/Los_Angeles, a year of 15-minute rows): ${labelsPerSec.toLocaleString('en-US')} labels/s`,
+);
 if (!quick) console.log('\nwritten: bench/results.json');
 
 /** Append one day of 15-minute rows per meter, continuing each meter's archive (a cron run's new files). */
@@ -196,7 +234,8 @@ function addOneDay(site) {
     const [mo, d, y] = md1.split('/').map(Number);
     let w = Date.UTC(2000 + y, mo - 1, d, ...t1.split(':').map(Number));
     const out = [header];
-    for (let i = 0; i < 96; i++, w += 900_000) out.push([id, rec + 1 + i, 'Normal', lbl(w), lbl(w + 900_000), '12.5', '0', '14.1', '0'].join(','));
+    for (let i = 0; i < 96; i++, w += 900_000)
+      out.push([id, rec + 1 + i, 'Normal', lbl(w), lbl(w + 900_000), '12.5', '0', '14.1', '0'].join(','));
     const dir = path.join(site, 'data/KW', new Date(w - 900_000).toISOString().slice(0, 7));
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${name}-extra-day.csv`), `${out.join('\n')}\n`);

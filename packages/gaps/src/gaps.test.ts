@@ -143,7 +143,7 @@ describe('lptool gaps — the picture', () => {
       return [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
     };
     const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 215 && b! < 215 && r! - g! > 30;
-    const isLine = ([r, g, b]: number[]) => b! > r! + 40 && r! < 120;
+    const isLine = ([r, , b]: number[]) => b! > r! + 40 && r! < 120;
     // the plot's x extent: the first and last columns holding line pixels
     const cols: number[] = [];
     for (let x = 0; x < png.width; x++)

@@ -105,7 +105,7 @@ describe('lptool merge', () => {
 
 describe('the columnar sidecar', () => {
   it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
-    const { build } = await import('@lptool/build');
+    const { build } = await import('../../build/src/index.js');
     const s = siteFrom('build/legal/input');
     cleanups.push(s.cleanup);
     await build({ root: s.root });
