@@ -80,11 +80,11 @@ export function resolveIntervals(
 ): ResolvedIntervals {
   const { clock, intervalMs } = options;
   const lineOf = (i: number) => (options.lines ? options.lines[i]! : i + 2);
-  const {
-    start,
-    parsed: parsedStart,
-    problems,
-  } = resolveStartInstants(startLabels, { clock, intervalMs, lines: options.lines ?? [] });
+  const { start, startWall, startOffset, problems } = resolveStartInstants(startLabels, {
+    clock,
+    intervalMs,
+    lines: options.lines ?? [],
+  });
   const n = startLabels.length;
   const end = new Float64Array(n).fill(Number.NaN);
 
@@ -100,20 +100,17 @@ export function resolveIntervals(
     const s = start[i]!;
     if (Number.isNaN(s)) continue;
     const expected = s + intervalMs;
-    const ps = parsedStart[i]!;
+    const psWall = startWall[i]!;
+    const psNaive = Number.isNaN(startOffset[i]!);
     const naive = Number.isNaN(p.offsetMs);
     // the common case, without building candidate lists: the end label resolves to start + interval
-    if (
-      naive &&
-      Number.isNaN(ps.offsetMs) &&
-      (s + (p.wall - ps.wall) === expected || clock.uniqueInstant(p.wall) === expected)
-    ) {
+    if (naive && psNaive && (s + (p.wall - psWall) === expected || clock.uniqueInstant(p.wall) === expected)) {
       end[i] = expected;
       continue;
     }
     const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
     // the "Start label + interval" convention: the label difference, added to the start instant
-    const byLabel = naive && Number.isNaN(ps.offsetMs) ? s + (p.wall - ps.wall) : Number.NaN;
+    const byLabel = naive && psNaive ? s + (p.wall - psWall) : Number.NaN;
     if (byLabel === expected || cands.includes(expected)) {
       end[i] = expected;
       continue;
@@ -156,13 +153,20 @@ export function resolveIntervals(
 export function resolveStartInstants(
   startLabels: ArrayLike<string>,
   options: { clock: SiteClock; intervalMs: number; lines?: ArrayLike<number> },
-): { start: Float64Array; parsed: (ParsedLabel | null)[]; problems: SequenceProblem[] } {
+): {
+  start: Float64Array;
+  /** Each label's wall value and offset (NaN: naive), as parsed; wall NaN where unreadable. */
+  startWall: Float64Array;
+  startOffset: Float64Array;
+  problems: SequenceProblem[];
+} {
   const { clock, intervalMs } = options;
   const n = startLabels.length;
   const lineOf = (i: number) => (options.lines?.length ? options.lines[i]! : i + 2);
   const start = new Float64Array(n).fill(Number.NaN);
   const problems: SequenceProblem[] = [];
-  const parsedStart: (ParsedLabel | null)[] = new Array(n);
+  const startWall = new Float64Array(n).fill(Number.NaN);
+  const startOffset = new Float64Array(n).fill(Number.NaN);
   const startCands: (readonly number[] | null)[] = new Array(n);
   // Most rows have one candidate: their instant goes straight into `start`; only the others keep a list.
   const single = new Float64Array(n).fill(Number.NaN);
@@ -170,12 +174,12 @@ export function resolveStartInstants(
   for (let i = 0; i < n; i++) {
     const label = startLabels[i]!;
     if (!parseLabelInto(label, scratch)) {
-      parsedStart[i] = null;
       problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'Start Time', label });
       startCands[i] = null;
       continue;
     }
-    parsedStart[i] = { wall: scratch.wall, offsetMs: scratch.offsetMs };
+    startWall[i] = scratch.wall;
+    startOffset[i] = scratch.offsetMs;
     if (!Number.isNaN(scratch.offsetMs)) {
       single[i] = scratch.wall - scratch.offsetMs;
       continue;
@@ -232,7 +236,7 @@ export function resolveStartInstants(
   }
   if (pendingFrom >= 0) settleRun(pendingFrom, n, Number.NaN);
 
-  return { start, parsed: parsedStart, problems };
+  return { start, startWall, startOffset, problems };
 }
 
 /**
