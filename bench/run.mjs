@@ -144,6 +144,34 @@ row(
   measure(process.execPath, [BIN, 'gaps', path.join(ours, 'lp/m001.csv'), '--png', '--root', ours]),
 );
 
+// ---- bess: wide telemetry (2,081 columns × a month of 1-minute samples), CSV and Parquet, cached
+const bessDir = path.join(cacheDir, quick ? 'bess-quick' : 'bess-30d');
+if (!fs.existsSync(path.join(bessDir, 'bess-parquet.yaml'))) {
+  log(`generating wide BESS telemetry into ${bessDir}`);
+  fs.rmSync(bessDir, { recursive: true, force: true });
+  const genArgs = quick ? ['--days', '1', '--inverters', '2', '--noise', '20'] : ['--days', '30'];
+  execFileSync(
+    process.execPath,
+    ['--max-old-space-size=8192', path.join(REPO, 'bench/gen-bess.mjs'), bessDir, ...genArgs],
+    { stdio: 'inherit' },
+  );
+}
+for (const fmt of ['csv', 'parquet']) {
+  const size = fs.statSync(path.join(bessDir, `telemetry.${fmt}`)).size;
+  row(
+    `lptool bess (${fmt}, ${(size / 1e6).toFixed(0)} MB)`,
+    measure(process.execPath, [
+      BIN,
+      'bess',
+      '-c',
+      path.join(bessDir, `bess-${fmt}.yaml`),
+      '--out',
+      path.join(outDir, `bess-${fmt}`),
+    ]),
+    { file_mb: Number((size / 1e6).toFixed(1)) },
+  );
+}
+
 // ---- label resolution throughput (in process)
 const { SiteClock, resolveIntervals } = await import(path.join(REPO, 'packages/core/dist/index.js'));
 const clock = new SiteClock('America/Los_Angeles');

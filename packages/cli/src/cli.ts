@@ -121,11 +121,22 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('bess')
-      .description('[not built yet] BESS inverter DC power → daily energy per battery enclosure')
-      .requiredOption('-c, --config <file>', 'bess.yaml')
+      .description('BESS inverter DC power → daily energy per battery enclosure (SPEC §7)')
+      .requiredOption('-c, --config <file>', 'bess.yaml (paths in it are relative to it)')
+      .option('--out <dir>', "output folder instead of the config's output.dir")
+      .option('--from <date>', 'first local day to include')
+      .option('--to <date>', 'local day to stop before')
+      .option('--tz <zone>', 'count calendar days in this zone instead of timestamp.timezone')
       .option('--json', 'print a machine-readable summary on stdout')
-      .addHelpText('after', examples(['lptool bess -c bess.yaml'])),
-    async () => notBuilt('bess', 'issue 6'),
+      .addHelpText(
+        'after',
+        examples([
+          'lptool bess -c bess.yaml',
+          'lptool bess -c site/bess.yaml --from 2024-04-01 --to 2024-05-01 --out /tmp/april',
+          'lptool bess -c bess.yaml --json',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/bess.js')).run(a, o, i),
   );
   wire(
     program

@@ -6,6 +6,7 @@ import { LptError } from '@lptool/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
 import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
+import { readCsvProjected } from './csv-stream.js';
 import { acquireLock } from './lock.js';
 import { loadSettings } from './settings.js';
 import { isPlainFileName, pathInsideRoot, resolveRoot } from './site.js';
@@ -232,5 +233,40 @@ describe('readCsvColumns', () => {
     );
     fs.writeFileSync(f, 'a,b,c\n1,2,3,4\n');
     expectLpt(() => readCsvColumns(f, ['a'] as const), 'LPT_PARSE', /got 4/);
+  });
+});
+
+describe('readCsvProjected', () => {
+  it('keeps only the chosen columns, across quoted and multi-line fields, with lines', () => {
+    const f = path.join(dir, 'wide.csv');
+    fs.writeFileSync(f, '\uFEFFts,a,"b, with comma",c\r\n1,x,"y\nz",3\r\n\r\n2,p,q,4\r\n');
+    const r = readCsvProjected(f, 'wide.csv', (h) => [h.indexOf('c'), h.indexOf('ts')]);
+    expect(r.header).toEqual(['ts', 'a', 'b, with comma', 'c']);
+    expect(r.columns).toEqual([
+      ['3', '4'],
+      ['1', '2'],
+    ]);
+    expect(r.lines).toEqual([2, 5]);
+  });
+
+  it('reads a file larger than one chunk, and multi-byte text cut by a chunk boundary', () => {
+    const f = path.join(dir, 'big.csv');
+    const rows = ['t,name,v'];
+    for (let i = 0; i < 200_000; i++) rows.push(`${i},Zürich-Ω-${i},${i * 2}`);
+    fs.writeFileSync(f, `${rows.join('\n')}\n`);
+    const r = readCsvProjected(f, 'big.csv', () => [1, 2]);
+    expect(r.columns[0]).toHaveLength(200_000);
+    expect(r.columns[0]!.every((s, i) => s === `Zürich-Ω-${i}`)).toBe(true);
+    expect(r.columns[1]![199_999]).toBe('399998');
+  });
+
+  it('names the line of a short row', () => {
+    const f = path.join(dir, 'bad.csv');
+    fs.writeFileSync(f, 'a,b\n1,2\n3\n');
+    expectLpt(
+      () => readCsvProjected(f, 'bad.csv', () => [0]),
+      'LPT_PARSE',
+      /expected 2 fields like the header, got 1 \(bad\.csv:3\)/,
+    );
   });
 });

@@ -1,2 +1,3 @@
 export { type GapPlotInput, gapPlotSpec } from './gap-plot.js';
+export { type HeatmapInput, heatmapSpec } from './heatmap.js';
 export { FONT_FAMILY, type PlotFormat, type RenderOptions, renderSpec } from './render.js';

@@ -1,0 +1,229 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { PNG } from 'pngjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, lptool, tempDir, UPDATE_GOLDEN } from '../../cli/src/testing.js';
+import { bess } from './bess.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+/** A temp copy of fixtures/bess (configs + telemetry). */
+function site() {
+  const t = tempDir('lptool-bess-');
+  cleanups.push(t.cleanup);
+  fs.cpSync(path.join(FIXTURES, 'bess'), t.dir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${path.sep}expected`),
+  });
+  return t.dir;
+}
+const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, 'out', f), 'utf8');
+const OUTPUTS = ['daily_energy_by_enclosure.csv', 'outliers_bottom5.csv', 'enclosure_summary.csv'];
+const row = (csv: string, start: string) => csv.split('\n').find((l) => l.startsWith(start))!;
+
+/** The telemetry CSVs as one table: part-2 repeats part-1's last row (midnight), taken once. */
+function table(dir: string): { header: string[]; rows: string[][] } {
+  const [a, b] = ['part-1.csv', 'part-2.csv'].map((f) =>
+    fs
+      .readFileSync(path.join(dir, 'telemetry', f), 'utf8')
+      .trim()
+      .split('\n'),
+  );
+  const header = a![0]!.split(',');
+  // (not deduplicated by text: the repeated DST hour has identical labels and values, and both are real)
+  return { header, rows: [...a!.slice(1), ...b!.slice(2)].map((l) => l.split(',')) };
+}
+
+describe('lptool bess — the golden site', () => {
+  it('CSV telemetry: 6 → 3 + 3 and 4 → 2 + 2, daily energy over the 25-hour day, outliers, summary, heatmap', () => {
+    const dir = site();
+    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1); // one input offline for a day: low coverage is flagged
+    expect(r.stdout).toContain('2 inverters, 4 inputs, 10 enclosures, 2 days (Australia/Sydney)');
+    expect(r.stdout).toContain(
+      'warning: 2 enclosure(s) covered less than 90 % of the period: 1A2BAT3 (0.49), 1A2BAT4 (0.49)',
+    );
+    const daily = read(dir, 'daily_energy_by_enclosure.csv');
+    // hand-computed: 60 kW for 2 h plus two 5-minute ramps = 125 kWh a day, a third each
+    expect(row(daily, '2024-04-06,1A1BAT1,')).toBe('2024-04-06,1A1BAT1,1APCS1,BESS1,20.833333,41.666667,24');
+    // the DST-end day: 01:00–03:00 on the wall clock is three real hours of charging at 30 kW (+ ramps) = 92.5 kWh
+    expect(row(daily, '2024-04-07,1A1BAT1,')).toBe('2024-04-07,1A1BAT1,1APCS1,BESS1,30.833333,41.666667,25');
+    expect(row(daily, '2024-04-07,1A2BAT4,')).toBe('2024-04-07,1A2BAT4,1APCS2,BESS2,0,0,0');
+    for (const f of OUTPUTS) {
+      const g = path.join(FIXTURES, 'bess/expected', f);
+      if (UPDATE_GOLDEN) {
+        fs.mkdirSync(path.dirname(g), { recursive: true });
+        fs.writeFileSync(g, read(dir, f));
+      }
+      expect(read(dir, f), f).toBe(fs.readFileSync(g, 'utf8'));
+    }
+    const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'out/discharged_heatmap.png')));
+    expect(png.width).toBeGreaterThan(200);
+    expect(png.height).toBeGreaterThan(150);
+  });
+
+  it('Parquet with the same content gives the same outputs', async () => {
+    const dir = site();
+    const { header, rows } = table(dir);
+    const pq = path.join(dir, 'pq');
+    fs.mkdirSync(pq);
+    // two Parquet files cut at a different place than the CSVs
+    const cut = 200;
+    for (const [name, part] of [
+      ['a.parquet', rows.slice(0, cut)],
+      ['b.parquet', rows.slice(cut)],
+    ] as const) {
+      parquetWriteFile({
+        filename: path.join(pq, name),
+        columnData: header.map((h, j) =>
+          j === 0
+            ? { name: h, data: part.map((r) => r[0]!), type: 'STRING' as const }
+            : { name: h, data: part.map((r) => (r[j] === '' ? null : Number(r[j]))), type: 'DOUBLE' as const },
+        ),
+      });
+    }
+    fs.writeFileSync(
+      path.join(dir, 'bess-pq.yaml'),
+      fs
+        .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
+        .replace('paths: [telemetry/*.csv]', 'paths: [pq/*.parquet]')
+        .replace('dir: out', 'dir: out-pq'),
+    );
+    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).code).toBe(1);
+    expect(lptool(['bess', '-c', 'bess-pq.yaml'], { cwd: dir }).code).toBe(1);
+    for (const f of OUTPUTS) expect(fs.readFileSync(path.join(dir, 'out-pq', f), 'utf8'), f).toBe(read(dir, f));
+  });
+
+  it('an explicit groups: list replaces the inference', () => {
+    const dir = site();
+    const r = lptool(['bess', '-c', 'bess-groups.yaml', '--json'], { cwd: dir });
+    const s = JSON.parse(r.stdout);
+    const byId = Object.fromEntries(s.totals.map((t: { enclosure_id: string }) => [t.enclosure_id, t]));
+    expect(byId['1A1BAT6']).toMatchObject({ input: 'BESS1', discharged_kwh: 125 }); // 250 kWh over 2 enclosures
+    expect(byId['1A1BAT1']).toMatchObject({ input: 'BESS2', discharged_kwh: 31.25 }); // 125 over 4
+    expect(byId['1A2BAT4'].input).toBe('BESS2');
+    expect(byId['1A2BAT4'].discharged_kwh).toBeCloseTo(80 + 10 / 3, 9); // alone on a 40 kW input that ran one day
+  });
+});
+
+describe('lptool bess — configuration errors name the key', () => {
+  const cases: [string, (y: string) => string, RegExp][] = [
+    [
+      'an unknown key',
+      (y) => y.replace('max_gap: 25m', 'max_gapp: 25m'),
+      /bess\.yaml: \(top level\) — unknown key\(s\) max_gapp/,
+    ],
+    [
+      'a regex without a needed group',
+      (y) => y.replace('(?<inverter>', '(?<inv>'),
+      /power\.regex — expected named group\(s\) \(\?<inverter>…\)/,
+    ],
+    [
+      'a broken regex',
+      (y) => y.replace("'^(?<input>BESS", "'^((?<input>BESS"),
+      /power\.regex — expected a JavaScript regular expression/,
+    ],
+    [
+      'split parts that do not add up',
+      (y) => y.replace('6: [3, 3]', '6: [3, 2]'),
+      /split\.6 — expected parts that add up to 6, got 3 \+ 2 = 5/,
+    ],
+    [
+      'a group count no split rule covers',
+      (y) => y.replace('  4: [2, 2]\n', ''),
+      /grouping — .*inverter 1APCS2: 4 enclosures \(1A2BAT1, 1A2BAT2, 1A2BAT3, 1A2BAT4\) — no split rule for 4 \(split: has 6\)/,
+    ],
+    [
+      'a missing timestamp column',
+      (y) => y.replace('column: Timestamp', 'column: Time'),
+      /timestamp\.column — expected a column "Time" in/,
+    ],
+    [
+      'no files',
+      (y) => y.replace('telemetry/*.csv', 'nowhere/*.csv'),
+      /source\.paths — expected files matching nowhere\/\*\.csv/,
+    ],
+    ['a bad max_gap', (y) => y.replace('max_gap: 25m', 'max_gap: soon'), /max_gap — expected a duration/],
+  ];
+  it.each(cases)('%s', (_name, edit, message) => {
+    const dir = site();
+    fs.writeFileSync(path.join(dir, 'bess.yaml'), edit(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')));
+    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('bess — properties', () => {
+  it('allocated energy equals the integrated input energy', async () => {
+    const dir = site();
+    const s = await bess({ config: path.join(dir, 'bess.yaml') });
+    const total = (k: 'charged_kwh' | 'discharged_kwh') => s.totals.reduce((a, r) => a + r[k], 0);
+    // inputs by hand: discharge 125 + 62.5 + 125 + 2 days of 83.333 (40 kW, one day only) …
+    // per input and day: d = P_dis × 2 h + ramps, c = P_chg × (2 or 3 h) + ramps
+    const dis = (p: number) => p * 2 + (p / 2) * (5 / 60) * 2;
+    const chg = (p: number, hours: number) => p * hours + (p / 2) * (5 / 60) * 2;
+    const expectedDis = 2 * (dis(60) + dis(30) + dis(60)) + dis(40);
+    const expectedChg = chg(30, 2) + chg(15, 2) + chg(30, 2) + chg(20, 2) + chg(30, 3) + chg(15, 3) + chg(30, 3);
+    expect(total('discharged_kwh')).toBeCloseTo(expectedDis, 6);
+    expect(total('charged_kwh')).toBeCloseTo(expectedChg, 6);
+  });
+
+  it('results do not change when the telemetry is split into several files at any timestamps', async () => {
+    const dir = site();
+    const ref = await bess({ config: path.join(dir, 'bess.yaml') });
+    const refDaily = read(dir, 'daily_energy_by_enclosure.csv');
+    const { header, rows } = table(dir);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: rows.length - 1 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        async (cuts, overlap) => {
+          const split = path.join(dir, 'split');
+          fs.rmSync(split, { recursive: true, force: true });
+          fs.mkdirSync(split);
+          const points = [0, ...cuts.sort((a, b) => a - b), rows.length];
+          for (let k = 0; k + 1 < points.length; k++) {
+            // optionally repeat the previous file's last row (identical: kept once)
+            const from = overlap && k > 0 ? points[k]! - 1 : points[k]!;
+            fs.writeFileSync(
+              path.join(split, `p${k}.csv`),
+              `${[header.join(','), ...rows.slice(from, points[k + 1]).map((r) => r.join(','))].join('\n')}\n`,
+            );
+          }
+          const cfg = path.join(dir, 'bess-split.yaml');
+          fs.writeFileSync(
+            cfg,
+            fs
+              .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
+              .replace('paths: [telemetry/*.csv]', 'paths: [split/*.csv]')
+              .replace('dir: out', 'dir: out-split'),
+          );
+          const s = await bess({ config: cfg });
+          expect(s.samples).toBe(ref.samples);
+          expect(fs.readFileSync(path.join(dir, 'out-split/daily_energy_by_enclosure.csv'), 'utf8')).toBe(refDaily);
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+
+  it('a timestamp repeated across files with different values is a warning naming it', async () => {
+    const dir = site();
+    const p2 = path.join(dir, 'telemetry/part-2.csv');
+    const lines = fs.readFileSync(p2, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace(/,0,0,/, ',7,0,'); // the boundary row, now different from part-1's
+    fs.writeFileSync(p2, lines.join('\n'));
+    const s = await bess({ config: path.join(dir, 'bess.yaml') });
+    expect(s.warnings.join('\n')).toMatch(
+      /1 timestamp\(s\) appear in several files with different values; the first file's row was kept, e\.g\. 2024-04-07T00:00:00\+11:00/,
+    );
+  });
+});
