@@ -96,7 +96,10 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
     const n = a.enclosures.length;
     for (const d of it.finish()) {
       let byEnc = daily.get(d.date);
-      if (!byEnc) daily.set(d.date, (byEnc = new Map()));
+      if (!byEnc) {
+        byEnc = new Map();
+        daily.set(d.date, byEnc);
+      }
       for (const e of a.enclosures)
         byEnc.set(e, { charged: d.chargedKwh / n, discharged: d.dischargedKwh / n, coveredMs: d.coveredMs });
     }
@@ -172,7 +175,8 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
     ['discharged', 'discharged_kwh'],
   ] as const) {
     const bottom = [...rows].sort((x, y) => x[key] - y[key] || natural(x.enclosure_id, y.enclosure_id)).slice(0, 5);
-    bottom.forEach((r, i) => outliers.write(csvLine([metric, String(i + 1), r.enclosure_id, formatDecimal(r[key])])));
+    for (const [i, r] of bottom.entries())
+      outliers.write(csvLine([metric, String(i + 1), r.enclosure_id, formatDecimal(r[key])]));
   }
   outliers.commit();
 

@@ -99,9 +99,8 @@ export function assignEnclosures(
         at += n;
       }
     }
-    inputs.forEach((input, k) =>
-      out.push({ inverter, input, column: inv.inputs.get(input)!, enclosures: perInput[k]! }),
-    );
+    for (const [k, input] of inputs.entries())
+      out.push({ inverter, input, column: inv.inputs.get(input)!, enclosures: perInput[k]! });
   }
   if (problems.length) {
     throw new LptError(

@@ -151,7 +151,7 @@ export async function readTelemetry(
       }
     }
     const power = new Map<string, Float64Array>();
-    names.forEach((n, j) => power.set(n, Float64Array.from(powerRaw[j]!, toKw)));
+    for (const [j, n] of names.entries()) power.set(n, Float64Array.from(powerRaw[j]!, toKw));
     perFile.push({ file: display, times, power });
   }
 

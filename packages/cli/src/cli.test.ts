@@ -13,7 +13,7 @@ describe('lptool — the command frame', () => {
     expect(r.code).toBe(0);
     for (const c of ['sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'demo', 'stats', 'resample'])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
-    for (const c of ['bess', 'synth', 'stats', 'resample'])
+    for (const c of ['synth', 'stats', 'resample'])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b[^\\n]*\\[not built yet\\]`, 'm'));
     expect(r.stdout).toContain(
       'Exit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure',
@@ -26,8 +26,8 @@ describe('lptool — the command frame', () => {
     expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);
   });
 
-  it.each(['bess', 'synth', 'stats', 'resample'])('lptool %s says it is not built yet and exits 2', (cmd) => {
-    const r = lptool(cmd === 'bess' ? [cmd, '-c', 'x.yaml'] : [cmd]);
+  it.each(['synth', 'stats', 'resample'])('lptool %s says it is not built yet and exits 2', (cmd) => {
+    const r = lptool([cmd]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       new RegExp(`^lptool: LPT_NOT_IMPLEMENTED: lptool ${cmd} — not built yet \\(issue \\d\\); nothing was done$`, 'm'),
@@ -105,7 +105,10 @@ describe('lptool demo', () => {
       expect(r.stdout).toMatch(
         /conflict 2024-11-08T12:30:00-08:00: kept data\/KW\/2024-11\/east-110824-000000_110824-234500_resend\.csv/,
       );
-      expect(r.stdout).toContain('5. lptool bess        exit 2\n     not built yet (issue 6): skipped');
+      expect(r.stdout).toMatch(
+        /5\. lptool bess +exit 1\n +2 inverters, 4 inputs, 10 enclosures, 2 days \(Australia\/Sydney\) from 2 telemetry files/,
+      );
+      expect(fs.existsSync(path.join(out, 'bess/out/discharged_heatmap.png'))).toBe(true);
       for (const p of ['lp/all_gaps.png', 'lp/north_gaps.png', 'lp/all.csv', '.processed-hashes.json'])
         expect(fs.existsSync(path.join(out, p))).toBe(true);
       // a second demo into the same (now full) folder is refused

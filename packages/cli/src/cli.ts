@@ -150,7 +150,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
   wire(
     program
       .command('demo')
-      .description('run sort → build → merge → gaps --png on a fresh copy of the bundled sample site and report')
+      .description('run sort → build → merge → gaps --png → bess on a fresh copy of the bundled sample site and report')
       .option('--out <dir>', 'where to put the demo site (default: a new temp folder)')
       .option('--json', 'print a machine-readable summary on stdout')
       .addHelpText('after', examples(['lptool demo', 'lptool demo --out /tmp/lptool-demo'])),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bess } from '@lptool/bess';
 import { build } from '@lptool/build';
 import { isLptError, LptError } from '@lptool/core';
 import { gaps } from '@lptool/gaps';
@@ -9,7 +10,7 @@ import { merge } from '@lptool/merge';
 import { sort } from '@lptool/sort';
 import type { CommandResult, Io } from '../output.js';
 
-/** The bundled sample site: three feeders over the 2024 fall-back night, with the faults a real dropbox has. */
+/** The bundled sample site: three feeders over the 2024 fall-back night with the faults a real dropbox has, and BESS telemetry (bess/). */
 export const SAMPLE_SITE = fileURLToPath(new URL('../../../../fixtures/sample-site', import.meta.url));
 
 interface Step {
@@ -109,10 +110,21 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
       }),
     };
   });
-  steps.push({ step: 'bess', exitCode: 2, lines: ['not built yet (issue 6): skipped'] });
+  await step('bess', steps, async () => {
+    const b = await bess({ config: path.join(root, 'bess/bess.yaml') });
+    pictures.push(path.resolve(b.outputs.heatmap));
+    return {
+      exitCode: b.exitCode,
+      lines: [
+        `${b.inverters} inverters, ${b.inputs} inputs, ${b.enclosures} enclosures, ${b.days} days (${b.timezone}) from ${b.files.length} telemetry files`,
+        `wrote ${[b.outputs.daily, b.outputs.outliers, b.outputs.summary].map((p) => path.relative(root, path.resolve(p))).join(', ')}`,
+        ...b.warnings,
+      ],
+    };
+  });
 
   const text = [
-    `lptool demo: a copy of the bundled sample site (3 feeders, America/Los_Angeles, 2024-10-21 → 2024-11-10, over the fall-back night) in`,
+    `lptool demo: a copy of the bundled sample site (3 feeders over the 2024 fall-back night in America/Los_Angeles; BESS telemetry over the 2024 DST end in Australia/Sydney) in`,
     `  ${root}`,
     '',
     ...steps.flatMap((s, i) => [
