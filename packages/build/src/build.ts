@@ -168,17 +168,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       };
       const settingsKey = inputsKey(settingsPart, []);
       const key = inputsKey(
-        {
-          tz: settings.timezone,
-          clock: settings.clock,
-          interval: settings.intervalMs,
-          legacy: !!options.legacyNet,
-          mult: info.multiplier,
-          from,
-          to,
-          policy: options.onBadRow ?? 'skip',
-          v: 1,
-        },
+        settingsPart,
         list.map((p) => ({ path: p, hash: files.get(p)!.hash })),
       );
       const output = path.join(layout.lp, `${info.name}.csv`);

@@ -116,6 +116,14 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
 
     const candidates = listDropbox(layout.dropbox, settleMs, summary);
     const rel = (p: string) => path.relative(layout.root, p).split(path.sep).join('/');
+    // journal the intent, write what goes with the file (a sidecar), move it, journal that it is done:
+    // the order the crash-safety argument in hash-store.ts relies on
+    const fileAway = (hash: string, full: string, dest: string, entry: HashEntry, beside?: () => void) => {
+      store.intent(hash, rel(full), entry);
+      beside?.();
+      moveDurable(full, dest);
+      store.done(hash, entry);
+    };
     const planned = new Set<string>(); // destinations chosen in this dry run
     const seenThisRun = new Map<string, HashEntry>();
     let done = 0;
@@ -134,9 +142,7 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
           message: `same bytes as ${known.dest}`,
         };
         if (!dryRun) {
-          store.intent(hash, rel(full), entry);
-          moveDurable(full, dest);
-          store.done(hash, entry);
+          fileAway(hash, full, dest, entry);
           log.info(
             { event: 'duplicate', file: name, hash, dest: entry.dest, original: known.dest },
             `duplicate of ${known.dest}`,
@@ -174,9 +180,7 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
             log.warn({ event: 'record-jump', file: name, line: j.line, previous: j.previous, got: j.got }, w);
           }
           if (!dryRun) {
-            store.intent(hash, rel(full), entry);
-            moveDurable(full, dest);
-            store.done(hash, entry);
+            fileAway(hash, full, dest, entry);
             log.info(
               {
                 event: 'archived',
@@ -219,16 +223,15 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
               intervalMs: settings.intervalMs,
               at: entry.at,
             };
-            store.intent(hash, rel(full), entry);
-            writeFileAtomic(dest.replace(/\.csv$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
             const context = r.rows.length
               ? mismatchContext(
                   full,
                   r.rows.slice(0, 5).map((x) => x.line),
                 )
               : [];
-            moveDurable(full, dest);
-            store.done(hash, entry);
+            fileAway(hash, full, dest, entry, () =>
+              writeFileAtomic(dest.replace(/\.csv$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`),
+            );
             errLog.error(
               {
                 event: 'rejected',
