@@ -138,14 +138,64 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       ),
     async (a, o, i) => (await import('./commands/bess.js')).run(a, o, i),
   );
+  const synth = program
+    .command('synth')
+    .description('generate realistic sample sites and BESS telemetry, deterministically from --seed')
+    .addHelpText(
+      'after',
+      examples([
+        'lptool synth site --out /tmp/site --meters 5 --days 30 --gaps 2 --duplicates 1',
+        'lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 840 --format parquet',
+      ]),
+    );
   wire(
-    program
-      .command('synth')
-      .description('[not built yet] generate sample sites and BESS telemetry from --seed')
-      .argument('[what]', 'site | bess')
-      .allowUnknownOption()
-      .addHelpText('after', examples(['lptool synth site --out /tmp/site --meters 5 --days 30'])),
-    async () => notBuilt('synth', 'issue 7'),
+    synth
+      .command('site')
+      .description(
+        'a site root with meter-data.csv, lptool.yaml and raw exports in _dropbox/KW/ (faults listed in synth-manifest.json)',
+      )
+      .requiredOption('--out <dir>', 'where to create the site (a new or empty folder)')
+      .option('--meters <n>', 'meters', '5')
+      .option('--days <n>', 'local days', '28')
+      .option('--start <date>', 'first local day', '2024-01-01')
+      .option('--tz <zone>', 'site time zone', 'America/Los_Angeles')
+      .addOption(new Option('--clock <mode>', 'meter clock').choices(['legal', 'standard']).default('legal'))
+      .option('--interval <length>', 'interval length', '15m')
+      .option('--file-days <n>', 'local days per export file', '7')
+      .option('--seed <n>', 'random seed', '1')
+      .option('--gaps <n>', 'export files never delivered', '0')
+      .option('--sequence-errors <n>', 'export files with a row lost', '0')
+      .option('--duplicates <n>', 'byte-identical re-deliveries', '0')
+      .option('--overlaps <n>', 're-exports with a corrected value', '0')
+      .option('--json', 'print the manifest on stdout')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool synth site --out /tmp/site --meters 50 --days 365 --start 2023-01-01',
+          'lptool synth site --out /tmp/dst --meters 3 --days 21 --start 2024-10-21 --gaps 1 --sequence-errors 1 --duplicates 1 --overlaps 1',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/synth.js')).site(a, o, i),
+  );
+  wire(
+    synth
+      .command('bess')
+      .description('wide BESS telemetry (CSV or Parquet) and a matching bess.yaml')
+      .requiredOption('--out <dir>', 'where to write it')
+      .option('--inverters <n>', 'inverters (two DC inputs each; 6 enclosures, 4 on every fourth)', '4')
+      .option('--days <n>', 'local days', '7')
+      .option('--start <date>', 'first local day', '2024-03-20')
+      .option('--tz <zone>', 'time zone of the timestamps', 'Australia/Sydney')
+      .option('--step <length>', 'sample step', '1m')
+      .option('--extra-columns <n>', 'unrelated columns', '100')
+      .addOption(new Option('--format <format>', 'file format').choices(['csv', 'parquet']).default('csv'))
+      .option('--seed <n>', 'random seed', '1')
+      .option('--json', 'print a summary on stdout')
+      .addHelpText(
+        'after',
+        examples(['lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 840 --format parquet']),
+      ),
+    async (a, o, i) => (await import('./commands/synth.js')).bess(a, o, i),
   );
   wire(
     program

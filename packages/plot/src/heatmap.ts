@@ -46,7 +46,12 @@ export function heatmapSpec(input: HeatmapInput): TopLevelSpec {
         axis: { title: null, labelAngle: -60, labelOverlap: true },
       },
       y: { field: 'row', type: 'ordinal', sort: input.rows, axis: { title: null } },
-      color: { field: 'value', type: 'quantitative', title: input.valueTitle, scale: { scheme: 'viridis' } },
+      color: {
+        field: 'value',
+        type: 'quantitative',
+        title: input.valueTitle,
+        scale: { scheme: 'viridis', zero: true },
+      },
     },
   } as TopLevelSpec;
 }

@@ -8,6 +8,7 @@ import { isLptError, LptError } from '@lptool/core';
 import { gaps } from '@lptool/gaps';
 import { merge } from '@lptool/merge';
 import { sort } from '@lptool/sort';
+import { applyDeliveryTimes } from '@lptool/synth';
 import type { CommandResult, Io } from '../output.js';
 
 /** The bundled sample site: three feeders over the 2024 fall-back night with the faults a real dropbox has, and BESS telemetry (bess/). */
@@ -48,15 +49,11 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
   }
   fs.cpSync(SAMPLE_SITE, out, { recursive: true });
   const root = out;
-  // delivery times in name order, one minute apart, two days ago (so the demo is the same on every machine)
-  const box = path.join(root, '_dropbox/KW');
-  const t0 = Date.now() - 2 * 86_400_000;
-  fs.readdirSync(box)
-    .sort()
-    .forEach((f, i) => {
-      const t = new Date(t0 + i * 60_000);
-      fs.utimesSync(path.join(box, f), t, t);
-    });
+  // delivery times as synth recorded them (git keeps no mtimes): re-deliveries come after the originals
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'synth-manifest.json'), 'utf8')) as {
+    deliveries: string[];
+  };
+  applyDeliveryTimes(path.join(root, '_dropbox/KW'), manifest.deliveries);
   const rel = (p: string) => path.relative(root, path.resolve(root, p));
   const steps: Step[] = [];
 
