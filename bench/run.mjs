@@ -43,7 +43,8 @@ function measure(cmd, argv) {
     rssMb = Math.round(Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024);
     fs.rmSync(rssFile, { force: true });
   }
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`${cmd} ${argv.join(' ').slice(0, 300)} exited ${r.status ?? r.error}: ${r.stderr}`);
   return { wall, rssMb, stdout: r.stdout };
 }
 const lptoolRun = (...a) => {
@@ -116,9 +117,12 @@ const row = (name, m, extra = {}) => {
 };
 
 // ---- floors on the same bytes
-const quoted = inputs.map((f) => `'${f}'`).join(' ');
-row('floor: cat', measure('sh', ['-c', `cat ${quoted} > /dev/null`]));
-row('floor: sha256sum', measure('sh', ['-c', `sha256sum ${quoted} > /dev/null`]));
+// (find | xargs: thousands of names do not fit one command line)
+const archive = path.join(ours, 'data/KW');
+const each = (cmd) =>
+  `find '${archive}' -path '*/[0-9][0-9][0-9][0-9]-[0-9][0-9]/*.csv' -print0 | xargs -0 ${cmd} > /dev/null`;
+row('floor: cat', measure('sh', ['-c', each('cat')]));
+row('floor: sha256sum', measure('sh', ['-c', each('sha256sum')]));
 const floor = row(
   'floor: bare csv-parse pass',
   measure(process.execPath, [path.join(REPO, 'bench/csv-parse-floor.mjs'), path.join(ours, 'data/KW')]),
@@ -159,9 +163,9 @@ row(
 // ---- bess: wide telemetry from `lptool synth bess` (cached), CSV and Parquet
 const bessArgs = quick
   ? ['--inverters', '2', '--days', '1', '--extra-columns', '20']
-  : ['--inverters', '20', '--days', '30', '--extra-columns', '840'];
+  : ['--inverters', '20', '--days', '30', '--extra-columns', '900'];
 for (const fmt of ['csv', 'parquet']) {
-  const dir = path.join(cacheDir, `bess-${quick ? 'quick' : '30d'}-${fmt}`);
+  const dir = path.join(cacheDir, `bess-${quick ? 'quick' : '30d-2041'}-${fmt}`);
   if (!fs.existsSync(path.join(dir, 'bess.yaml'))) {
     log(`generating wide BESS telemetry (${fmt}) into ${dir}`);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -145,7 +145,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       'after',
       examples([
         'lptool synth site --out /tmp/site --meters 5 --days 30 --gaps 2 --duplicates 1',
-        'lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 840 --format parquet',
+        'lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 900 --format parquet',
       ]),
     );
   wire(
@@ -193,7 +193,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--json', 'print a summary on stdout')
       .addHelpText(
         'after',
-        examples(['lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 840 --format parquet']),
+        examples(['lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 900 --format parquet']),
       ),
     async (a, o, i) => (await import('./commands/synth.js')).bess(a, o, i),
   );
