@@ -5,7 +5,7 @@
 // sha256sum, a bare csv-parse pass over the same bytes) and, where python3 with pandas is available, the pandas
 // peer (../shared/peers/peer_pandas.py) on the identical archive. Prints a table and writes bench/results.json.
 // Not part of CI (noisy, minutes); `--quick` (small sizes, nothing written to bench/) runs in the test suite.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 import { ExitCode } from '@lptool/core';
 import { Command, CommanderError, Option } from 'commander';
-import { type CommandResult, exitCodeFor, type Io, notBuilt } from './output.js';
+import { type CommandResult, exitCodeFor, type Io } from './output.js';
 
 type Opts = Record<string, unknown>;
 type Action = (args: string[], opts: Opts, io: Io) => Promise<CommandResult>;
@@ -207,22 +207,46 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     async (a, o, i) => (await import('./commands/demo.js')).run(a, o, i),
   );
   wire(
-    program
-      .command('stats')
-      .description('[not built yet] energy, peaks, load factor, completeness, typical days')
-      .argument('[profiles...]')
-      .allowUnknownOption()
-      .addHelpText('after', examples(['lptool stats lp/*.csv --by month'])),
-    async () => notBuilt('stats', 'issue 8'),
+    siteOptions(program.command('stats'))
+      .description(
+        'energy by direction, peaks, load factor, completeness, flow reversals, typical days; the coincident peak with lp/all.csv',
+      )
+      .argument('<profiles...>', 'profile CSVs (lp/*.csv, lp/all.csv)')
+      .option('--from <date>', 'range start (local date/time or ISO)')
+      .option('--to <date>', 'range end, exclusive')
+      .addOption(
+        new Option('--by <period>', 'one row per local month, or one for the range')
+          .choices(['month', 'all'])
+          .default('all'),
+      )
+      .option('--csv <file>', 'also write the table as CSV')
+      .option('--png', 'draw the load duration curve and the typical days (stats/ beside the first profile)')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool stats lp/*.csv',
+          'lptool stats lp/north.csv lp/south.csv lp/all.csv --by month --csv /tmp/stats.csv',
+          'lptool stats lp/all.csv --from 2024-07-01 --to 2024-08-01 --png',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/stats.js')).stats(a, o, i),
   );
   wire(
-    program
-      .command('resample')
-      .description('[not built yet] roll a profile up to 1h, 1d or 1mo')
-      .argument('[profile]')
-      .allowUnknownOption()
-      .addHelpText('after', examples(['lptool resample lp/north.csv --to 1d'])),
-    async () => notBuilt('resample', 'issue 8'),
+    siteOptions(program.command('resample'))
+      .description(
+        'roll a profile up to 1h, 1d or 1mo: mean MW/MVA, MWh by direction, PF from the sums, intervals present/expected',
+      )
+      .argument('<profile>', 'a profile CSV (lp/<name>.csv or lp/all.csv)')
+      .requiredOption('--to <bucket>', '1h, 1d, 1mo (local calendar), or a length that divides a day')
+      .option('--out <file>', 'output file (default: resampled/<stem>_<bucket>.csv beside the profile)')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool resample lp/north.csv --to 1d',
+          'lptool resample lp/all.csv --to 1mo --out /tmp/monthly.csv',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/stats.js')).resample(a, o, i),
   );
   return program;
 }

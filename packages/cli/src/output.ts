@@ -1,4 +1,4 @@
-import { ExitCode, isLptError, LptError } from '@lptool/core';
+import { ExitCode, isLptError } from '@lptool/core';
 
 /** What every command adapter gives back to the CLI. */
 export interface CommandResult {
@@ -25,8 +25,4 @@ export function exitCodeFor(e: unknown, io: Io): ExitCode {
     `lptool: LPT_INTERNAL: ${err?.message ?? String(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`,
   );
   return ExitCode.internal;
-}
-
-export function notBuilt(command: string, issue: string): never {
-  throw new LptError('LPT_NOT_IMPLEMENTED', `lptool ${command} — not built yet (${issue}); nothing was done`);
 }

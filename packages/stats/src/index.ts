@@ -1,0 +1,10 @@
+export { POWER_COLUMNS, type Profile, readProfile } from './profile.js';
+export { type ResampleOptions, type ResampleSummary, resample } from './resample.js';
+export {
+  type CoincidentPeak,
+  formatStats,
+  type PeriodStats,
+  type StatsOptions,
+  type StatsSummary,
+  stats,
+} from './stats.js';

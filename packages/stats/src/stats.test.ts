@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build } from '../../build/src/index.js';
+import { lptool, tempDir } from '../../cli/src/testing.js';
+import { sort } from '../../sort/src/index.js';
+import { synthSite } from '../../synth/src/index.js';
+import { resample } from './resample.js';
+import { stats } from './stats.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+function site() {
+  const t = tempDir('lptool-stats-');
+  cleanups.push(t.cleanup);
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  return t.dir;
+}
+const iso = (t: number) => `${new Date(t - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`; // July: PDT
+const T0 = Date.parse('2024-07-15T00:00:00-07:00'); // a Monday
+const Q = 900_000;
+/** A profile from rows of [MW_del, MW_rec, MVA_del, MVA_rec] at 15-minute steps from T0 (index → offset in intervals). */
+function profile(dir: string, name: string, rows: [number, number, number, number, number?][]) {
+  const lines = ['Start Time,End Time,MW_del,MW_rec,MVA_del,MVA_rec,MW_net,MVA_net,PF_net'];
+  rows.forEach(([d, r, vd, vr, at], i) => {
+    const t = T0 + (at ?? i) * Q;
+    lines.push(
+      `${iso(t)},${iso(t + Q)},${d},${r},${vd},${vr},${d - r},${vd + vr},${vd + vr ? (d - r) / (vd + vr) : ''}`,
+    );
+  });
+  const f = path.join(dir, `${name}.csv`);
+  fs.writeFileSync(f, `${lines.join('\n')}\n`);
+  return f;
+}
+
+describe('lptool stats — hand-computed', () => {
+  it('energy by direction, peak and minimum with instants, average, load factor, completeness, reversals', async () => {
+    const dir = site();
+    const f = profile(dir, 'north', [
+      [4, 0, 5, 0],
+      [8, 0, 10, 0],
+      [2, 1, 3, 2], // both directions: a reversal
+      [0, 2, 0, 3], // export: the minimum (−2)
+      [6, 0, 8, 0],
+      [4, 0, 5, 0, 6], // interval 5 missing
+    ]);
+    const s = await stats({ root: dir, files: [f], from: '2024-07-15T00:00', to: '2024-07-15T02:00' });
+    const p = s.periods[0]!;
+    // MWh: Σ MW × 0.25 h
+    expect(p.mwh_delivered).toBeCloseTo((4 + 8 + 2 + 0 + 6 + 4) * 0.25, 12);
+    expect(p.mwh_received).toBeCloseTo((1 + 2) * 0.25, 12);
+    expect(p.mwh_net).toBeCloseTo((4 + 8 + 1 - 2 + 6 + 4) * 0.25, 12);
+    expect([p.peak_mw, p.peak_at]).toEqual([8, '2024-07-15T00:15:00-07:00']);
+    expect([p.min_mw, p.min_at]).toEqual([-2, '2024-07-15T00:45:00-07:00']);
+    expect(p.average_mw).toBeCloseTo(21 / 6, 12);
+    expect(p.load_factor).toBeCloseTo(21 / 6 / 8, 12);
+    expect([p.intervals_present, p.intervals_expected]).toEqual([6, 8]); // 2 h asked, 6 of 8 there
+    expect(p.completeness_pct).toBeCloseTo(75, 12);
+    expect(p.flow_reversals).toBe(1);
+    expect(p.typical_day.weekday[0]).toBeCloseTo((4 + 8 + 1 - 2) / 4, 12);
+    expect(p.typical_day.weekend.every((v) => v === null)).toBe(true);
+  });
+
+  it('the coincident peak and the diversity factor, with the system total', async () => {
+    const dir = site();
+    const a = profile(dir, 'a', [
+      [1, 0, 1, 0],
+      [3, 0, 3, 0],
+      [2, 0, 2, 0],
+    ]);
+    const b = profile(dir, 'b', [
+      [2, 0, 2, 0],
+      [1, 0, 1, 0],
+      [3, 0, 3, 0],
+    ]);
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (const [i, mw] of [3, 4, 5].entries())
+      lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},${mw},${mw},1,${mw},2,2`);
+    fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
+    const r = lptool(['stats', a, b, path.join(dir, 'all.csv'), '--root', dir, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.coincident).toEqual({
+      system: 'all',
+      at: '2024-07-15T00:30:00-07:00',
+      system_peak_mw: 5,
+      feeders: [
+        { profile: 'a', mw_at_system_peak: 2, own_peak_mw: 3 },
+        { profile: 'b', mw_at_system_peak: 3, own_peak_mw: 3 },
+      ],
+      diversity_factor: 1.2,
+    });
+    expect(lptool(['stats', a, b, path.join(dir, 'all.csv'), '--root', dir]).stdout).toContain(
+      'diversity factor 1.2 (Σ feeder peaks / system peak)',
+    );
+  });
+
+  it('--by month splits at local month ends; --csv writes the table', async () => {
+    const dir = site();
+    const rows: [number, number, number, number, number?][] = [];
+    for (let i = 0; i < 4 * 24 * 40; i += 4) rows.push([1, 0, 1, 0, i]); // hourly samples over 40 days, 15-minute interval
+    const f = profile(dir, 'sparse', rows);
+    const csv = path.join(dir, 'stats.csv');
+    const s = await stats({ root: dir, files: [f], by: 'month', csv });
+    expect(s.periods.map((p) => p.period)).toEqual(['2024-07', '2024-08']);
+    expect(s.periods[0]!.to).toBe('2024-08-01T00:00:00-07:00');
+    expect(s.periods[0]!.completeness_pct).toBeCloseTo(25, 9);
+    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe(
+      'profile,period,from,to,intervals_present,intervals_expected,completeness_pct,mwh_delivered,mwh_received,mwh_net,peak_mw,peak_at,min_mw,min_at,average_mw,load_factor,flow_reversals',
+    );
+  });
+});
+
+describe('lptool resample', () => {
+  it('PF from the sums, never an average of PFs; partial buckets show', async () => {
+    const dir = site();
+    const f = profile(dir, 'pf', [
+      [1, 0, 1, 0], // PF 1
+      [1, 0, 3, 0], // PF 0.333 — mean of PFs would be 0.667
+      [2, 0, 2, 0, 4], // next hour: 1 of 4 intervals
+    ]);
+    const r = await resample({ root: dir, file: f, to: '1h' });
+    expect(r).toMatchObject({ rows: 2, partial: 2 });
+    const out = fs.readFileSync(path.join(dir, 'resampled/pf_1h.csv'), 'utf8').trim().split('\n');
+    expect(out[0]).toBe(
+      'Start Time,End Time,MW_del,MW_rec,MVA_del,MVA_rec,MW_net,MVA_net,MWh_del,MWh_rec,MWh_net,PF,intervals_present,intervals_expected',
+    );
+    expect(out[1]).toBe('2024-07-15T00:00:00-07:00,2024-07-15T01:00:00-07:00,1,0,2,0,1,2,0.5,0,0.5,0.5,2,4');
+    expect(out[2]).toBe('2024-07-15T01:00:00-07:00,2024-07-15T02:00:00-07:00,2,0,2,0,2,2,0.5,0,0.5,1,1,4');
+  });
+
+  it('local days of 23 and 25 hours are real days (a synth site through build)', async () => {
+    const root = site();
+    synthSite({
+      out: root,
+      meters: 1,
+      days: 7,
+      start: '2024-11-01',
+      tz: 'America/Los_Angeles',
+      clock: 'legal',
+      seed: 1,
+      fileDays: 7,
+      intervalMs: Q,
+      gaps: 0,
+      sequenceErrors: 0,
+      duplicates: 0,
+      overlaps: 0,
+    });
+    await sort({ root, settleMs: 0 });
+    await build({ root });
+    await resample({ root, file: path.join(root, 'lp/north.csv'), to: '1d' });
+    const days = fs.readFileSync(path.join(root, 'lp/resampled/north_1d.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(days.map((l) => l.split(',').slice(-2).join('/'))).toEqual([
+      '96/96',
+      '96/96',
+      '100/100',
+      '96/96',
+      '96/96',
+      '96/96',
+      '96/96',
+    ]);
+    await resample({ root, file: path.join(root, 'lp/north.csv'), to: '1h', out: path.join(root, 'h.csv') });
+    const nov3 = fs
+      .readFileSync(path.join(root, 'h.csv'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('2024-11-03'));
+    expect(nov3).toHaveLength(25);
+    expect(lptool(['resample', path.join(root, 'lp/north.csv'), '--to', '7m', '--root', root]).code).toBe(2);
+  });
+
+  it('works on lp/all.csv', async () => {
+    const dir = site();
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (let i = 0; i < 8; i++) lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},${i},${i + 1},0.5,${i},2,2`);
+    fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
+    await resample({ root: dir, file: path.join(dir, 'all.csv'), to: '1h' });
+    const out = fs.readFileSync(path.join(dir, 'resampled/all_1h.csv'), 'utf8').trim().split('\n');
+    expect(out[0]).toBe(
+      'Start Time,End Time,MW_net,MW_total,MVA_total,MWh_net,PF,intervals_present,intervals_expected',
+    );
+    expect(out[1]).toBe('2024-07-15T00:00:00-07:00,2024-07-15T01:00:00-07:00,1.5,1.5,2.5,1.5,0.6,4,4');
+  });
+
+  it('property: resampled energy summed equals the energy of the source', async () => {
+    const dir = site();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2000 })), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+        fc.constantFrom('30m', '1h', '1d', '1mo'),
+        async (vals, to) => {
+          const f = profile(
+            dir,
+            'p',
+            vals.map(([d, r]) => [d / 1000, r / 1000, d / 900, r / 900]),
+          );
+          await resample({ root: dir, file: f, to, out: path.join(dir, 'r.csv') });
+          const rows = fs.readFileSync(path.join(dir, 'r.csv'), 'utf8').trim().split('\n');
+          const col = rows[0]!.split(',').indexOf('MWh_net');
+          const sum = rows.slice(1).reduce((s, l) => s + Number(l.split(',')[col]), 0);
+          const source = vals.reduce((s, [d, r]) => s + ((d - r) / 1000) * 0.25, 0);
+          expect(Math.abs(sum - source)).toBeLessThanOrEqual(rows.length * 5e-7 + 1e-9); // each bucket is written with 6 decimals
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
