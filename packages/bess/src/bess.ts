@@ -5,7 +5,7 @@ import {
   formatShortDuration,
   LptError,
   medianStepMs,
-  resolveStartInstants,
+  parseRangeBound,
   SiteClock,
 } from '@lptool/core';
 import { AtomicFile, csvLine } from '@lptool/io';
@@ -59,24 +59,13 @@ export interface BessSummary {
   exitCode: 0 | 1;
 }
 
-function bound(text: string | undefined, clock: SiteClock, flag: string): number | undefined {
-  if (!text) return undefined;
-  const s = /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? `${text.trim()}T00:00` : text.trim();
-  const r = resolveStartInstants([s], { clock, intervalMs: 60_000 });
-  if (r.problems.length)
-    throw new LptError('LPT_USAGE', `${flag} — expected a date like 2024-04-01, got ${JSON.stringify(text)}`, {
-      key: flag,
-    });
-  return r.start[0]!;
-}
-
 /** One `lptool bess` run (SPEC §7). */
 export async function bess(options: BessOptions): Promise<BessSummary> {
   const config: BessConfig = loadBessConfig(options.config);
   const timezone = options.tz ?? config.timestamp.timezone;
   const clock = new SiteClock(timezone);
-  const from = bound(options.from, clock, '--from');
-  const to = bound(options.to, clock, '--to');
+  const from = parseRangeBound(options.from, clock, '--from');
+  const to = parseRangeBound(options.to, clock, '--to');
   const telemetry = await readTelemetry(config, clock, {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),

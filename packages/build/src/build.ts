@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LptError, parseLabel, SiteClock } from '@lptool/core';
+import { LptError, parseRangeBound, SiteClock } from '@lptool/core';
 import { acquireLock, createLogger, loadSettings, parseCsvText, type SettingFlags, siteLayout } from '@lptool/io';
 import { sha256File } from '@lptool/sort';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
@@ -67,27 +67,13 @@ export interface BuildSummary {
   exitCode: 0 | 1;
 }
 
-/** Parse a --from/--to bound: ISO with offset, or a local label/date in the site zone. */
-export function parseBound(text: string | undefined, clock: SiteClock, flag: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const t = text.trim();
-  const p = parseLabel(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00` : t);
-  if (!p)
-    throw new LptError(
-      'LPT_USAGE',
-      `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`,
-      { key: flag },
-    );
-  return Number.isNaN(p.offsetMs) ? clock.instantAtOrAfter(p.wall) : p.wall - p.offsetMs;
-}
-
 /** One `lptool build` run (SPEC §4). */
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const layout = siteLayout(options.root);
   const settings = loadSettings(layout.settings, options, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
-  const from = parseBound(options.from, clock, '--from');
-  const to = parseBound(options.to, clock, '--to');
+  const from = parseRangeBound(options.from, clock, '--from');
+  const to = parseRangeBound(options.to, clock, '--to');
   const meters = readMeterData(layout.meterData);
   const byName = new Map([...meters.values()].map((m) => [m.name, m]));
   if (options.meter !== undefined && !byName.has(options.meter)) {

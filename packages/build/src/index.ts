@@ -6,7 +6,6 @@ export {
   type Conflict,
   type MeterBuild,
   PROFILE_COLUMNS,
-  parseBound,
 } from './build.js';
 export { formatBuildSummary } from './format.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';

@@ -5,6 +5,7 @@ export * from './gaps.js';
 export * from './labels.js';
 export * from './lttb.js';
 export * from './power.js';
+export * from './range.js';
 export * from './resample.js';
 export * from './sequence.js';
 export * from './zone.js';

@@ -7,19 +7,11 @@ import {
   inferIntervalMs,
   LptError,
   parseDuration,
-  resolveStartInstants,
+  parseRangeBound,
   type SeriesReport,
   SiteClock,
 } from '@lptool/core';
-import {
-  AtomicFile,
-  createLogger,
-  loadSettings,
-  readColumnCache,
-  readCsvColumns,
-  type SettingFlags,
-  siteLayout,
-} from '@lptool/io';
+import { AtomicFile, createLogger, loadSettings, readProfile, type SettingFlags, siteLayout } from '@lptool/io';
 import type { PlotFormat } from '@lptool/plot';
 
 export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
@@ -75,7 +67,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       'LPT_INPUT_MISSING',
       `profiles — expected files to check (e.g. lp/south.csv), got none in ${layout.lp}`,
     );
-  const bound = (text: string | undefined, flag: string) => parseBoundInstant(text, clock, flag);
+  const bound = (text: string | undefined, flag: string) => parseRangeBound(text, clock, flag);
   const from = bound(options.from, '--from');
   const to = bound(options.to, '--to');
   const intervalFlag = options.interval ? parseDuration(options.interval, '--interval') : undefined;
@@ -87,7 +79,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       throw new LptError('LPT_USAGE', `profile — expected a load profile, got a gap list ${display}`, {
         file: display,
       });
-    const series = readSeries(file, display, clock, options.partialAsGap ?? false, intervalFlag ?? settings.intervalMs);
+    const series = readSeries(file, display, clock, intervalFlag ?? settings.intervalMs);
     const intervalMs = intervalFlag ?? inferIntervalMs(series.start);
     if (!Number.isFinite(intervalMs)) {
       throw new LptError(
@@ -191,20 +183,6 @@ function defaultProfiles(lpDir: string): string[] {
     .map((f) => path.join(lpDir, f));
 }
 
-function parseBoundInstant(text: string | undefined, clock: SiteClock, flag: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const s = text.trim();
-  const m = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00` : s;
-  const r = resolveStartInstants([m], { clock, intervalMs: 1 });
-  if (r.problems.length || Number.isNaN(r.start[0]!))
-    throw new LptError(
-      'LPT_USAGE',
-      `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`,
-      { key: flag },
-    );
-  return r.start[0]!;
-}
-
 interface Series {
   start: Float64Array;
   mw: Float64Array;
@@ -212,52 +190,10 @@ interface Series {
   partial: Uint8Array;
 }
 
-/** Start instants and MW_net of a profile: from lptool's columnar sidecar when fresh, else from the CSV. */
-function readSeries(
-  file: string,
-  display: string,
-  clock: SiteClock,
-  wantPartial: boolean,
-  intervalHint: number,
-): Series {
-  const cached = readColumnCache(
-    file,
-    wantPartial
-      ? (['start', 'MW_net', 'feeders_reporting', 'feeders_expected'] as const)
-      : (['start', 'MW_net'] as const),
-  );
-  if (cached) {
-    const c = cached as Record<string, Float64Array>;
-    const partial = new Uint8Array(c.start!.length);
-    if (c.feeders_reporting)
-      for (let i = 0; i < partial.length; i++) partial[i] = c.feeders_reporting[i]! < c.feeders_expected![i]! ? 1 : 0;
-    return { start: c.start!, mw: c.MW_net!, lines: [], partial };
-  }
-  const header = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!.toLowerCase();
-  const hasFeeders = header.includes('feeders_reporting') && header.includes('feeders_expected');
-  const names = hasFeeders
-    ? (['Start Time', 'MW_net', 'feeders_reporting', 'feeders_expected'] as const)
-    : (['Start Time', 'MW_net'] as const);
-  const t = readCsvColumns(file, names, display);
-  const cols = t.columns as Record<string, string[]>;
-  const labels = cols['Start Time']!;
-  // instants: labels with offsets are absolute; naive labels (older files) are read in the site zone, by record order
-  const r = resolveStartInstants(labels, { clock, intervalMs: intervalHint, lines: t.lines });
-  const bad = r.problems[0];
-  if (bad)
-    throw new LptError(
-      'LPT_PARSE',
-      `Start Time — expected an ISO 8601 or export time, got ${JSON.stringify(labels[bad.index])}`,
-      { file: display, line: bad.line, column: 'Start Time' },
-    );
-  const mw = new Float64Array(labels.length);
-  const partial = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    const text = cols.MW_net![i]!;
-    mw[i] = text.trim() === '' ? Number.NaN : Number(text);
-    if (hasFeeders) partial[i] = Number(cols.feeders_reporting![i]) < Number(cols.feeders_expected![i]) ? 1 : 0;
-  }
-  return { start: r.start, mw, lines: t.lines, partial };
+/** Start instants and MW_net of a profile in record order (so out-of-order rows can be reported). */
+function readSeries(file: string, display: string, clock: SiteClock, intervalHint: number): Series {
+  const p = readProfile(file, display, clock, { columns: ['MW_net'], intervalHint });
+  return { start: p.start, mw: p.columns.get('MW_net')!, lines: p.lines, partial: p.partial };
 }
 
 /** Human summary: one line per profile, then its gaps (the first few) and row problems. */

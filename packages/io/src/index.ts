@@ -4,6 +4,7 @@ export * from './csv.js';
 export * from './csv-stream.js';
 export * from './lock.js';
 export * from './log.js';
+export * from './profile.js';
 export * from './raw-export.js';
 export * from './settings.js';
 export * from './site.js';

@@ -5,5 +5,4 @@ export {
   type MergeOptions,
   type MergeSummary,
   merge,
-  readProfile,
 } from './merge.js';

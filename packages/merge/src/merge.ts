@@ -1,21 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  formatDecimal,
-  formatShortDuration,
-  LptError,
-  parseBucket,
-  parseLabel,
-  Resampler,
-  SiteClock,
-} from '@lptool/core';
+import { formatDecimal, formatShortDuration, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
   acquireLock,
   createLogger,
   loadSettings,
-  readColumnCache,
-  readCsvColumns,
+  readProfile,
   type SettingFlags,
   siteLayout,
   writeColumnCache,
@@ -73,78 +64,17 @@ interface ProfileSeries {
   intervalMs: number;
 }
 
-/** Read a profile's Start/End Time, MW_net, MVA_net; instants from the labels' offsets (naive labels: site zone). */
-export function readProfile(file: string, display: string, clock: SiteClock): ProfileSeries {
-  const cached = readColumnCache(file, ['start', 'end', 'MW_net', 'MVA_net'] as const);
-  if (cached) {
-    const series = {
-      name: path.basename(file, '.csv'),
-      start: cached.start,
-      end: cached.end,
-      mw: cached.MW_net,
-      mva: cached.MVA_net,
-      intervalMs: Number.NaN,
-    };
-    series.intervalMs = commonLength(series.start, series.end);
-    return series;
-  }
-  const t = readCsvColumns(file, ['Start Time', 'End Time', 'MW_net', 'MVA_net'] as const, display);
-  const cols = t.columns;
-  const n = t.lines.length;
-  const s = {
-    name: path.basename(file, '.csv'),
-    start: new Float64Array(n),
-    end: new Float64Array(n),
-    mw: new Float64Array(n),
-    mva: new Float64Array(n),
-    intervalMs: Number.NaN,
+/** A feeder profile's MW_net and MVA_net per interval (the columnar sidecar when fresh). */
+function readSeries(file: string, display: string, clock: SiteClock): ProfileSeries {
+  const p = readProfile(file, display, clock, { columns: ['MW_net', 'MVA_net'] });
+  return {
+    name: p.name,
+    start: p.start,
+    end: p.end,
+    mw: p.columns.get('MW_net')!,
+    mva: p.columns.get('MVA_net')!,
+    intervalMs: p.intervalMs,
   };
-  const instant = (label: string, i: number, column: string) => {
-    const p = parseLabel(label);
-    if (!p)
-      throw new LptError('LPT_PARSE', `${column} — expected an ISO 8601 time, got ${JSON.stringify(label)}`, {
-        file: display,
-        line: t.lines[i]!,
-        column,
-      });
-    return Number.isNaN(p.offsetMs) ? clock.instantAtOrAfter(p.wall) : p.wall - p.offsetMs;
-  };
-  const num = (text: string, i: number, column: string) => {
-    const x = text.trim() === '' ? Number.NaN : Number(text);
-    if (!Number.isFinite(x))
-      throw new LptError('LPT_PARSE', `${column} — expected a number, got ${JSON.stringify(text)}`, {
-        file: display,
-        line: t.lines[i]!,
-        column,
-      });
-    return x;
-  };
-  for (let i = 0; i < n; i++) {
-    s.start[i] = instant(cols['Start Time'][i]!, i, 'Start Time');
-    s.end[i] = instant(cols['End Time'][i]!, i, 'End Time');
-    s.mw[i] = num(cols.MW_net[i]!, i, 'MW_net');
-    s.mva[i] = num(cols.MVA_net[i]!, i, 'MVA_net');
-  }
-  s.intervalMs = commonLength(s.start, s.end);
-  return s;
-}
-
-/** The most common interval length (end − start); ties go to the longer. */
-function commonLength(start: Float64Array, end: Float64Array): number {
-  const lengths = new Map<number, number>();
-  for (let i = 0; i < start.length; i++) {
-    const d = end[i]! - start[i]!;
-    lengths.set(d, (lengths.get(d) ?? 0) + 1);
-  }
-  let best = 0;
-  let length = Number.NaN;
-  for (const [d, k] of lengths) {
-    if (k > best || (k === best && d > length)) {
-      best = k;
-      length = d;
-    }
-  }
-  return length;
 }
 
 /** One `lptool merge` run (SPEC §5). */
@@ -176,7 +106,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool merge' });
   const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
   try {
-    const series = names.map((n) => readProfile(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
+    const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
     const coarsest = Math.max(...series.map((s) => s.intervalMs));
     const mixed = series.filter((s) => s.intervalMs !== coarsest);
     if (mixed.length && !options.resample) {

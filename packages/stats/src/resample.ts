@@ -35,7 +35,7 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const file = path.resolve(o.file);
   const display = path.relative(process.cwd(), file) || file;
   const bucket = parseBucket(o.to, '--to');
-  const p = readProfile(file, display, clock);
+  const p = readProfile(file, display, clock, { sorted: true });
   if (!Number.isFinite(p.intervalMs))
     throw new LptError('LPT_INTERVAL_AMBIGUOUS', 'interval — expected rows with End Time after Start Time, got none', {
       file: display,

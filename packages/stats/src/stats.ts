@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { formatDecimal, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
+import { formatDecimal, LptError, parseBucket, parseRangeBound, Resampler, SiteClock } from '@lptool/core';
 import { AtomicFile, csvLine, loadSettings, type SettingFlags, siteLayout } from '@lptool/io';
-import { type Profile, parseRangeBound, readProfile } from './profile.js';
+import { type Profile, readProfile } from './profile.js';
 
 export interface StatsOptions extends SettingFlags {
   root: string;
