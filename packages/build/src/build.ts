@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LptError, parseRangeBound, SiteClock } from '@lptool/core';
+import { LptError, parseLabel, parseRangeBound, SiteClock } from '@lptool/core';
 import { acquireLock, createLogger, loadSettings, parseCsvText, type SettingFlags, siteLayout } from '@lptool/io';
 import { sha256File } from '@lptool/sort';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
@@ -199,6 +199,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           legacyNet: !!options.legacyNet,
           onBadRow: options.onBadRow ?? 'skip',
           result,
+          firstStart: Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)])),
         });
         jobKeys.push(key);
       }
@@ -264,6 +265,16 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   }
 }
 
+/** The earliest instant a first-row label can mean (−∞ if unreadable: such a file is read first). */
+function firstInstant(label: string, clock: SiteClock): number {
+  const p = parseLabel(label);
+  if (!p) return Number.NEGATIVE_INFINITY;
+  if (!Number.isNaN(p.offsetMs)) return p.wall - p.offsetMs;
+  const c = clock.candidates(p.wall);
+  // a label in the skipped hour has no instant: the hour before it is a safe lower bound
+  return c.length ? c[0]! : p.wall - clock.standardOffset(p.wall) - 3_600_000;
+}
+
 /**
  * Can this meter's new files be appended to its profile instead of a rebuild?
  * Yes when the settings are the same, every file it was built from is still
@@ -315,10 +326,12 @@ function listArchive(
       if (!st.isFile()) continue;
       const rel = path.relative(root, full).split(path.sep).join('/');
       const known = manifest.files[rel];
-      const rec =
-        known && known.size === st.size && known.mtimeMs === st.mtimeMs
+      // unchanged size and mtime: the recorded hash and first row stand (a record from before `first` is re-peeked)
+      const same = known && known.size === st.size && known.mtimeMs === st.mtimeMs;
+      const rec: FileRecord =
+        same && known.first !== undefined
           ? known
-          : { size: st.size, mtimeMs: st.mtimeMs, hash: sha256File(full), meter: peekMeter(full) };
+          : { size: st.size, mtimeMs: st.mtimeMs, hash: same ? known.hash : sha256File(full), ...peekFirstRow(full) };
       out.set(rel, rec);
     }
   }
@@ -326,8 +339,9 @@ function listArchive(
   return out;
 }
 
-/** The meter id of a file's first data row, reading only the file's first lines. */
-function peekMeter(file: string): string {
+/** The meter id and Start Time label of a file's first data row, reading only the file's first lines. */
+function peekFirstRow(file: string): { meter: string; first: string } {
+  const none = { meter: '', first: '' };
   const fd = fs.openSync(file, 'r');
   try {
     // header + first data row only (blank lines skipped): 4 KB holds both in any real export, 64 KB otherwise
@@ -343,12 +357,14 @@ function peekMeter(file: string): string {
       if (cut > 0) text = text.slice(0, cut + 1);
       else if (n === size) continue; // not two lines yet: read more
       const t = parseCsvText(text, file);
-      const col = t.header.findIndex((h) => h.toLowerCase() === 'meter');
-      return col >= 0 && t.rows.length ? (t.rows[0]![col] ?? '').trim() : '';
+      const col = (name: string) => t.header.findIndex((h) => h.toLowerCase() === name);
+      const row = t.rows[0];
+      if (!row) return none;
+      return { meter: (row[col('meter')] ?? '').trim(), first: (row[col('start time')] ?? '').trim() };
     }
-    return '';
+    return none;
   } catch {
-    return '';
+    return none;
   } finally {
     fs.closeSync(fd);
   }

@@ -14,6 +14,8 @@ export interface FileRecord {
   hash: string;
   /** Meter id of the file's first data row ('' when unreadable). */
   meter: string;
+  /** Start Time label of the first data row ('' when unreadable). */
+  first?: string;
 }
 
 /** What a profile was last built from, and how it ends (so new files can be appended). */

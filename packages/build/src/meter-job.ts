@@ -53,6 +53,8 @@ export interface EventLog {
 
 interface MeterContext {
   append: AppendPlan | null;
+  /** Each file's first interval start by path (the earliest reading of a naive label). */
+  firstStart?: Record<string, number> | undefined;
   /** Filled with how the profile ends. */
   tail: { lastEnd: number; lastDay: { day: number; count: number } | null } | undefined;
   root: string;
@@ -97,149 +99,109 @@ function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: 
   return null;
 }
 
-/** Read one meter's exports, settle overlaps, compute and write lp/<name>.csv atomically. */
+/**
+ * Read one meter's exports, settle overlaps, compute and write lp/<name>.csv atomically.
+ *
+ * Files are read in the order of their first interval, and rows are written as
+ * soon as no file still to be read can hold the same interval: every row that
+ * starts before the next file's first interval (exports are continuous and
+ * increasing, so no later file reaches back before its own first row). Memory
+ * is the rows of the files that overlap the current position — about one file
+ * for a normal archive, however many years it holds.
+ */
 export function buildMeter(info: MeterInfo, list: string[], output: string, ctx: MeterContext): void {
-  const { clock, intervalMs, log, result, summary } = ctx;
-  // Columnar store of all rows of this meter: instants and values in typed arrays, raw fields by reference.
-  const checkedFiles: { rel: string; ex: CheckedExport; fileEnd: number; mtimeMs: number }[] = [];
-  let total = 0;
-  for (const rel of list) {
-    let ex: CheckedExport;
-    try {
-      ex = checkExport(fs.readFileSync(path.join(ctx.root, rel), 'utf8'), rel, clock, intervalMs);
-    } catch (e) {
-      if (!(e instanceof ExportRejected)) throw e;
-      summary.badFiles.push({ file: rel, reason: e.reason, message: e.message });
-      log.error(
-        { event: 'bad-file', file: rel, reason: e.reason, message: e.message, rows: e.rows.slice(0, 20) },
-        `${rel}: ${e.message}`,
-      );
-      continue;
-    }
-    const end = ex.intervals.end;
-    checkedFiles.push({
-      rel,
-      ex,
-      fileEnd: end[end.length - 1]!,
-      mtimeMs: fs.statSync(path.join(ctx.root, rel)).mtimeMs,
-    });
-    total += ex.table.rows.length;
-  }
-  summary.rowsRead += total;
-  const start = new Float64Array(total);
-  const values = new Float64Array(total * 4);
-  const fileOf = new Int32Array(total);
-  const rowOf = new Int32Array(total);
-  const ok = new Uint8Array(total);
-  const v = new Float64Array(4);
-  let n = 0;
-  let bad = 0;
-  checkedFiles.forEach(({ rel, ex }, fi) => {
-    const cols = VALUE_COLUMNS.map((c) => ex.columns[c]);
-    const rows = ex.table.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const problem = checkValues(v, rows[i]!, cols);
-      start[n] = ex.intervals.start[i]!;
-      fileOf[n] = fi;
-      rowOf[n] = i;
-      if (problem) {
-        bad++;
-        const b: BadRow = { file: rel, line: ex.table.lines[i]!, ...problem };
-        if (summary.badRows.length < 1000) summary.badRows.push(b);
-        log.warn({ event: 'bad-row', ...b, policy: ctx.onBadRow }, `${rel}:${b.line}: ${b.message}`);
-      } else {
-        ok[n] = 1;
-        values.set(v, n * 4);
-      }
-      n++;
-    }
-  });
-  result.badRows = bad;
-  if (bad && ctx.onBadRow === 'fail') {
-    result.status = 'failed';
-    result.error = `${bad} bad row(s); --on-bad-row fail leaves lp/${info.name}.csv as it was`;
-    return;
-  }
+  const { clock, intervalMs, log, result, summary, append } = ctx;
+  const rank = new Map(list.map((rel, i) => [rel, i]));
+  const files = list
+    .map((rel) => ({ rel, first: ctx.firstStart?.[rel] ?? Number.NEGATIVE_INFINITY }))
+    .sort((a, b) => a.first - b.first || rank.get(a.rel)! - rank.get(b.rel)!);
 
-  // Order: by start, then the winner of each start last (see below).
-  const order = new Int32Array(total);
-  let inOrder = true;
-  for (let i = 0; i < total; i++) {
-    order[i] = i;
-    if (i && start[i]! <= start[i - 1]!) inOrder = false;
+  interface Loaded {
+    rel: string;
+    ex: CheckedExport;
+    fileEnd: number;
+    mtimeMs: number;
+    rank: number;
+    values: Float64Array;
+    ok: Uint8Array;
+    pending: number;
   }
-  if (!inOrder) {
-    // The export whose data ends latest wins (SPEC §4); on a tie the later delivery (file mtime, which
-    // sort's rename keeps), then the later path. Files in time order without overlaps skip the sort.
-    const fileEnd = Float64Array.from(fileOf, (f) => checkedFiles[f]!.fileEnd);
-    const fileTime = Float64Array.from(fileOf, (f) => checkedFiles[f]!.mtimeMs);
-    order.sort(
-      (a, b) =>
-        start[a]! - start[b]! || fileEnd[a]! - fileEnd[b]! || fileTime[a]! - fileTime[b]! || fileOf[a]! - fileOf[b]!,
-    );
-  }
+  const loaded: (Loaded | null)[] = [];
+  // the window: rows read but not yet written (row index into its file)
+  let wFile: number[] = [];
+  let wRow: number[] = [];
 
-  const rowText = (i: number) => {
-    const { ex } = checkedFiles[fileOf[i]!]!;
-    const r = ex.table.rows[rowOf[i]!]!;
-    return VALUE_COLUMNS.map((c) => `${c}=${r[ex.columns[c]]!.trim()}`).join(' ');
-  };
-  const sameRow = (a: number, b: number) => {
-    for (let k = 0; k < 4; k++) if (values[a * 4 + k] !== values[b * 4 + k]) return false;
-    const ea = checkedFiles[fileOf[a]!]!.ex;
-    const eb = checkedFiles[fileOf[b]!]!.ex;
-    return ea.intervals.end[rowOf[a]!] === eb.intervals.end[rowOf[b]!];
-  };
-
-  const { append } = ctx;
-  let previous: Record<'start' | 'end' | 'MW_net' | 'MVA_net', Float64Array> | null = null;
-  if (append) {
-    // appending is only right when every new row starts at or after the profile's end
-    let firstNew = Number.NaN;
-    for (let i = 0; i < total && Number.isNaN(firstNew); i++) if (ok[order[i]!]) firstNew = start[order[i]!]!;
-    if (!(firstNew >= append.previousEnd)) {
-      result.status = 'needs-full';
-      return;
-    }
-    previous = readColumnCache(output, ['start', 'end', 'MW_net', 'MVA_net'] as const);
-  }
+  const previous = append ? readColumnCache(output, ['start', 'end', 'MW_net', 'MVA_net'] as const) : null;
   const out = new AtomicFile(output, append ? output : undefined);
-  try {
-    if (!append) out.write(`${PROFILE_COLUMNS.join(',')}\n`);
-    const dayCount = new Map<number, number>();
-    if (append?.lastDay) dayCount.set(append.lastDay.day, append.lastDay.count);
-    // columns for the sidecar cache (merge and gaps read these instead of the text)
-    const cStart = new Float64Array(total);
-    const cEnd = new Float64Array(total);
-    const cMw = new Float64Array(total);
-    const cMva = new Float64Array(total);
-    const meterField = csvField(info.meter);
-    let prevEnd = Number.NaN;
-    let prevEndText = '';
-    let rows = 0;
-    let first = Number.NaN;
-    let last = Number.NaN;
-    for (let g = 0; g < total; ) {
-      // the group order[g..h) shares one start; the last row with good values wins
-      const s = start[order[g]!]!;
+  const v = new Float64Array(4);
+  let bad = 0;
+  const dayCount = new Map<number, number>();
+  if (append?.lastDay) dayCount.set(append.lastDay.day, append.lastDay.count);
+  // columns for the sidecar cache (merge and gaps read these instead of the text)
+  const cStart: number[] = [];
+  const cEnd: number[] = [];
+  const cMw: number[] = [];
+  const cMva: number[] = [];
+  const meterField = csvField(info.meter);
+  let prevEnd = Number.NaN;
+  let prevEndText = '';
+  let rows = 0;
+  let first = Number.NaN;
+  let last = Number.NaN;
+
+  const rowText = (f: Loaded, r: number) => {
+    const raw = f.ex.table.rows[r]!;
+    return VALUE_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`).join(' ');
+  };
+  const sameRow = (fa: Loaded, ra: number, fb: Loaded, rb: number) => {
+    for (let k = 0; k < 4; k++) if (fa.values[ra * 4 + k] !== fb.values[rb * 4 + k]) return false;
+    return fa.ex.intervals.end[ra] === fb.ex.intervals.end[rb];
+  };
+
+  /** Write every window row that starts before `watermark`; false if an append turns out to overlap. */
+  const flush = (watermark: number): boolean => {
+    const emit: number[] = [];
+    const keepF: number[] = [];
+    const keepR: number[] = [];
+    for (let k = 0; k < wFile.length; k++) {
+      if (loaded[wFile[k]!]!.ex.intervals.start[wRow[k]!]! < watermark) emit.push(k);
+      else {
+        keepF.push(wFile[k]!);
+        keepR.push(wRow[k]!);
+      }
+    }
+    const startOf = (k: number) => loaded[wFile[k]!]!.ex.intervals.start[wRow[k]!]!;
+    // The export whose data ends latest wins (SPEC §4); on a tie the later delivery (file mtime, which
+    // sort's rename keeps), then the later path: the winner of each start sorts last.
+    emit.sort((a, b) => {
+      const fa = loaded[wFile[a]!]!;
+      const fb = loaded[wFile[b]!]!;
+      return startOf(a) - startOf(b) || fa.fileEnd - fb.fileEnd || fa.mtimeMs - fb.mtimeMs || fa.rank - fb.rank;
+    });
+    for (let g = 0; g < emit.length; ) {
+      const s = startOf(emit[g]!);
       let h = g + 1;
-      while (h < total && start[order[h]!] === s) h++;
+      while (h < emit.length && startOf(emit[h]!) === s) h++;
       let winner = -1;
-      for (let k = h - 1; k >= g && winner < 0; k--) if (ok[order[k]!]) winner = order[k]!;
+      for (let k = h - 1; k >= g && winner < 0; k--)
+        if (loaded[wFile[emit[k]!]!]!.ok[wRow[emit[k]!]!]) winner = emit[k]!;
       const groupStart = g;
       g = h;
       if (winner < 0) continue;
       if ((ctx.from !== undefined && s < ctx.from) || (ctx.to !== undefined && s >= ctx.to)) continue;
+      if (append && s < append.previousEnd) return false;
+      const wf = loaded[wFile[winner]!]!;
+      const wr = wRow[winner]!;
       for (let k = groupStart; k < h; k++) {
-        const other = order[k]!;
-        if (other === winner || !ok[other] || sameRow(other, winner)) continue;
+        const other = emit[k]!;
+        const of = loaded[wFile[other]!]!;
+        const orow = wRow[other]!;
+        if (other === winner || !of.ok[orow] || sameRow(of, orow, wf, wr)) continue;
         result.conflicts++;
-        const kf = checkedFiles[fileOf[winner]!]!;
-        const of = checkedFiles[fileOf[other]!]!;
         const c: Conflict = {
           start: clock.format(s),
-          kept: { file: kf.rel, line: kf.ex.table.lines[rowOf[winner]!]!, values: rowText(winner) },
-          dropped: { file: of.rel, line: of.ex.table.lines[rowOf[other]!]!, values: rowText(other) },
+          kept: { file: wf.rel, line: wf.ex.table.lines[wr]!, values: rowText(wf, wr) },
+          dropped: { file: of.rel, line: of.ex.table.lines[orow]!, values: rowText(of, orow) },
         };
         if (summary.conflicts.length < 1000) summary.conflicts.push(c);
         log.warn(
@@ -247,12 +209,12 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
           `${info.name} ${c.start}: kept ${c.kept.file} (${c.kept.values}), dropped ${c.dropped.file} (${c.dropped.values})`,
         );
       }
-      const { ex } = checkedFiles[fileOf[winner]!]!;
-      const r = ex.table.rows[rowOf[winner]!]!;
-      const e = ex.intervals.end[rowOf[winner]!]!;
-      const o = winner * 4;
+      const { ex } = wf;
+      const r = ex.table.rows[wr]!;
+      const e = ex.intervals.end[wr]!;
+      const o = wr * 4;
       const p = computePower(
-        { kwDel: values[o]!, kwRec: values[o + 1]!, kvaDel: values[o + 2]!, kvaRec: values[o + 3]! },
+        { kwDel: wf.values[o]!, kwRec: wf.values[o + 1]!, kvaDel: wf.values[o + 2]!, kvaRec: wf.values[o + 3]! },
         info.multiplier,
         ctx.legacyNet,
       );
@@ -265,10 +227,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       out.write(
         `${startText},${endText},${meterField},${csvField(rec)},${csvField(evt)},${r[ex.columns.kw_del]!.trim()},${r[ex.columns.kw_rec]!.trim()},${r[ex.columns.kva_del]!.trim()},${r[ex.columns.kva_rec]!.trim()},${formatDecimal(p.MW_del)},${formatDecimal(p.MW_rec)},${formatDecimal(p.MVA_del)},${formatDecimal(p.MVA_rec)},${mwNet},${mvaNet},${formatDecimal(p.PF_net)}\n`,
       );
-      cStart[rows] = s;
-      cEnd[rows] = e;
-      cMw[rows] = Number(mwNet); // exactly what a reader of the CSV gets
-      cMva[rows] = Number(mvaNet);
+      cStart.push(s);
+      cEnd.push(e);
+      cMw.push(Number(mwNet)); // exactly what a reader of the CSV gets
+      cMva.push(Number(mvaNet));
       prevEnd = e;
       prevEndText = endText;
       const day = Math.floor(clock.wallOf(s) / DAY);
@@ -277,12 +239,83 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       last = e;
       rows++;
     }
+    // files whose rows are all written are dropped
+    for (const k of emit) {
+      const f = loaded[wFile[k]!]!;
+      if (--f.pending === 0) loaded[wFile[k]!] = null;
+    }
+    wFile = keepF;
+    wRow = keepR;
+    return true;
+  };
+
+  try {
+    if (!append) out.write(`${PROFILE_COLUMNS.join(',')}\n`);
+    for (let k = 0; k < files.length; k++) {
+      const rel = files[k]!.rel;
+      let ex: CheckedExport | null = null;
+      try {
+        ex = checkExport(fs.readFileSync(path.join(ctx.root, rel), 'utf8'), rel, clock, intervalMs);
+      } catch (e) {
+        if (!(e instanceof ExportRejected)) throw e;
+        summary.badFiles.push({ file: rel, reason: e.reason, message: e.message });
+        log.error(
+          { event: 'bad-file', file: rel, reason: e.reason, message: e.message, rows: e.rows.slice(0, 20) },
+          `${rel}: ${e.message}`,
+        );
+      }
+      if (ex) {
+        const n = ex.table.rows.length;
+        const f: Loaded = {
+          rel,
+          ex,
+          fileEnd: ex.intervals.end[n - 1]!,
+          mtimeMs: fs.statSync(path.join(ctx.root, rel)).mtimeMs,
+          rank: rank.get(rel)!,
+          values: new Float64Array(n * 4),
+          ok: new Uint8Array(n),
+          pending: n,
+        };
+        const cols = VALUE_COLUMNS.map((c) => ex!.columns[c]);
+        for (let i = 0; i < n; i++) {
+          const problem = checkValues(v, ex.table.rows[i]!, cols);
+          if (problem) {
+            bad++;
+            const b: BadRow = { file: rel, line: ex.table.lines[i]!, ...problem };
+            if (summary.badRows.length < 1000) summary.badRows.push(b);
+            log.warn({ event: 'bad-row', ...b, policy: ctx.onBadRow }, `${rel}:${b.line}: ${b.message}`);
+          } else {
+            f.ok[i] = 1;
+            f.values.set(v, i * 4);
+          }
+        }
+        summary.rowsRead += n;
+        loaded.push(f);
+        for (let i = 0; i < n; i++) {
+          wFile.push(loaded.length - 1);
+          wRow.push(i);
+        }
+      }
+      if (bad && ctx.onBadRow === 'fail') {
+        out.abort();
+        result.badRows = bad;
+        result.status = 'failed';
+        result.error = `bad row(s); --on-bad-row fail leaves lp/${info.name}.csv as it was`;
+        return;
+      }
+      const watermark = k + 1 < files.length ? files[k + 1]!.first : Number.POSITIVE_INFINITY;
+      if (!flush(watermark)) {
+        out.abort();
+        result.status = 'needs-full';
+        return;
+      }
+    }
+    result.badRows = bad;
     out.commit();
-    const joined = (name: 'start' | 'end' | 'MW_net' | 'MVA_net', fresh: Float64Array) => {
-      if (!previous) return fresh.subarray(0, rows);
-      const all = new Float64Array(previous[name].length + rows);
-      all.set(previous[name]);
-      all.set(fresh.subarray(0, rows), previous[name].length);
+    const joined = (name: 'start' | 'end' | 'MW_net' | 'MVA_net', fresh: number[]) => {
+      const all = new Float64Array((previous ? previous[name].length : 0) + fresh.length);
+      if (previous) all.set(previous[name]);
+      all.set(fresh, previous ? previous[name].length : 0);
       return all;
     };
     // an append without a readable old sidecar leaves none: readers then take the CSV
@@ -350,6 +383,8 @@ export interface MeterJob {
   settingsKey: string;
   /** Append `list`'s rows to the existing profile instead of rebuilding it. */
   append: AppendPlan | null;
+  /** First interval start of each file by path (for reading them in time order). */
+  firstStart?: Record<string, number>;
 }
 
 export interface AppendPlan {
