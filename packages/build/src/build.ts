@@ -126,7 +126,10 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     for (const [id, list] of byMeter) {
       if (id === '' || meters.has(id)) continue;
       summary.unknownMeters.push({ meter: id, files: list });
-      log.error({ event: 'unknown-meter', meter: id, files: list }, `meter ${id} is not in meter-data.csv`);
+      log.error(
+        { event: 'unknown-meter', code: 'LPT_UNKNOWN_METER', meter: id, files: list },
+        `meter ${id} is not in meter-data.csv`,
+      );
     }
     const unreadable = byMeter.get('') ?? [];
     for (const f of unreadable)

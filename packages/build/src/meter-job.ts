@@ -283,7 +283,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
             bad++;
             const b: BadRow = { file: rel, line: ex.table.lines[i]!, ...problem };
             if (summary.badRows.length < 1000) summary.badRows.push(b);
-            log.warn({ event: 'bad-row', ...b, policy: ctx.onBadRow }, `${rel}:${b.line}: ${b.message}`);
+            log.warn(
+              { event: 'bad-row', code: 'LPT_BAD_VALUE', ...b, policy: ctx.onBadRow },
+              `${rel}:${b.line}: ${b.message}`,
+            );
           } else {
             f.ok[i] = 1;
             f.values.set(v, i * 4);

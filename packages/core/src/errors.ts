@@ -26,7 +26,6 @@ export const ErrorCodes = {
   LPT_BAD_DURATION: ExitCode.usage,
   LPT_BAD_METER_DATA: ExitCode.usage,
   LPT_HASH_STORE_CORRUPT: ExitCode.usage,
-  LPT_PATH_OUTSIDE_ROOT: ExitCode.usage,
   LPT_INPUT_MISSING: ExitCode.usage,
   LPT_INTERVAL_AMBIGUOUS: ExitCode.usage,
   LPT_INTERVAL_MISMATCH: ExitCode.usage,

@@ -1,6 +1,4 @@
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { LptError } from '@lptool/core';
 
 /** The folders and files of a site root (SPEC §1). */
 export interface SiteLayout {
@@ -44,45 +42,4 @@ export function siteLayout(root: string): SiteLayout {
 /** A name that may become a file name: `[A-Za-z0-9_.-]+`, not `.`/`..`. */
 export function isPlainFileName(name: string): boolean {
   return /^[A-Za-z0-9_.-]+$/.test(name) && name !== '.' && name !== '..';
-}
-
-/**
- * A path that must stay inside the site root (SPEC §9): resolved against the
- * root, and — for the part that exists — through symlinks too.
- */
-export function pathInsideRoot(root: string, target: string, what = 'path'): string {
-  const abs = path.resolve(root, target);
-  const check = (base: string, p: string) => {
-    const rel = path.relative(base, p);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  };
-  let real = abs;
-  // resolve the deepest existing ancestor through symlinks
-  let probe = abs;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      real = path.join(realpathSync(probe), ...rest.reverse());
-      break;
-    } catch {
-      const parent = path.dirname(probe);
-      if (parent === probe) break;
-      rest.push(path.basename(probe));
-      probe = parent;
-    }
-  }
-  let realRoot = root;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    /* root does not exist yet */
-  }
-  if (!check(path.resolve(root), abs) || !check(realRoot, real)) {
-    throw new LptError(
-      'LPT_PATH_OUTSIDE_ROOT',
-      `${what} — expected a path inside the site root ${root}, got ${target}`,
-      { key: what },
-    );
-  }
-  return abs;
 }
