@@ -22,6 +22,38 @@ function tempNameFor(target: string): string {
   );
 }
 
+/**
+ * Remove temp files of `target` left by lptool processes that died mid-write (their pid is gone); a live
+ * writer's temp is never touched. Called whenever a new temp is started for the same target.
+ */
+export function clearStaleTemps(target: string): number {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.tmp-`;
+  let removed = 0;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive && pid !== process.pid) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /** Temp files lptool leaves behind only when killed mid-write; safe to delete. */
 export function isTempName(name: string): boolean {
   return /^\..+\.tmp-\d+-[0-9a-f]{8}$/.test(name);
@@ -47,6 +79,7 @@ export class AtomicFile {
   constructor(target: string, startFrom?: string) {
     this.target = target;
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    clearStaleTemps(target);
     this.temp = tempNameFor(target);
     if (startFrom) {
       fs.copyFileSync(startFrom, this.temp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);

@@ -34,6 +34,20 @@ describe('HashStore.recover', () => {
     expect(HashStore.load(root, storeFile()).get(ha)).toBeDefined();
   });
 
+  it('the next rewrite clears the temp file of a store rewrite that was killed', () => {
+    const s = HashStore.load(root, storeFile());
+    s.save();
+    const before = fs.readFileSync(storeFile(), 'utf8');
+    const dead = 2 ** 22 + 4242; // above any pid this machine hands out
+    fs.writeFileSync(path.join(root, `..processed-hashes.json.tmp-${dead}-0badcafe`), '{"version":1,"fi');
+    fs.writeFileSync(path.join(root, `..processed-hashes.json.tmp-${process.pid}-00c0ffee`), 'a live writer');
+    expect(JSON.parse(fs.readFileSync(storeFile(), 'utf8'))).toEqual(JSON.parse(before)); // the store itself is intact
+    HashStore.load(root, storeFile()).save();
+    expect(fs.readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([
+      `..processed-hashes.json.tmp-${process.pid}-00c0ffee`,
+    ]);
+  });
+
   it('finishes a cross-device copy that died before unlinking the source', () => {
     fs.writeFileSync(path.join(root, '_dropbox/KW/c.csv'), 'c');
     fs.copyFileSync(path.join(root, '_dropbox/KW/c.csv'), path.join(root, 'data/KW/2024-07/c.csv'));

@@ -1,4 +1,3 @@
-export { POWER_COLUMNS, type Profile, readProfile } from './profile.js';
 export { type ResampleOptions, type ResampleSummary, resample } from './resample.js';
 export {
   type CoincidentPeak,

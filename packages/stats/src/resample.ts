@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { formatDecimal, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
-import { AtomicFile, loadSettings, type SettingFlags, siteLayout } from '@lptool/io';
-import { type PowerColumn, readProfile } from './profile.js';
+import { AtomicFile, loadSettings, type PowerColumn, readProfile, type SettingFlags, siteLayout } from '@lptool/io';
 
 export interface ResampleOptions extends SettingFlags {
   root: string;

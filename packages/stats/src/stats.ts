@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { formatDecimal, LptError, parseBucket, parseRangeBound, Resampler, SiteClock } from '@lptool/core';
-import { AtomicFile, csvLine, loadSettings, type SettingFlags, siteLayout } from '@lptool/io';
-import { type Profile, readProfile } from './profile.js';
+import {
+  AtomicFile,
+  csvLine,
+  loadSettings,
+  type Profile,
+  readProfile,
+  type SettingFlags,
+  siteLayout,
+} from '@lptool/io';
 
 export interface StatsOptions extends SettingFlags {
   root: string;
