@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LptError, parseLabel, parseRangeBound, SiteClock } from '@lptool/core';
-import { acquireLock, createLogger, loadSettings, parseCsvText, type SettingFlags, siteLayout } from '@lptool/io';
+import {
+  acquireLock,
+  commitAll,
+  createLogger,
+  loadSettings,
+  parseCsvText,
+  type SettingFlags,
+  siteLayout,
+} from '@lptool/io';
 import { sha256File } from '@lptool/sort';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
 import { readMeterData } from './meter-data.js';
@@ -203,6 +211,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           onBadRow: options.onBadRow ?? 'skip',
           result,
           firstStart: Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)])),
+          defer: true,
         });
         jobKeys.push(key);
       }
@@ -222,6 +231,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       };
       outcomes[i] = runMeterJob(jobs[i]!);
     });
+    // the new profiles replace the old ones together: one parallel round of fsyncs, then the renames
+    await commitAll(outcomes.flatMap((o) => (o.pending ? [o.pending] : [])));
     outcomes.forEach((o, i) => {
       const job = jobs[i]!;
       const m = summary.meters.findIndex((x) => x.name === job.info.name);
@@ -304,6 +315,7 @@ function appendPlan(
     previousEnd: prev.lastEnd,
     previousRows: prev.rows,
     previousFirst: prev.first,
+    previousOutput: { size: st.size, mtimeMs: st.mtimeMs },
     lastDay: prev.lastDay,
   };
 }
@@ -319,15 +331,16 @@ function listArchive(
 ): Map<string, FileRecord> {
   const out = new Map<string, FileRecord>();
   if (!fs.existsSync(archive)) return out;
+  const base = path.relative(root, archive).split(path.sep).join('/');
   for (const month of fs.readdirSync(archive).sort()) {
     if (!/^\d{4}-\d{2}$/.test(month)) continue;
     const dir = path.join(archive, month);
     for (const name of fs.readdirSync(dir).sort()) {
       if (name.startsWith('.') || !/\.csv$/i.test(name)) continue;
-      const full = path.join(dir, name);
+      const full = `${dir}${path.sep}${name}`;
       const st = fs.lstatSync(full);
       if (!st.isFile()) continue;
-      const rel = path.relative(root, full).split(path.sep).join('/');
+      const rel = `${base}/${month}/${name}`;
       const known = manifest.files[rel];
       // unchanged size and mtime: the recorded hash and first row stand (a record from before `first` is re-peeked)
       const same = known && known.size === st.size && known.mtimeMs === st.mtimeMs;

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
+  appendColumnCache,
   type CheckedExport,
   checkExport,
   csvField,
   ExportRejected,
-  readColumnCache,
+  type PendingFile,
   writeColumnCache,
 } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
@@ -55,6 +56,10 @@ interface MeterContext {
   append: AppendPlan | null;
   /** Each file's first interval start by path (the earliest reading of a naive label). */
   firstStart?: Record<string, number> | undefined;
+  /** Leave the written profile as a temp for the caller to commit with others (`commitAll`). */
+  defer?: boolean | undefined;
+  /** Filled with the temp when `defer`. */
+  pending?: PendingFile | undefined;
   /** Filled with how the profile ends. */
   tail: { lastEnd: number; lastDay: { day: number; count: number } | null } | undefined;
   root: string;
@@ -131,7 +136,6 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
   let wFile: number[] = [];
   let wRow: number[] = [];
 
-  const previous = append ? readColumnCache(output, ['start', 'end', 'MW_net', 'MVA_net'] as const) : null;
   const out = new AtomicFile(output, append ? output : undefined);
   const v = new Float64Array(4);
   let bad = 0;
@@ -314,22 +318,20 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       }
     }
     result.badRows = bad;
-    out.commit();
-    const joined = (name: 'start' | 'end' | 'MW_net' | 'MVA_net', fresh: number[]) => {
-      const all = new Float64Array((previous ? previous[name].length : 0) + fresh.length);
-      if (previous) all.set(previous[name]);
-      all.set(fresh, previous ? previous[name].length : 0);
-      return all;
+    let written = output;
+    if (ctx.defer) {
+      ctx.pending = out.detach();
+      written = ctx.pending.temp;
+    } else out.commit();
+    const fresh = {
+      start: Float64Array.from(cStart),
+      end: Float64Array.from(cEnd),
+      MW_net: Float64Array.from(cMw),
+      MVA_net: Float64Array.from(cMva),
     };
-    // an append without a readable old sidecar leaves none: readers then take the CSV
-    if (!append || previous) {
-      writeColumnCache(output, {
-        start: joined('start', cStart),
-        end: joined('end', cEnd),
-        MW_net: joined('MW_net', cMw),
-        MVA_net: joined('MVA_net', cMva),
-      });
-    }
+    // an append adds its rows to the sidecar in place (dropping a sidecar that no longer matches)
+    if (append) appendColumnCache(output, append.previousOutput, fresh, written);
+    else writeColumnCache(output, fresh, written);
     if (append) result.status = 'appended';
     result.rows = rows + (append?.previousRows ?? 0);
     result.first = append ? append.previousFirst : rows ? clock.format(first) : null;
@@ -363,6 +365,8 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     );
   } catch (e) {
     out.abort();
+    if (ctx.pending) fs.rmSync(ctx.pending.temp, { force: true });
+    ctx.pending = undefined;
     throw e;
   }
 }
@@ -388,6 +392,8 @@ export interface MeterJob {
   append: AppendPlan | null;
   /** First interval start of each file by path (for reading them in time order). */
   firstStart?: Record<string, number>;
+  /** Return the profile as a temp (`MeterOutcome.pending`) instead of committing it. */
+  defer?: boolean;
 }
 
 export interface AppendPlan {
@@ -395,12 +401,16 @@ export interface AppendPlan {
   previousEnd: number;
   previousRows: number;
   previousFirst: string | null;
+  /** The profile's size and mtime before the append (what its sidecar must describe). */
+  previousOutput: { size: number; mtimeMs: number };
   lastDay: { day: number; count: number } | null;
 }
 
 export interface MeterOutcome extends MeterSink {
   result: MeterBuild;
   events: ['info' | 'warn' | 'error', object, string][];
+  /** The profile's temp, when the job was deferred: the caller commits it. */
+  pending?: PendingFile;
   /** How the written profile ends (for the manifest). */
   tail?: { lastEnd: number; lastDay: { day: number; count: number } | null };
 }
@@ -420,8 +430,9 @@ export function runMeterJob(job: MeterJob, clock = new SiteClock(job.zone, job.c
     warn: (o, m) => outcome.events.push(['warn', o, m]),
     error: (o, m) => outcome.events.push(['error', o, m]),
   };
-  const ctx = { ...job, clock, log, summary: outcome, result: job.result, tail: undefined };
+  const ctx: MeterContext = { ...job, clock, log, summary: outcome, result: job.result, tail: undefined };
   buildMeter(job.info, job.list, job.output, ctx);
   if (ctx.tail) outcome.tail = ctx.tail;
+  if (ctx.pending) outcome.pending = ctx.pending;
   return outcome;
 }

@@ -1,44 +1,151 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { crc32 } from 'node:zlib';
+import { clearStaleTemps, tempNameFor } from './atomic.js';
 
 /**
  * A columnar sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
  * of its columns as Float64 (start/end instants, MW_net, …), so merge and gaps
  * need not parse 16-column text again. It is used only while the CSV still has
- * the size and mtime recorded in it (as make and git do); any edit of the CSV
- * makes readers fall back to the CSV itself.
+ * the size and mtime recorded in it (as make and git do) and its bytes match
+ * the CRC-32 recorded in it; anything else makes readers take the CSV itself.
  *
- * Layout: `LPTC1\n`, one JSON line {size, mtimeMs, rows, columns}, zero padding
- * to a multiple of 8 bytes, then each column's rows × 8 bytes (little endian).
+ * It is only a cache, so it is never fsync'd and an append writes it in place
+ * (the data first, then the header): a crash, a torn write or a concurrent
+ * reader can only ever make it fail its checks — never give wrong numbers.
+ *
+ * Layout: a 512-byte header — `LPTC2\n`, one JSON line {size, mtimeMs, rows,
+ * columns, crc}, space padding, `\n` — then the rows, each row its columns'
+ * Float64 values (little endian), so appending rows appends bytes.
  */
-const MAGIC = 'LPTC1\n';
+const MAGIC = 'LPTC2\n';
+const HEADER = 512;
+
+interface Meta {
+  /** The CSV's size and mtime when the sidecar was written. */
+  size: number;
+  mtimeMs: number;
+  rows: number;
+  columns: string[];
+  /** CRC-32 of everything after the header. */
+  crc: number;
+}
 
 export function cachePathFor(csvPath: string): string {
   return path.join(path.dirname(csvPath), '.cache', `${path.basename(csvPath, '.csv')}.bin`);
 }
 
-/** Write the sidecar for a CSV that has just been committed. Failures are ignored (it is only a cache). */
-export function writeColumnCache(csvPath: string, columns: Record<string, Float64Array>): void {
+function headerBytes(meta: Meta): Buffer {
+  const text = `${MAGIC}${JSON.stringify(meta)}`;
+  if (text.length > HEADER - 1) throw new Error('column cache header too long');
+  const out = Buffer.alloc(HEADER, 0x20);
+  out.write(text, 0, 'latin1');
+  out[HEADER - 1] = 0x0a;
+  return out;
+}
+
+function parseHeader(buf: Buffer): Meta | null {
+  if (buf.length < HEADER || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
   try {
-    const st = fs.statSync(csvPath);
-    const names = Object.keys(columns);
-    const rows = names.length ? columns[names[0]!]!.length : 0;
-    let head = `${MAGIC}${JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, rows, columns: names })}\n`;
-    while (head.length % 8) head += ' ';
-    const out = Buffer.alloc(head.length + names.length * rows * 8);
-    out.write(head, 0, 'latin1');
-    names.forEach((n, k) => {
-      const col = columns[n]!;
-      Buffer.from(col.buffer, col.byteOffset, rows * 8).copy(out, head.length + k * rows * 8);
-    });
-    writeFileAtomic(cachePathFor(csvPath), out);
+    return JSON.parse(buf.toString('latin1', MAGIC.length, HEADER)) as Meta;
   } catch {
-    /* a missing cache only costs speed */
+    return null;
   }
 }
 
-/** The named columns from a CSV's sidecar, or null when there is none or the CSV changed since. */
+/** Interleave equal-length columns into rows of Float64 values. */
+function rowBytes(columns: Float64Array[], names: number, rows: number): Buffer {
+  const data = new Float64Array(rows * names);
+  for (let k = 0; k < names; k++) {
+    const col = columns[k]!;
+    for (let i = 0; i < rows; i++) data[i * names + k] = col[i]!;
+  }
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function columnsOf(columns: Record<string, Float64Array>): { names: string[]; cols: Float64Array[]; rows: number } {
+  const names = Object.keys(columns);
+  const cols = names.map((n) => columns[n]!);
+  const rows = cols.length ? cols[0]!.length : 0;
+  if (cols.some((c) => c.length !== rows)) throw new Error('column cache: columns of different lengths');
+  return { names, cols, rows };
+}
+
+/**
+ * Write the sidecar for a CSV that has just been written. `written` is where its bytes are now if not yet at
+ * `csvPath` (a temp about to be renamed: rename keeps size and mtime). Failures are ignored (it is only a cache).
+ */
+export function writeColumnCache(
+  csvPath: string,
+  columns: Record<string, Float64Array>,
+  written: string = csvPath,
+): void {
+  const file = cachePathFor(csvPath);
+  let temp = '';
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    clearStaleTemps(file);
+    temp = tempNameFor(file);
+    const st = fs.statSync(written);
+    const { names, cols, rows } = columnsOf(columns);
+    const data = rowBytes(cols, names.length, rows);
+    const head = headerBytes({ size: st.size, mtimeMs: st.mtimeMs, rows, columns: names, crc: crc32(data) });
+    fs.writeFileSync(temp, Buffer.concat([head, data]));
+    fs.renameSync(temp, file);
+  } catch {
+    if (temp) fs.rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Add rows to the sidecar of a CSV that has just had rows appended. `before`
+ * is the CSV's size and mtime before the append: the sidecar must have been
+ * describing exactly that file, with these columns (`written` as in `writeColumnCache`). Returns false (and removes
+ * the sidecar, so readers take the CSV) when it was not.
+ */
+export function appendColumnCache(
+  csvPath: string,
+  before: { size: number; mtimeMs: number },
+  columns: Record<string, Float64Array>,
+  written: string = csvPath,
+): boolean {
+  const file = cachePathFor(csvPath);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r+');
+    const head = Buffer.alloc(HEADER);
+    fs.readSync(fd, head, 0, HEADER, 0);
+    const meta = parseHeader(head);
+    const { names, cols, rows } = columnsOf(columns);
+    if (
+      !meta ||
+      meta.size !== before.size ||
+      meta.mtimeMs !== before.mtimeMs ||
+      meta.columns.join('\u0000') !== names.join('\u0000') ||
+      fs.fstatSync(fd).size !== HEADER + meta.rows * names.length * 8
+    )
+      throw new Error('stale');
+    const data = rowBytes(cols, names.length, rows);
+    fs.writeSync(fd, data, 0, data.length, HEADER + meta.rows * names.length * 8);
+    const st = fs.statSync(written);
+    const next = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      rows: meta.rows + rows,
+      columns: names,
+      crc: crc32(data, meta.crc),
+    };
+    fs.writeSync(fd, headerBytes(next), 0, HEADER, 0);
+    return true;
+  } catch {
+    fs.rmSync(file, { force: true });
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The named columns from a CSV's sidecar, or null when there is none, it is damaged, or the CSV changed since. */
 export function readColumnCache<K extends string>(
   csvPath: string,
   names: readonly K[],
@@ -46,24 +153,20 @@ export function readColumnCache<K extends string>(
   try {
     const st = fs.statSync(csvPath);
     const buf = fs.readFileSync(cachePathFor(csvPath));
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
-    const nl = buf.indexOf(10, MAGIC.length);
-    const meta = JSON.parse(buf.toString('latin1', MAGIC.length, nl)) as {
-      size: number;
-      mtimeMs: number;
-      rows: number;
-      columns: string[];
-    };
-    if (meta.size !== st.size || meta.mtimeMs !== st.mtimeMs) return null;
-    let start = nl + 1;
-    while (start % 8) start++;
-    if (buf.length !== start + meta.columns.length * meta.rows * 8) return null;
+    const meta = parseHeader(buf);
+    if (!meta || meta.size !== st.size || meta.mtimeMs !== st.mtimeMs) return null;
+    const width = meta.columns.length;
+    if (buf.length !== HEADER + meta.rows * width * 8) return null;
+    const body = buf.subarray(HEADER);
+    if (crc32(body) !== meta.crc) return null;
+    const rows = new Float64Array(meta.rows * width);
+    Buffer.from(rows.buffer).set(body);
     const out = {} as Record<K, Float64Array>;
     for (const n of names) {
       const k = meta.columns.indexOf(n);
       if (k < 0) return null;
       const col = new Float64Array(meta.rows);
-      Buffer.from(col.buffer).set(buf.subarray(start + k * meta.rows * 8, start + (k + 1) * meta.rows * 8));
+      for (let i = 0; i < meta.rows; i++) col[i] = rows[i * width + k]!;
       out[n] = col;
     }
     return out;

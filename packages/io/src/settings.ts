@@ -70,7 +70,7 @@ export function loadSettings(
     flag: T | undefined,
     envValue: T | undefined,
     fileValue: T | undefined,
-    def: T,
+    def: () => T,
   ): T => {
     const layers: [Settings['sources'][typeof key], T | undefined][] = [
       ['flag', flag],
@@ -84,10 +84,10 @@ export function loadSettings(
       }
     }
     sources[key] = 'default';
-    return def;
+    return def();
   };
-  const timezone = pick('timezone', flags.tz, env.LPTOOL_TZ, file.timezone, machineTimeZone());
-  const clockText = pick('clock', flags.clock, env.LPTOOL_CLOCK, file.clock, 'legal');
+  const timezone = pick('timezone', flags.tz, env.LPTOOL_TZ, file.timezone, machineTimeZone);
+  const clockText = pick('clock', flags.clock, env.LPTOOL_CLOCK, file.clock, () => 'legal');
   if (clockText !== 'legal' && clockText !== 'standard') {
     throw new LptError(
       'LPT_CONFIG',
@@ -95,7 +95,13 @@ export function loadSettings(
       { key: 'clock' },
     );
   }
-  const intervalText = pick<string | number>('interval', flags.interval, env.LPTOOL_INTERVAL, file.interval, '15m');
+  const intervalText = pick<string | number>(
+    'interval',
+    flags.interval,
+    env.LPTOOL_INTERVAL,
+    file.interval,
+    () => '15m',
+  );
   const intervalMs = parseDuration(intervalText, sources.interval === 'flag' ? '--interval' : 'interval');
   // validate the zone now, with the source named
   try {
