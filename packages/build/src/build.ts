@@ -4,10 +4,12 @@ import { LptError, parseLabel, parseRangeBound, SiteClock } from '@lptool/core';
 import {
   acquireLock,
   commitAll,
+  commitSwaps,
   createLogger,
   loadSettings,
   parseCsvText,
   type SettingFlags,
+  shadowPathFor,
   siteLayout,
 } from '@lptool/io';
 import { sha256File } from '@lptool/sort';
@@ -149,6 +151,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
 
     const jobs: MeterJob[] = [];
     const jobKeys: string[] = [];
+    /** First interval start of each file to read (an append reads only its new files). */
+    const firstStarts = (list: string[]) =>
+      Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)]));
     const wanted = [...meters.values()].filter((m) => options.meter === undefined || m.name === options.meter);
     for (const info of wanted) {
       const list = (byMeter.get(info.meter) ?? []).sort();
@@ -210,7 +215,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           legacyNet: !!options.legacyNet,
           onBadRow: options.onBadRow ?? 'skip',
           result,
-          firstStart: Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)])),
+          firstStart: firstStarts(append ? append.files : list),
           defer: true,
         });
         jobKeys.push(key);
@@ -226,13 +231,15 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       jobs[i] = {
         ...job,
         list: job.allFiles,
+        firstStart: firstStarts(job.allFiles),
         append: null,
         result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] },
       };
       outcomes[i] = runMeterJob(jobs[i]!);
     });
     // the new profiles replace the old ones together: one parallel round of fsyncs, then the renames
-    await commitAll(outcomes.flatMap((o) => (o.pending ? [o.pending] : [])));
+    await commitAll(outcomes.flatMap((o) => o.pending ?? []));
+    await commitSwaps(outcomes.flatMap((o) => (o.swap ? [o.swap] : [])));
     outcomes.forEach((o, i) => {
       const job = jobs[i]!;
       const m = summary.meters.findIndex((x) => x.name === job.info.name);
@@ -244,12 +251,16 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.rowsRead += o.rowsRead;
       if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
         const st = fs.statSync(job.output);
+        // the shadow is trusted only as this run left it (a failed catch-up leaves none)
+        const shadow =
+          o.swap || o.pending?.length ? fs.statSync(shadowPathFor(job.output), { throwIfNoEntry: false }) : undefined;
         manifest.meters[job.info.name] = {
           inputsKey: jobKeys[i]!,
           settingsKey: job.settingsKey,
           files: Object.fromEntries(job.allFiles.map((p) => [p, files.get(p)!.hash])),
           builtAt: new Date().toISOString(),
           output: { size: st.size, mtimeMs: st.mtimeMs },
+          shadow: shadow?.size === st.size ? { size: shadow.size, mtimeMs: shadow.mtimeMs } : null,
           rows: o.result.rows,
           first: o.result.first,
           lastEnd: o.tail.lastEnd,
@@ -316,8 +327,17 @@ function appendPlan(
     previousRows: prev.rows,
     previousFirst: prev.first,
     previousOutput: { size: st.size, mtimeMs: st.mtimeMs },
+    shadow: shadowTrusted(prev, output),
     lastDay: prev.lastDay,
   };
+}
+
+/** The profile's shadow is there exactly as the last build left it (so it has the profile's bytes). */
+function shadowTrusted(prev: MeterRecord, output: string): boolean {
+  const want = prev.shadow;
+  if (!want || want.size !== prev.output.size) return false;
+  const st = fs.statSync(shadowPathFor(output), { throwIfNoEntry: false });
+  return !!st && st.size === want.size && st.mtimeMs === want.mtimeMs;
 }
 
 /**

@@ -9,6 +9,10 @@ import {
   csvField,
   ExportRejected,
   type PendingFile,
+  type PendingSwap,
+  ShadowAppend,
+  shadowPathFor,
+  startShadowCopy,
   writeColumnCache,
 } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
@@ -56,10 +60,11 @@ interface MeterContext {
   append: AppendPlan | null;
   /** Each file's first interval start by path (the earliest reading of a naive label). */
   firstStart?: Record<string, number> | undefined;
-  /** Leave the written profile as a temp for the caller to commit with others (`commitAll`). */
+  /** Leave the written profile as a temp for the caller to commit with others (`commitAll`, `commitSwaps`). */
   defer?: boolean | undefined;
-  /** Filled with the temp when `defer`. */
-  pending?: PendingFile | undefined;
+  /** Filled when `defer`: the profile's temp and its shadow's — or, for an append through the shadow, the swap. */
+  pending?: PendingFile[] | undefined;
+  swap?: PendingSwap | undefined;
   /** Filled with how the profile ends. */
   tail: { lastEnd: number; lastDay: { day: number; count: number } | null } | undefined;
   root: string;
@@ -136,7 +141,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
   let wFile: number[] = [];
   let wRow: number[] = [];
 
-  const out = new AtomicFile(output, append ? output : undefined);
+  // an append goes to the end of the profile's shadow when it has a trusted one; else into a copy of the profile
+  const out = append?.shadow
+    ? new ShadowAppend(output, append.previousOutput.size)
+    : new AtomicFile(output, append ? output : undefined);
   const v = new Float64Array(4);
   let bad = 0;
   const dayCount = new Map<number, number>();
@@ -318,11 +326,19 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       }
     }
     result.badRows = bad;
+    // where the profile's bytes are now (rename keeps size and mtime, which the sidecar records)
     let written = output;
-    if (ctx.defer) {
-      ctx.pending = out.detach();
-      written = ctx.pending.temp;
-    } else out.commit();
+    if (out instanceof ShadowAppend) {
+      ctx.swap = out.detach();
+      written = out.shadow;
+    } else if (ctx.defer) {
+      const profile = out.detach();
+      ctx.pending = [profile, startShadowCopy(profile)];
+      written = profile.temp;
+    } else {
+      out.commit();
+      fs.rmSync(shadowPathFor(output), { force: true });
+    }
     const fresh = {
       start: Float64Array.from(cStart),
       end: Float64Array.from(cEnd),
@@ -365,8 +381,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     );
   } catch (e) {
     out.abort();
-    if (ctx.pending) fs.rmSync(ctx.pending.temp, { force: true });
+    for (const f of ctx.pending ?? []) fs.rmSync(f.temp, { force: true });
+    if (ctx.swap) fs.truncateSync(ctx.swap.shadow, ctx.swap.from);
     ctx.pending = undefined;
+    ctx.swap = undefined;
     throw e;
   }
 }
@@ -403,20 +421,35 @@ export interface AppendPlan {
   previousFirst: string | null;
   /** The profile's size and mtime before the append (what its sidecar must describe). */
   previousOutput: { size: number; mtimeMs: number };
+  /** The profile has a shadow with the same bytes (`shadowPathFor`): append there and swap. */
+  shadow: boolean;
   lastDay: { day: number; count: number } | null;
 }
 
 export interface MeterOutcome extends MeterSink {
   result: MeterBuild;
   events: ['info' | 'warn' | 'error', object, string][];
-  /** The profile's temp, when the job was deferred: the caller commits it. */
-  pending?: PendingFile;
+  /** When the job was deferred: the temps for the caller to commit (`commitAll`), or the swap (`commitSwaps`). */
+  pending?: PendingFile[];
+  swap?: PendingSwap;
   /** How the written profile ends (for the manifest). */
   tail?: { lastEnd: number; lastDay: { day: number; count: number } | null };
 }
 
+/** One SiteClock per zone and mode in a thread: its offset caches stay warm from meter to meter. */
+const clocks = new Map<string, SiteClock>();
+function clockFor(zone: string, mode: ClockMode): SiteClock {
+  const key = `${zone}\u0000${mode}`;
+  let clock = clocks.get(key);
+  if (!clock) {
+    clock = new SiteClock(zone, mode);
+    clocks.set(key, clock);
+  }
+  return clock;
+}
+
 /** Build one meter; logging and problems are collected into the outcome. */
-export function runMeterJob(job: MeterJob, clock = new SiteClock(job.zone, job.clockMode)): MeterOutcome {
+export function runMeterJob(job: MeterJob, clock = clockFor(job.zone, job.clockMode)): MeterOutcome {
   const outcome: MeterOutcome = {
     result: job.result,
     badFiles: [],
@@ -434,5 +467,6 @@ export function runMeterJob(job: MeterJob, clock = new SiteClock(job.zone, job.c
   buildMeter(job.info, job.list, job.output, ctx);
   if (ctx.tail) outcome.tail = ctx.tail;
   if (ctx.pending) outcome.pending = ctx.pending;
+  if (ctx.swap) outcome.swap = ctx.swap;
   return outcome;
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { startFsync } from '@lptool/io';
 import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
 
 /**
@@ -7,7 +8,9 @@ import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
  * job and per 64 input files), or in this thread when there is one job, one
  * core, `LPTOOL_WORKERS=1`,
  * or the code runs from TypeScript sources (tests). Outcomes come back in job
- * order, so output and logs do not depend on thread timing.
+ * order, so output and logs do not depend on thread timing. As each meter
+ * finishes, the fsyncs of what it wrote start on this thread's libuv pool, so
+ * the disk works while the next meters are built; the caller commits.
  */
 export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -16,7 +19,12 @@ export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = pr
   const files = jobs.reduce((n, j) => n + j.list.length, 0);
   const size = Math.min(wanted, jobs.length, Math.ceil(files / 64));
   const workerUrl = new URL('./worker.js', import.meta.url);
-  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => runMeterJob(j));
+  const started = (o: MeterOutcome) => {
+    for (const f of o.pending ?? []) startFsync(f.temp);
+    if (o.swap) startFsync(o.swap.shadow);
+    return o;
+  };
+  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => started(runMeterJob(j)));
 
   const outcomes: MeterOutcome[] = new Array(jobs.length);
   let next = 0;
@@ -35,7 +43,7 @@ export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = pr
             const i = next++;
             w.once('message', (m: { ok: true; outcome: MeterOutcome } | { ok: false; error: string }) => {
               if (!m.ok) return reject(new Error(m.error));
-              outcomes[i] = m.outcome;
+              outcomes[i] = started(m.outcome);
               feed();
             });
             w.postMessage(jobs[i]);

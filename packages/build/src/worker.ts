@@ -1,13 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import { fileSynced } from '@lptool/io';
 import { type MeterJob, runMeterJob } from './meter-job.js';
 
-// One meter at a time, as the pool sends them; the profile's temp is durable before the outcome goes back.
-parentPort!.on('message', async (job: MeterJob) => {
+// One meter at a time, as the pool sends them (the main thread fsyncs and commits what they wrote).
+parentPort!.on('message', (job: MeterJob) => {
   try {
-    const outcome = runMeterJob(job);
-    if (outcome.pending) await fileSynced(outcome.pending);
-    parentPort!.postMessage({ ok: true, outcome });
+    parentPort!.postMessage({ ok: true, outcome: runMeterJob(job) });
   } catch (e) {
     parentPort!.postMessage({ ok: false, error: (e as Error).stack ?? String(e) });
   }

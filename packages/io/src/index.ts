@@ -7,4 +7,5 @@ export * from './log.js';
 export * from './profile.js';
 export * from './raw-export.js';
 export * from './settings.js';
+export * from './shadow.js';
 export * from './site.js';
