@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, listFiles, lptool, tempDir } from '../../cli/src/testing.js';
+
+/**
+ * "Never a half-written profile" for appends through the shadow (SPEC §4):
+ * a cron-style build that appends one day to 30 profiles is killed with
+ * SIGKILL at seeded-random moments, mostly late in the run where the commit
+ * happens. At the moment of death every profile must be byte for byte the old
+ * one or the new one; and after a re-run and one more day, every profile must
+ * be exactly what a full build of all the inputs gives — so a shadow left
+ * half-done can never leak into a profile.
+ */
+const METERS = 30;
+const KILLS = 24;
+const HEADER = 'meter,Record No.,Event Type,Start Time,End Time,kw_del,kw_rec,kva_del,kva_rec';
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+const label = (wall: number) => {
+  const d = new Date(wall);
+  return `${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCFullYear() % 100)} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:00`;
+};
+
+/** One more local day of 15-minute rows per meter, continuing each meter's last archived export. */
+function nextDay(root: string, tag: string): { file: string; text: string }[] {
+  const meters = fs.readFileSync(path.join(root, 'meter-data.csv'), 'utf8').trim().split('\n').slice(1);
+  const archived = listFiles(path.join(root, 'data/KW')).filter((f) => /^\d{4}-\d{2}\//.test(f));
+  return meters.map((line) => {
+    const [id, name] = line.split(',');
+    const last = archived.filter((f) => path.basename(f).startsWith(`${name}-`)).pop()!;
+    const rows = fs
+      .readFileSync(path.join(root, 'data/KW', last), 'utf8')
+      .trim()
+      .split('\n');
+    const f = rows[rows.length - 1]!.split(',');
+    const [md, t] = f[4]!.split(' ');
+    const [mo, d, y] = md!.split('/').map(Number);
+    const [h, mi] = t!.split(':').map(Number);
+    let w = Date.UTC(2000 + y!, mo! - 1, d!, h!, mi!);
+    const out = [HEADER];
+    for (let i = 0; i < 96; i++, w += 900_000)
+      out.push(
+        [id, Number(f[1]) + 1 + i, 'Normal', label(w), label(w + 900_000), (i % 40) + 0.5, 0, (i % 40) + 2, 0].join(
+          ',',
+        ),
+      );
+    const month = new Date(w - 900_000).toISOString().slice(0, 7);
+    return { file: `data/KW/${month}/${name}-${tag}.csv`, text: `${out.join('\n')}\n` };
+  });
+}
+
+const write = (root: string, files: { file: string; text: string }[]) => {
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(root, f.file)), { recursive: true });
+    fs.writeFileSync(path.join(root, f.file), f.text);
+  }
+};
+const profiles = (root: string) =>
+  Object.fromEntries(
+    fs
+      .readdirSync(path.join(root, 'lp'))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => [f, fs.readFileSync(path.join(root, 'lp', f), 'utf8')]),
+  );
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('lptool build: appends under SIGKILL', () => {
+  let template: { dir: string; cleanup: () => void };
+  let day1: { file: string; text: string }[];
+  let day2: { file: string; text: string }[];
+  let before: Record<string, string>;
+  let after: Record<string, string>;
+  let full2: Record<string, string>;
+  let appendMs = 0;
+
+  /** A copy of the sorted site with its profiles built there (a copied profile has a new mtime: it would be rebuilt, not appended to). */
+  const copy = () => {
+    const t = tempDir('lptool-append-crash-');
+    fs.cpSync(template.dir, t.dir, { recursive: true });
+    expect(lptool(['build', '--root', t.dir]).code).toBe(0);
+    return t;
+  };
+
+  beforeAll(() => {
+    template = tempDir('lptool-append-template-');
+    const root = template.dir;
+    const made = [
+      ['synth', 'site', '--out', root, '--meters', String(METERS), '--days', '9', '--start', '2024-02-01'],
+      ['sort', '--root', root, '--settle', '0'],
+    ].map((a) => lptool(a).code);
+    expect(made).toEqual([0, 0]);
+    day1 = nextDay(root, 'day1');
+    // the run that gets killed, once uninterrupted: every meter appends
+    const t = copy();
+    try {
+      before = profiles(t.dir);
+      write(t.dir, day1);
+      const t0 = performance.now();
+      const r = lptool(['build', '--root', t.dir, '--json']);
+      appendMs = performance.now() - t0;
+      expect(r.code).toBe(0);
+      expect(new Set(JSON.parse(r.stdout).meters.map((m: { status: string }) => m.status))).toEqual(
+        new Set(['appended']),
+      );
+      after = profiles(t.dir);
+      day2 = nextDay(t.dir, 'day2');
+      write(t.dir, day2);
+      expect(lptool(['build', '--root', t.dir, '--full']).code).toBe(0);
+      full2 = profiles(t.dir);
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
+  afterAll(() => template.cleanup());
+
+  it(`every profile is the old or the new one at ${KILLS} kills, and a re-run converges on a full build`, async () => {
+    const random = rng(20240301);
+    let killedMidway = 0;
+    let changedAtDeath = 0;
+    for (let round = 0; round < KILLS; round++) {
+      const t = copy();
+      try {
+        write(t.dir, day1);
+        const child = spawn(process.execPath, [BIN, 'build', '--root', t.dir], {
+          stdio: 'ignore',
+          env: { ...process.env, TZ: 'America/Los_Angeles' },
+        });
+        // the commit is at the end of the run: aim most kills at its second half
+        const delay = appendMs * (0.45 + 0.6 * random());
+        const exited = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve(false);
+          }, delay);
+          child.on('exit', () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
+        if (!exited) {
+          await new Promise((r) => child.on('exit', r));
+          killedMidway++;
+        }
+        const now = profiles(t.dir);
+        for (const [name, text] of Object.entries(now)) {
+          expect([before[name], after[name]], `${name} at the kill, round ${round}`).toContain(text);
+          if (text !== before[name]) changedAtDeath++;
+        }
+        write(t.dir, day2);
+        const again = lptool(['build', '--root', t.dir]);
+        expect(again.stderr).toBe('');
+        expect(again.code).toBe(0);
+        expect(profiles(t.dir)).toEqual(full2);
+        expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+      } finally {
+        t.cleanup();
+      }
+    }
+    expect(killedMidway).toBeGreaterThanOrEqual(KILLS * 0.5);
+    console.info(
+      `append crash: ${killedMidway} of ${KILLS} runs killed; ${changedAtDeath} profiles already new at a kill`,
+    );
+  }, 300_000);
+});
