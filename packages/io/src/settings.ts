@@ -40,7 +40,7 @@ export function zodToLptError(error: z.ZodError, file: string): LptError {
 }
 
 /** Reads and validates a YAML file into a schema's type. */
-export function readYamlFile<T>(file: string, schema: z.ZodType<T>, displayName = file): T {
+export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, displayName = file): z.infer<S> {
   let data: unknown;
   try {
     data = parseYaml(readFileSync(file, 'utf8')) ?? {};
