@@ -133,3 +133,36 @@ describe('lptool demo', () => {
     }
   });
 });
+
+describe('bin.js: the bundle and its code cache', () => {
+  it('writes the cache on the first run, and a damaged or missing bundle or cache never changes what runs', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-bin-'));
+    try {
+      const dist = path.join(REPO, 'packages/cli/dist');
+      fs.copyFileSync(path.join(dist, 'bin.js'), path.join(dir, 'bin.js'));
+      fs.mkdirSync(path.join(dir, 'bundle'));
+      fs.copyFileSync(path.join(dist, 'bundle/lptool.cjs'), path.join(dir, 'bundle/lptool.cjs'));
+      const run = () => spawnSync(process.execPath, [path.join(dir, 'bin.js'), '--version'], { encoding: 'utf8' });
+      const caches = () => fs.readdirSync(path.join(dir, 'bundle')).filter((f) => f.endsWith('.v8cache'));
+      expect(run().stdout.trim()).toBe('0.1.0');
+      expect(caches()).toHaveLength(1);
+      const cache = path.join(dir, 'bundle', caches()[0]!);
+      const size = fs.statSync(cache).size;
+      expect(size).toBeGreaterThan(1000);
+      // a cut cache is rejected by V8 and written again
+      fs.truncateSync(cache, 200);
+      expect(run().stdout.trim()).toBe('0.1.0');
+      expect(fs.statSync(cache).size).toBeGreaterThan(size / 2);
+      // a rebuilt bundle (other size or mtime) never reads the old cache: it gets its own
+      fs.appendFileSync(path.join(dir, 'bundle/lptool.cjs'), '\n');
+      expect(run().stdout.trim()).toBe('0.1.0');
+      expect(caches()).toHaveLength(2);
+      fs.rmSync(path.join(dir, 'bundle/lptool.cjs'));
+      const r = run();
+      expect(r.status).toBe(3);
+      expect(r.stderr).toBe('lptool: LPT_INTERNAL: the bundled program is missing — run `pnpm build`\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
