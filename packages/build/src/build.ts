@@ -151,9 +151,10 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
 
     const jobs: MeterJob[] = [];
     const jobKeys: string[] = [];
-    /** First interval start of each file to read (an append reads only its new files). */
+    /** First interval start and mtime of each file to read (an append reads only its new files). */
     const firstStarts = (list: string[]) =>
       Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)]));
+    const mtimes = (list: string[]) => Object.fromEntries(list.map((p) => [p, files.get(p)!.mtimeMs]));
     const wanted = [...meters.values()].filter((m) => options.meter === undefined || m.name === options.meter);
     for (const info of wanted) {
       const list = (byMeter.get(info.meter) ?? []).sort();
@@ -169,10 +170,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         v: 1,
       };
       const settingsKey = inputsKey(settingsPart, []);
-      const key = inputsKey(
-        settingsPart,
-        list.map((p) => ({ path: p, hash: files.get(p)!.hash })),
-      );
+      /** The key of these settings over some files as they are now (a missing file has no hash). */
+      const keyOf = (paths: string[]) =>
+        inputsKey(
+          settingsPart,
+          paths.map((p) => ({ path: p, hash: files.get(p)?.hash ?? '' })),
+        );
+      const key = keyOf(list);
       const output = path.join(layout.lp, `${info.name}.csv`);
       const result: MeterBuild = {
         name: info.name,
@@ -198,7 +202,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       } else {
         const append = options.full
           ? null
-          : appendPlan(manifest.meters[info.name], settingsKey, list, files, output, from, to);
+          : appendPlan(manifest.meters[info.name], settingsKey, list, keyOf, output, from, to);
         jobs.push({
           info,
           list: append ? append.files : list,
@@ -216,6 +220,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           onBadRow: options.onBadRow ?? 'skip',
           result,
           firstStart: firstStarts(append ? append.files : list),
+          mtimes: mtimes(append ? append.files : list),
           defer: true,
         });
         jobKeys.push(key);
@@ -232,6 +237,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         ...job,
         list: job.allFiles,
         firstStart: firstStarts(job.allFiles),
+        mtimes: mtimes(job.allFiles),
         append: null,
         result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] },
       };
@@ -257,7 +263,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         manifest.meters[job.info.name] = {
           inputsKey: jobKeys[i]!,
           settingsKey: job.settingsKey,
-          files: Object.fromEntries(job.allFiles.map((p) => [p, files.get(p)!.hash])),
+          paths: job.allFiles,
           builtAt: new Date().toISOString(),
           output: { size: st.size, mtimeMs: st.mtimeMs },
           shadow: shadow?.size === st.size ? { size: shadow.size, mtimeMs: shadow.mtimeMs } : null,
@@ -310,16 +316,20 @@ function appendPlan(
   prev: MeterRecord | undefined,
   settingsKey: string,
   list: string[],
-  files: Map<string, FileRecord>,
+  keyOf: (paths: string[]) => string,
   output: string,
   from: number | undefined,
   to: number | undefined,
 ): MeterJob['append'] {
-  if (!prev || prev.settingsKey !== settingsKey || from !== undefined || to !== undefined || !prev.files) return null;
+  if (!prev || prev.settingsKey !== settingsKey || from !== undefined || to !== undefined) return null;
+  const before = prev.paths ?? (prev.files ? Object.keys(prev.files) : null); // (manifests before 0.1: a map)
+  if (!before) return null;
   const st = fs.statSync(output, { throwIfNoEntry: false });
   if (!st || st.size !== prev.output?.size || st.mtimeMs !== prev.output?.mtimeMs) return null;
-  if (!Object.entries(prev.files).every(([p, h]) => files.get(p)?.hash === h)) return null;
-  const added = list.filter((p) => !(p in prev.files));
+  // every file it was built from is still there with the same hash: its inputs key is still the recorded one
+  if (keyOf(before) !== prev.inputsKey) return null;
+  const had = new Set(before);
+  const added = list.filter((p) => !had.has(p));
   if (!added.length) return null;
   return {
     files: added,

@@ -23,8 +23,10 @@ export interface MeterRecord {
   inputsKey: string;
   /** Settings only (zone, clock, interval, multiplier, net convention …). */
   settingsKey: string;
-  /** Input path → hash. */
-  files: Record<string, string>;
+  /** The inputs (their hashes are in `Manifest.files`; `inputsKey` covers both). */
+  paths?: string[];
+  /** Input path → hash, as manifests before `paths` recorded it (still read). */
+  files?: Record<string, string>;
   builtAt: string;
   /** The profile as written: a changed size or mtime means someone else touched it. */
   output: { size: number; mtimeMs: number };

@@ -59,6 +59,8 @@ export interface EventLog {
 interface MeterContext {
   append: AppendPlan | null;
   /** Each file's first interval start by path (the earliest reading of a naive label). */
+  /** Each file's mtime by path, as listed (the delivery order of conflict ties). */
+  mtimes?: Record<string, number> | undefined;
   firstStart?: Record<string, number> | undefined;
   /** Leave the written profile as a temp for the caller to commit with others (`commitAll`, `commitSwaps`). */
   defer?: boolean | undefined;
@@ -282,7 +284,7 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
           rel,
           ex,
           fileEnd: ex.intervals.end[n - 1]!,
-          mtimeMs: fs.statSync(path.join(ctx.root, rel)).mtimeMs,
+          mtimeMs: ctx.mtimes?.[rel] ?? fs.statSync(path.join(ctx.root, rel)).mtimeMs,
           rank: rank.get(rel)!,
           values: new Float64Array(n * 4),
           ok: new Uint8Array(n),
@@ -410,6 +412,8 @@ export interface MeterJob {
   append: AppendPlan | null;
   /** First interval start of each file by path (for reading them in time order). */
   firstStart?: Record<string, number>;
+  /** Mtime of each file by path (else each is stat'ed). */
+  mtimes?: Record<string, number>;
   /** Return the profile as a temp (`MeterOutcome.pending`) instead of committing it. */
   defer?: boolean;
 }

@@ -24,15 +24,16 @@ export function tempNameFor(target: string): string {
 
 /**
  * Remove temp files of `target` left by lptool processes that died mid-write (their pid is gone); a live
- * writer's temp is never touched. Called whenever a new temp is started for the same target.
+ * writer's temp is never touched. Called whenever a new temp is started for the same target (`listing`: the
+ * folder's names, when the caller has them).
  */
-export function clearStaleTemps(target: string): number {
+export function clearStaleTemps(target: string, listing?: readonly string[]): number {
   const dir = path.dirname(target);
   const prefix = `.${path.basename(target)}.tmp-`;
   let removed = 0;
-  let names: string[] = [];
+  let names: readonly string[] = [];
   try {
-    names = fs.readdirSync(dir);
+    names = listing ?? fs.readdirSync(dir);
   } catch {
     return 0;
   }

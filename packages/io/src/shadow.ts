@@ -104,8 +104,11 @@ export async function commitSwaps(swaps: readonly PendingSwap[]): Promise<void> 
   if (!swaps.length) return;
   await Promise.all(swaps.map((s) => fileSynced(s.shadow)));
   const olds: (string | null)[] = [];
+  const listings = new Map<string, string[]>();
   for (const s of swaps) {
-    clearStaleTemps(s.shadow);
+    const dir = path.dirname(s.shadow);
+    if (!listings.has(dir)) listings.set(dir, fs.readdirSync(dir));
+    clearStaleTemps(s.shadow, listings.get(dir));
     let old: string | null = tempNameFor(s.shadow);
     try {
       fs.linkSync(s.target, old);
