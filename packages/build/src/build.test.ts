@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,6 +163,59 @@ describe('lptool build — behaviour', () => {
     );
     const fifth = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
     expect(fifth.meters[0].status).toBe('built');
+  });
+
+  it('appends go through the shadow; a shadow not as the last build left it is never used', () => {
+    const root = site('legal');
+    const src = fs.readFileSync(path.join(root, 'data/KW/2024-07/east.csv'), 'utf8');
+    const shadow = path.join(root, 'lp/.cache/east.csv.shadow');
+    const profile = path.join(root, 'lp/east.csv');
+    let day = 12;
+    /** One more day for east, then a build: the statuses and east's profile. */
+    const nextDay = () => {
+      day++;
+      const text = src.replaceAll('07/12/24', `07/${day}/24`);
+      fs.writeFileSync(path.join(root, `data/KW/2024-07/east-${day}.csv`), text);
+      const r = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+      return r.meters.find((m: { name: string }) => m.name === 'east').status as string;
+    };
+    const fullBytes = () => {
+      const t = fs.mkdtempSync(path.join(os.tmpdir(), 'lpt-full-'));
+      try {
+        fs.cpSync(path.join(root, 'data'), path.join(t, 'data'), { recursive: true });
+        for (const f of ['meter-data.csv', 'lptool.yaml']) fs.copyFileSync(path.join(root, f), path.join(t, f));
+        expect(lptool(['build', '--root', t, '--meter', 'east']).code).toBeLessThan(2);
+        return fs.readFileSync(path.join(t, 'lp/east.csv'), 'utf8');
+      } finally {
+        fs.rmSync(t, { recursive: true, force: true });
+      }
+    };
+    lptool(['build', '--root', root]);
+    // a full build leaves a shadow with the profile's bytes; an append leaves the old profile as the shadow
+    expect(fs.readFileSync(shadow, 'utf8')).toBe(fs.readFileSync(profile, 'utf8'));
+    const before = fs.readFileSync(profile, 'utf8');
+    expect(nextDay()).toBe('appended');
+    expect(fs.readFileSync(shadow, 'utf8')).toBe(before);
+    expect(fs.readFileSync(profile, 'utf8')).toBe(fullBytes());
+    expect(nextDay()).toBe('appended'); // the shadow catches up one append and takes the next
+    expect(fs.readFileSync(profile, 'utf8')).toBe(fullBytes());
+    // killed while writing the shadow: rows at its end the manifest does not know
+    fs.appendFileSync(shadow, 'half a row,');
+    expect(nextDay()).toBe('appended');
+    expect(fs.readFileSync(profile, 'utf8')).toBe(fullBytes());
+    // killed between the two renames: no shadow, a linked temp of a dead process beside where it was
+    fs.linkSync(shadow, path.join(root, 'lp/.cache/.east.csv.shadow.tmp-999999-0badc0de'));
+    fs.rmSync(shadow);
+    expect(nextDay()).toBe('appended');
+    expect(fs.readFileSync(profile, 'utf8')).toBe(fullBytes());
+    expect(fs.readdirSync(path.join(root, 'lp/.cache')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // same size, other bytes (an edit that kept the length): its mtime gives it away
+    const text = fs.readFileSync(shadow, 'utf8');
+    const edited = text.replace(',Normal,', ',Normxl,');
+    expect(edited).not.toBe(text);
+    fs.writeFileSync(shadow, edited);
+    expect(nextDay()).toBe('appended');
+    expect(fs.readFileSync(profile, 'utf8')).toBe(fullBytes());
   });
 
   it('two exports that end at the same instant: the later delivery wins', () => {

@@ -266,7 +266,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           paths: job.allFiles,
           builtAt: new Date().toISOString(),
           output: { size: st.size, mtimeMs: st.mtimeMs },
-          shadow: shadow?.size === st.size ? { size: shadow.size, mtimeMs: shadow.mtimeMs } : null,
+          shadow: shadow && shadow.size <= st.size ? { size: shadow.size, mtimeMs: shadow.mtimeMs } : null,
           rows: o.result.rows,
           first: o.result.first,
           lastEnd: o.tail.lastEnd,
@@ -337,17 +337,17 @@ function appendPlan(
     previousRows: prev.rows,
     previousFirst: prev.first,
     previousOutput: { size: st.size, mtimeMs: st.mtimeMs },
-    shadow: shadowTrusted(prev, output),
+    shadowSize: trustedShadowSize(prev, output),
     lastDay: prev.lastDay,
   };
 }
 
-/** The profile's shadow is there exactly as the last build left it (so it has the profile's bytes). */
-function shadowTrusted(prev: MeterRecord, output: string): boolean {
+/** The size of the profile's shadow when it is there exactly as the last build left it (so it holds the profile's first bytes), else null. */
+function trustedShadowSize(prev: MeterRecord, output: string): number | null {
   const want = prev.shadow;
-  if (!want || want.size !== prev.output.size) return false;
+  if (!want || want.size > prev.output.size) return null;
   const st = fs.statSync(shadowPathFor(output), { throwIfNoEntry: false });
-  return !!st && st.size === want.size && st.mtimeMs === want.mtimeMs;
+  return st && st.size === want.size && st.mtimeMs === want.mtimeMs ? st.size : null;
 }
 
 /**

@@ -30,7 +30,7 @@ export interface MeterRecord {
   builtAt: string;
   /** The profile as written: a changed size or mtime means someone else touched it. */
   output: { size: number; mtimeMs: number };
-  /** Its shadow (`lp/.cache/<name>.csv.shadow`, the same bytes) as written, or null when it has none. */
+  /** Its shadow (`lp/.cache/<name>.csv.shadow`: the profile's first bytes) as left, or null when it has none. */
   shadow?: { size: number; mtimeMs: number } | null;
   rows: number;
   first: string | null;

@@ -144,9 +144,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
   let wRow: number[] = [];
 
   // an append goes to the end of the profile's shadow when it has a trusted one; else into a copy of the profile
-  const out = append?.shadow
-    ? new ShadowAppend(output, append.previousOutput.size)
-    : new AtomicFile(output, append ? output : undefined);
+  const out =
+    append?.shadowSize != null
+      ? new ShadowAppend(output, append.previousOutput.size, append.shadowSize)
+      : new AtomicFile(output, append ? output : undefined);
   const v = new Float64Array(4);
   let bad = 0;
   const dayCount = new Map<number, number>();
@@ -425,8 +426,8 @@ export interface AppendPlan {
   previousFirst: string | null;
   /** The profile's size and mtime before the append (what its sidecar must describe). */
   previousOutput: { size: number; mtimeMs: number };
-  /** The profile has a shadow with the same bytes (`shadowPathFor`): append there and swap. */
-  shadow: boolean;
+  /** The size of the profile's trusted shadow (`shadowPathFor`: its first bytes) — append there and swap — or null. */
+  shadowSize: number | null;
   lastDay: { day: number; count: number } | null;
 }
 
