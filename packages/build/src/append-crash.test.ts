@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, listFiles, lptool, tempDir } from '../../cli/src/testing.js';
+import { listFiles, lptool, lptoolKilledAfter, seededRandom, tempDir } from '../../cli/src/testing.js';
 
 /**
  * "Never a half-written profile" for appends through the shadow (SPEC §4):
@@ -65,14 +64,6 @@ const profiles = (root: string) =>
       .map((f) => [f, fs.readFileSync(path.join(root, 'lp', f), 'utf8')]),
   );
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('lptool build: appends under SIGKILL', () => {
   let template: { dir: string; cleanup: () => void };
   let day1: { file: string; text: string }[];
@@ -122,8 +113,57 @@ describe('lptool build: appends under SIGKILL', () => {
   }, 120_000);
   afterAll(() => template.cleanup());
 
+  // stopped between every two steps of the commit (LPTOOL_CRASH_AT makes the process SIGKILL itself there)
+  it.each([
+    ['swap-synced:0', 'all shadows written and synced, no profile replaced yet'],
+    ['swap-linked:12', '12 profiles replaced, the 13th linked to its temp name'],
+    ['swap-synced:20', '20 profiles replaced'],
+    ['swap-replaced:0', 'every profile replaced, no old one renamed to be a shadow'],
+    ['swap-replaced:17', 'every profile replaced, 17 old ones renamed to be shadows'],
+    ['manifest:0', 'everything committed but the manifest'],
+  ])('killed at %s (%s): every profile whole, and a re-run converges on a full build', (point) => {
+    const t = copy();
+    try {
+      write(t.dir, day1);
+      const r = lptool(['build', '--root', t.dir], { env: { LPTOOL_CRASH_AT: point } });
+      expect(r.code).toBe(-1); // killed by the signal
+      const now = profiles(t.dir);
+      const replaced = Object.keys(now).filter((n) => now[n] === after[n]).length;
+      for (const [name, text] of Object.entries(now)) expect([before[name], after[name]], name).toContain(text);
+      const [where, i] = point.split(':');
+      expect(replaced).toBe(where === 'swap-synced' || where === 'swap-linked' ? Number(i) : METERS);
+      write(t.dir, day2);
+      const again = lptool(['build', '--root', t.dir]);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      expect(profiles(t.dir)).toEqual(full2);
+      expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a full build killed between its renames (profile and shadow pairs) leaves every profile whole', () => {
+    const t = copy();
+    try {
+      write(t.dir, day1);
+      // the pending list pairs each profile with its shadow: 25 = 13 profiles and 12 shadows renamed
+      const r = lptool(['build', '--root', t.dir, '--full'], { env: { LPTOOL_CRASH_AT: 'commit:25' } });
+      expect(r.code).toBe(-1);
+      const now = profiles(t.dir);
+      for (const [name, text] of Object.entries(now)) expect([before[name], after[name]], name).toContain(text);
+      expect(Object.keys(now).filter((n) => now[n] === after[n])).toHaveLength(13);
+      write(t.dir, day2);
+      expect(lptool(['build', '--root', t.dir]).code).toBe(0);
+      expect(profiles(t.dir)).toEqual(full2);
+      expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it(`every profile is the old or the new one at ${KILLS} kills, and a re-run converges on a full build`, async () => {
-    const random = rng(20240301);
+    const random = seededRandom(20240301);
     let killedMidway = 0;
     let changedAtDeath = 0;
     let mixed = 0;
@@ -131,26 +171,9 @@ describe('lptool build: appends under SIGKILL', () => {
       const t = copy();
       try {
         write(t.dir, day1);
-        const child = spawn(process.execPath, [BIN, 'build', '--root', t.dir], {
-          stdio: 'ignore',
-          env: { ...process.env, TZ: 'America/Los_Angeles' },
-        });
         // the commit is at the end of the run: aim most kills at its second half
         const delay = appendMs * (0.45 + 0.6 * random());
-        const exited = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve(false);
-          }, delay);
-          child.on('exit', () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-        });
-        if (!exited) {
-          await new Promise((r) => child.on('exit', r));
-          killedMidway++;
-        }
+        if ((await lptoolKilledAfter(['build', '--root', t.dir], delay)).killed) killedMidway++;
         const now = profiles(t.dir);
         let changed = 0;
         for (const [name, text] of Object.entries(now)) {

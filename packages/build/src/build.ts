@@ -3,8 +3,10 @@ import path from 'node:path';
 import { LptError, parseLabel, parseRangeBound, SiteClock } from '@lptool/core';
 import {
   acquireLock,
+  clearStaleTempsIn,
   commitAll,
   commitSwaps,
+  crashPoint,
   createLogger,
   loadSettings,
   parseCsvText,
@@ -96,6 +98,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     );
   }
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool build' });
+  // temps of a build that was killed (profiles, shadows, sidecars): with the lock held, nobody else writes here
+  for (const dir of [layout.lp, path.join(layout.lp, '.cache')]) clearStaleTempsIn(dir);
   const log = createLogger(layout.logs, 'build', { cmd: 'build' });
   const summary: BuildSummary = {
     root: layout.root,
@@ -275,6 +279,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         o.result.output = path.relative(layout.root, job.output);
       }
     });
+    crashPoint('manifest', 0);
     saveManifest(layout.buildManifest, manifest);
     const flagged =
       summary.unknownMeters.length > 0 ||

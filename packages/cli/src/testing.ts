@@ -3,7 +3,7 @@
  * (Used by *.test.ts files only.)
  */
 
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -83,4 +83,26 @@ export function goldenJson(file: string, value: unknown): unknown {
     fs.writeFileSync(full, `${JSON.stringify(value, null, 2)}\n`);
   }
   return JSON.parse(fs.readFileSync(full, 'utf8'));
+}
+
+/** A seeded pseudo-random source in [0, 1) (a linear congruential generator: the same kills on every run). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Run the built CLI and SIGKILL it after `delayMs` unless it exits first; resolves once it is gone: killed or not. */
+export async function lptoolKilledAfter(args: string[], delayMs: number): Promise<{ killed: boolean }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: 'ignore',
+    env: { ...process.env, TZ: 'America/Los_Angeles' },
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+  await exited;
+  clearTimeout(timer);
+  return { killed: child.signalCode === 'SIGKILL' };
 }

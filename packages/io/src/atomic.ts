@@ -2,6 +2,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+const crashAt = process.env.LPTOOL_CRASH_AT;
+
+/**
+ * Fault injection for the crash tests: with `LPTOOL_CRASH_AT=<point>` (e.g. `swap-renamed:3`) the process
+ * SIGKILLs itself when it reaches that point of a commit, so a test can stop it between any two steps.
+ */
+export function crashPoint(point: string, index: number): void {
+  if (crashAt !== undefined && crashAt === `${point}:${index}`) process.kill(process.pid, 'SIGKILL');
+}
+
 /** fsync a directory so a rename inside it is durable (a no-op where directories cannot be opened). */
 export function fsyncDir(dir: string): void {
   let fd: number | undefined;
@@ -28,8 +38,19 @@ export function tempNameFor(target: string): string {
  * folder's names, when the caller has them).
  */
 export function clearStaleTemps(target: string, listing?: readonly string[]): number {
-  const dir = path.dirname(target);
-  const prefix = `.${path.basename(target)}.tmp-`;
+  return clearStale(path.dirname(target), `.${path.basename(target)}.tmp-`, listing);
+}
+
+/**
+ * Remove every temp file in `dir` left by an lptool process that died mid-write. For a command that owns the
+ * folder (it holds the site lock) and may not write to each target again soon: an append through a shadow
+ * never starts a temp of the profile, so a killed full build's temps would stay.
+ */
+export function clearStaleTempsIn(dir: string): number {
+  return clearStale(dir, '.');
+}
+
+function clearStale(dir: string, prefix: string, listing?: readonly string[]): number {
   let removed = 0;
   let names: readonly string[] = [];
   try {
@@ -38,8 +59,8 @@ export function clearStaleTemps(target: string, listing?: readonly string[]): nu
     return 0;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!name.startsWith(prefix) || !isTempName(name)) continue;
+    const pid = Number(/\.tmp-(\d+)-[0-9a-f]{8}$/.exec(name)![1]);
     let alive = false;
     try {
       process.kill(pid, 0);
@@ -209,7 +230,10 @@ export async function fileSynced(file: string): Promise<void> {
 export async function commitAll(files: readonly PendingFile[]): Promise<void> {
   try {
     await Promise.all(files.map((f) => fileSynced(f.temp)));
-    for (const f of files) fs.renameSync(f.temp, f.target);
+    files.forEach((f, i) => {
+      crashPoint('commit', i);
+      fs.renameSync(f.temp, f.target);
+    });
   } catch (e) {
     for (const f of files) fs.rmSync(f.temp, { force: true });
     throw e;

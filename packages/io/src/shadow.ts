@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BufferedWriter, clearStaleTemps, fileSynced, fsyncDir, type PendingFile, tempNameFor } from './atomic.js';
+import {
+  BufferedWriter,
+  clearStaleTemps,
+  crashPoint,
+  fileSynced,
+  fsyncDir,
+  type PendingFile,
+  tempNameFor,
+} from './atomic.js';
 
 /**
  * Appending to a profile without copying it, while still replacing it with a
@@ -124,21 +132,24 @@ export async function commitSwaps(swaps: readonly PendingSwap[]): Promise<void> 
   await Promise.all(swaps.map((s) => fileSynced(s.shadow)));
   const olds: (string | null)[] = [];
   const listings = new Map<string, string[]>();
-  for (const s of swaps) {
+  swaps.forEach((s, i) => {
     const dir = path.dirname(s.shadow);
     if (!listings.has(dir)) listings.set(dir, fs.readdirSync(dir));
     clearStaleTemps(s.shadow, listings.get(dir));
+    crashPoint('swap-synced', i);
     let old: string | null = tempNameFor(s.shadow);
     try {
       fs.linkSync(s.target, old);
     } catch {
       old = null;
     }
+    crashPoint('swap-linked', i);
     fs.renameSync(s.shadow, s.target);
     olds.push(old);
-  }
+  });
   for (const dir of new Set(swaps.map((s) => path.dirname(s.target)))) fsyncDir(dir);
   swaps.forEach((s, i) => {
+    crashPoint('swap-replaced', i);
     const old = olds[i];
     if (old) fs.renameSync(old, s.shadow);
   });

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, listFiles, lptool, sha256, tempDir } from '../../cli/src/testing.js';
+import { listFiles, lptool, lptoolKilledAfter, seededRandom, sha256, tempDir } from '../../cli/src/testing.js';
 
 /**
  * Crash safety (SPEC §3): the real CLI over a dropbox of 200+ files is killed
@@ -52,14 +51,6 @@ function contentCount(root: string): Map<string, number> {
     m.set(h, (m.get(h) ?? 0) + 1);
   }
   return m;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('lptool sort under SIGKILL', () => {
@@ -118,30 +109,13 @@ describe('lptool sort under SIGKILL', () => {
   });
 
   it(`loses and doubles nothing across ${KILLS} kills at random moments`, async () => {
-    const random = rng(20241103);
+    const random = seededRandom(20241103);
     let killedMidway = 0;
     for (let round = 0; round < KILLS; round++) {
       const t = freshSite();
       try {
-        const child = spawn(process.execPath, [BIN, 'sort', '--root', t.dir, '--settle', '0'], {
-          stdio: 'ignore',
-          env: { ...process.env, TZ: 'America/Los_Angeles' },
-        });
         const delay = 60 + random() * Math.max(fullRunMs - 60, 50);
-        const exited = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve(false);
-          }, delay);
-          child.on('exit', () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-        });
-        if (!exited) {
-          await new Promise((r) => child.on('exit', r));
-          killedMidway++;
-        }
+        if ((await lptoolKilledAfter(['sort', '--root', t.dir, '--settle', '0'], delay)).killed) killedMidway++;
         // at the moment of death: every input is in the dropbox or in exactly one place under data/KW
         expect(contentCount(t.dir)).toEqual(expected);
         const again = lptool(['sort', '--root', t.dir, '--settle', '0']);
