@@ -261,7 +261,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.rowsRead += o.rowsRead;
       if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
         const st = fs.statSync(job.output);
-        // the shadow is trusted only as this run left it (a failed catch-up leaves none)
+        // the shadow is trusted only as this run left it (where hard links fail there is none)
         const shadow =
           o.swap || o.pending?.length ? fs.statSync(shadowPathFor(job.output), { throwIfNoEntry: false }) : undefined;
         manifest.meters[job.info.name] = {

@@ -59,9 +59,9 @@ export interface EventLog {
 interface MeterContext {
   append: AppendPlan | null;
   /** Each file's first interval start by path (the earliest reading of a naive label). */
+  firstStart?: Record<string, number> | undefined;
   /** Each file's mtime by path, as listed (the delivery order of conflict ties). */
   mtimes?: Record<string, number> | undefined;
-  firstStart?: Record<string, number> | undefined;
   /** Leave the written profile as a temp for the caller to commit with others (`commitAll`, `commitSwaps`). */
   defer?: boolean | undefined;
   /** Filled when `defer`: the profile's temp and its shadow's — or, for an append through the shadow, the swap. */
@@ -384,8 +384,8 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     );
   } catch (e) {
     out.abort();
+    // (a shadow written to is no longer what the manifest records: it is not trusted again)
     for (const f of ctx.pending ?? []) fs.rmSync(f.temp, { force: true });
-    if (ctx.swap) fs.truncateSync(ctx.swap.shadow, ctx.swap.from);
     ctx.pending = undefined;
     ctx.swap = undefined;
     throw e;
