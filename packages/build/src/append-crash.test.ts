@@ -81,6 +81,25 @@ describe('lptool build: appends under SIGKILL', () => {
     return t;
   };
 
+  /** Every profile is byte for byte the old or the new one; returns how many are new. */
+  const wholeProfiles = (root: string, label: string) => {
+    let changed = 0;
+    for (const [name, text] of Object.entries(profiles(root))) {
+      expect([before[name], after[name]], `${name} ${label}`).toContain(text);
+      if (text !== before[name]) changed++;
+    }
+    return changed;
+  };
+  /** One more day and a build run to the end: what a full build of everything gives, and no temps left. */
+  const convergesAfterNextDay = (root: string) => {
+    write(root, day2);
+    const again = lptool(['build', '--root', root]);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(profiles(root)).toEqual(full2);
+    expect(listFiles(root).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+  };
+
   beforeAll(() => {
     template = tempDir('lptool-append-template-');
     const root = template.dir;
@@ -127,17 +146,10 @@ describe('lptool build: appends under SIGKILL', () => {
       write(t.dir, day1);
       const r = lptool(['build', '--root', t.dir], { env: { LPTOOL_CRASH_AT: point } });
       expect(r.code).toBe(-1); // killed by the signal
-      const now = profiles(t.dir);
-      const replaced = Object.keys(now).filter((n) => now[n] === after[n]).length;
-      for (const [name, text] of Object.entries(now)) expect([before[name], after[name]], name).toContain(text);
+      const replaced = wholeProfiles(t.dir, `killed at ${point}`);
       const [where, i] = point.split(':');
       expect(replaced).toBe(where === 'swap-synced' || where === 'swap-linked' ? Number(i) : METERS);
-      write(t.dir, day2);
-      const again = lptool(['build', '--root', t.dir]);
-      expect(again.stderr).toBe('');
-      expect(again.code).toBe(0);
-      expect(profiles(t.dir)).toEqual(full2);
-      expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+      convergesAfterNextDay(t.dir);
     } finally {
       t.cleanup();
     }
@@ -150,13 +162,8 @@ describe('lptool build: appends under SIGKILL', () => {
       // the pending list pairs each profile with its shadow: 25 = 13 profiles and 12 shadows renamed
       const r = lptool(['build', '--root', t.dir, '--full'], { env: { LPTOOL_CRASH_AT: 'commit:25' } });
       expect(r.code).toBe(-1);
-      const now = profiles(t.dir);
-      for (const [name, text] of Object.entries(now)) expect([before[name], after[name]], name).toContain(text);
-      expect(Object.keys(now).filter((n) => now[n] === after[n])).toHaveLength(13);
-      write(t.dir, day2);
-      expect(lptool(['build', '--root', t.dir]).code).toBe(0);
-      expect(profiles(t.dir)).toEqual(full2);
-      expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+      expect(wholeProfiles(t.dir, 'killed at commit:25')).toBe(13);
+      convergesAfterNextDay(t.dir);
     } finally {
       t.cleanup();
     }
@@ -174,20 +181,10 @@ describe('lptool build: appends under SIGKILL', () => {
         // the commit is at the end of the run: aim most kills at its second half
         const delay = appendMs * (0.45 + 0.6 * random());
         if ((await lptoolKilledAfter(['build', '--root', t.dir], delay)).killed) killedMidway++;
-        const now = profiles(t.dir);
-        let changed = 0;
-        for (const [name, text] of Object.entries(now)) {
-          expect([before[name], after[name]], `${name} at the kill, round ${round}`).toContain(text);
-          if (text !== before[name]) changed++;
-        }
+        const changed = wholeProfiles(t.dir, `at the kill, round ${round}`);
         changedAtDeath += changed;
         if (changed > 0 && changed < METERS) mixed++;
-        write(t.dir, day2);
-        const again = lptool(['build', '--root', t.dir]);
-        expect(again.stderr).toBe('');
-        expect(again.code).toBe(0);
-        expect(profiles(t.dir)).toEqual(full2);
-        expect(listFiles(t.dir).filter((f) => /\.tmp-/.test(f))).toEqual([]);
+        convergesAfterNextDay(t.dir);
       } finally {
         t.cleanup();
       }

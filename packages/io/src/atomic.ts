@@ -34,11 +34,10 @@ export function tempNameFor(target: string): string {
 
 /**
  * Remove temp files of `target` left by lptool processes that died mid-write (their pid is gone); a live
- * writer's temp is never touched. Called whenever a new temp is started for the same target (`listing`: the
- * folder's names, when the caller has them).
+ * writer's temp is never touched. Called whenever a new temp is started for the same target.
  */
-export function clearStaleTemps(target: string, listing?: readonly string[]): number {
-  return clearStale(path.dirname(target), `.${path.basename(target)}.tmp-`, listing);
+export function clearStaleTemps(target: string): number {
+  return clearStale(path.dirname(target), `.${path.basename(target)}.tmp-`);
 }
 
 /**
@@ -50,11 +49,11 @@ export function clearStaleTempsIn(dir: string): number {
   return clearStale(dir, '.');
 }
 
-function clearStale(dir: string, prefix: string, listing?: readonly string[]): number {
+function clearStale(dir: string, prefix: string): number {
   let removed = 0;
-  let names: readonly string[] = [];
+  let names: string[] = [];
   try {
-    names = listing ?? fs.readdirSync(dir);
+    names = fs.readdirSync(dir);
   } catch {
     return 0;
   }

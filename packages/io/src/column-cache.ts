@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 import { clearStaleTemps, tempNameFor } from './atomic.js';
 
 /**
- * A columnar sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
+ * A binary column sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
  * of its columns as Float64 (start/end instants, MW_net, …), so merge and gaps
  * need not parse 16-column text again. It is used only while the CSV still has
  * the size and mtime recorded in it (as make and git do) and its bytes match

@@ -62,7 +62,7 @@ function commonLength(start: Float64Array, end: Float64Array): number {
 
 /**
  * Read a profile (`Start Time`, optional `End Time`, MW_net and the other power
- * columns it has; all.csv's feeder counts). lptool's columnar sidecar is used
+ * columns it has; all.csv's feeder counts). lptool's binary column sidecar is used
  * when it is fresh and holds what is asked; otherwise only the needed columns
  * are cut from the text. Labels with offsets are absolute; naive labels (older
  * files, `--tz`) are read in the site zone, the repeated hour by record order.

@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  BufferedWriter,
-  clearStaleTemps,
-  crashPoint,
-  fileSynced,
-  fsyncDir,
-  type PendingFile,
-  tempNameFor,
-} from './atomic.js';
+import { BufferedWriter, crashPoint, fileSynced, fsyncDir, type PendingFile, tempNameFor } from './atomic.js';
 
 /**
  * Appending to a profile without copying it, while still replacing it with a
@@ -115,7 +107,6 @@ function copyRange(file: string, fd: number, start: number, end: number): void {
 export function startShadowCopy(profile: PendingFile): PendingFile {
   const shadow = shadowPathFor(profile.target);
   fs.mkdirSync(path.dirname(shadow), { recursive: true });
-  clearStaleTemps(shadow);
   const temp = tempNameFor(shadow);
   fs.copyFileSync(profile.temp, temp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
   return { temp, target: shadow };
@@ -125,17 +116,14 @@ export function startShadowCopy(profile: PendingFile): PendingFile {
  * Put appended shadows in place (steps 2 and 3 above), all profiles together:
  * one parallel round of fsyncs, then renames only. Where the file system has no
  * hard links the shadow still replaces the profile and the profile is left
- * without a shadow (its next append copies it).
+ * without a shadow (its next append copies it). Temps a killed run left are the
+ * caller's to sweep (`clearStaleTempsIn`, as build does under the site lock).
  */
 export async function commitSwaps(swaps: readonly PendingSwap[]): Promise<void> {
   if (!swaps.length) return;
   await Promise.all(swaps.map((s) => fileSynced(s.shadow)));
   const olds: (string | null)[] = [];
-  const listings = new Map<string, string[]>();
   swaps.forEach((s, i) => {
-    const dir = path.dirname(s.shadow);
-    if (!listings.has(dir)) listings.set(dir, fs.readdirSync(dir));
-    clearStaleTemps(s.shadow, listings.get(dir));
     crashPoint('swap-synced', i);
     let old: string | null = tempNameFor(s.shadow);
     try {

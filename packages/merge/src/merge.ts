@@ -64,7 +64,7 @@ interface ProfileSeries {
   intervalMs: number;
 }
 
-/** A feeder profile's MW_net and MVA_net per interval (the columnar sidecar when fresh). */
+/** A feeder profile's MW_net and MVA_net per interval (the binary column sidecar when fresh). */
 function readSeries(file: string, display: string, clock: SiteClock): ProfileSeries {
   const p = readProfile(file, display, clock, { columns: ['MW_net', 'MVA_net'] });
   return {
