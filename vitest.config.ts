@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
-const packages = ['core', 'io', 'plot', 'sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'stats', 'cli'];
+const packages = ['core', 'io', 'plot', 'sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'stats', 'report', 'cli'];
 
 export default defineConfig({
   resolve: {

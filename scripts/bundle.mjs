@@ -2,18 +2,21 @@
 // package's worker into bundle/worker.js, with esbuild: one file instead of ~300 modules. Measured on a no-op
 // `lptool build`: 0.29 s from the modules, 0.25 s from an ES-module bundle, 0.21 s from this CommonJS bundle
 // with V8's code cache (bin.js keeps it beside the bundle; CommonJS because Node 20 caches code only for
-// scripts). Every cron run pays start-up. The plot package stays outside: it loads its fonts and the native
-// resvg module from its own folder, and only when a picture is drawn.
+// scripts). Every cron run pays start-up. The plot and report packages stay outside: plot loads its fonts and the
+// native resvg module from its own folder, report copies vega's browser builds from its own node_modules; both only
+// when they are used.
 import fs from 'node:fs';
 import { build } from 'esbuild';
 
 const outdir = 'packages/cli/dist/bundle';
+/** Packages the CLI imports only when needed, from their own folders (see above). */
+const LAZY = ['@lptool/plot', '@lptool/report'];
 fs.rmSync(outdir, { recursive: true, force: true }); // old bundles and their code caches
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['@lptool/plot'],
+  external: [...LAZY],
   sourcemap: 'linked',
   logLevel: 'warning',
 };
@@ -29,14 +32,16 @@ const cli = await build({
   banner: { js: "const lptoolModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // A script compiled from V8's code cache loses vm's dynamic-import hook (Node 20), so the bundle's import() of the
-// plot package calls bin.js's instead (an ES module, resolving from the same folder).
+// lazy packages call bin.js's instead (an ES module, resolving from the same folder).
 fs.mkdirSync(outdir, { recursive: true });
 for (const f of cli.outputFiles) {
   let text = f.text;
   if (f.path.endsWith('.cjs')) {
-    const calls = text.split('await import("@lptool/plot")').length - 1;
-    if (calls < 1) throw new Error('bundle: expected import("@lptool/plot") in the CLI bundle');
-    text = text.replaceAll('await import("@lptool/plot")', 'await globalThis.lptoolImport("@lptool/plot")');
+    for (const name of LAZY) {
+      const call = `await import("${name}")`;
+      if (!text.includes(call)) throw new Error(`bundle: expected ${call} in the CLI bundle`);
+      text = text.replaceAll(call, `await globalThis.lptoolImport("${name}")`);
+    }
     const left = text.replaceAll('globalThis.lptoolImport(', '').match(/.{0,80}\bimport\("[^"]*"\).{0,40}/); // (esbuild prints strings in double quotes)
     if (left) throw new Error(`bundle: a dynamic import() is left in the CLI bundle: ${left[0]}`);
   }

@@ -232,6 +232,27 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     async (a, o, i) => (await import('./commands/stats.js')).stats(a, o, i),
   );
   wire(
+    siteOptions(program.command('report'))
+      .description(
+        'one HTML page for QA across the site: completeness, gaps, sort and build outcomes, each meter, the total, BESS',
+      )
+      .option('--out <dir>', 'report folder (default: lp/report/ of the root); an earlier report there is replaced')
+      .option(
+        '--bess <config>',
+        'show the outputs of this bess.yaml (default: bess.yaml or bess/bess.yaml of the root)',
+      )
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool report',
+          'lptool report --root /srv/meters --out /srv/share/qa',
+          'lptool report --bess bess/bess.yaml --json',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/report.js')).run(a, o, i),
+  );
+  wire(
     siteOptions(program.command('resample'))
       .description(
         'roll a profile up to 1h, 1d or 1mo: mean MW/MVA, MWh by direction, PF from the sums, intervals present/expected',

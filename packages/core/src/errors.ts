@@ -82,6 +82,18 @@ export function formatWhere(where: ErrorLocation): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/**
+ * An LptError, also one made by another copy of this module: the CLI bundle loads some packages (plot, report)
+ * from their own folders, and their errors must still map to exit codes, not to an internal failure.
+ */
 export function isLptError(e: unknown): e is LptError {
-  return e instanceof LptError;
+  if (e instanceof LptError) return true;
+  const x = e as Partial<LptError> | null;
+  return (
+    x instanceof Error &&
+    x.name === 'LptError' &&
+    typeof x.code === 'string' &&
+    Object.hasOwn(ErrorCodes, x.code) &&
+    typeof x.toLine === 'function'
+  );
 }

@@ -3,6 +3,7 @@ export {
   type CoincidentPeak,
   formatStats,
   type PeriodStats,
+  periodStats,
   type StatsOptions,
   type StatsSummary,
   stats,

@@ -79,7 +79,8 @@ function lowerBound(a: Float64Array, t: number): number {
   return lo;
 }
 
-function periodStats(p: Profile, clock: SiteClock, from: number, to: number, label: string): PeriodStats | null {
+/** The figures of one profile over [from, to) (its starts ascending). */
+export function periodStats(p: Profile, clock: SiteClock, from: number, to: number, label: string): PeriodStats | null {
   const a = lowerBound(p.start, from);
   const b = lowerBound(p.start, to);
   if (b <= a) return null;
