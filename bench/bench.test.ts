@@ -32,6 +32,7 @@ describe('pnpm bench --quick', () => {
       'lptool build (full, first run)',
       'lptool merge',
       'lptool gaps (all profiles)',
+      'lptool report (',
       'lptool build (incremental, +1 day/meter)',
       'lptool gaps --png (one profile, 14 days)',
       'lptool bess (csv,',
@@ -39,6 +40,7 @@ describe('pnpm bench --quick', () => {
     ])
       expect(r.stdout).toContain(step);
     expect(r.stdout).toMatch(/build \+ merge \+ gaps: [\d.]+s \(no peer\)/);
+    expect(r.stdout).toMatch(/report: [\d.]+ MB in \d+ files, written in [\d.]+s; every chart drawn [\d.]+s after load/);
     expect(r.stdout).toMatch(/label resolution .*: [\d,]+ labels\/s/);
   }, 120_000);
 });

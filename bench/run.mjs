@@ -178,6 +178,7 @@ const build = row(
 const merge = row('lptool merge', lp('merge'));
 const gapsRun = row('lptool gaps (all profiles)', lp('gaps'));
 const pipeline = build.wall_s + merge.wall_s + gapsRun.wall_s;
+const reportRun = await benchReport();
 // three cron runs in a row, each after one more day of files per meter
 const incr = row(
   'lptool build (incremental, +1 day/meter)',
@@ -267,6 +268,7 @@ const summary = {
   pipeline_s: Number(pipeline.toFixed(3)),
   incremental_vs_full: Number((incr.wall_s / build.wall_s).toFixed(3)),
   labels_per_s: labelsPerSec,
+  report: reportRun,
   peer: peerResult,
   speedup_vs_peer: peerResult ? Number((peerResult.wall_s / pipeline).toFixed(2)) : null,
 };
@@ -302,9 +304,48 @@ console.log(
   `full build: ${summary.build_vs_csv_parse_floor}× the bare csv-parse pass; incremental (+1 day): ${(summary.incremental_vs_full * 100).toFixed(1)} % of full`,
 );
 console.log(
+  `report: ${reportRun.mb} MB in ${reportRun.files} files, written in ${reportRun.wall_s}s; every chart drawn ${reportRun.browser_s === null ? 'n/a (no Chromium)' : `${reportRun.browser_s}s`} after load in headless Chromium`,
+);
+console.log(
   `label resolution (resolveIntervals, America/Los_Angeles, a year of 15-minute rows): ${labelsPerSec.toLocaleString('en-US')} labels/s`,
 );
 if (!quick) console.log('\nwritten: bench/results.json');
+
+/**
+ * `lptool report` on the built site (sort, build, merge, gaps): its wall time, the folder's size, and how long
+ * headless Chromium takes from load until every chart is drawn (the page's own ready signal, checked for errors).
+ */
+async function benchReport() {
+  const m = lp('report');
+  const out = path.join(ours, 'lp/report');
+  let bytes = 0;
+  let files = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else {
+        bytes += fs.statSync(f).size;
+        files++;
+      }
+    }
+  };
+  walk(out);
+  const { CHROMIUM, withReportPage } = await import(path.join(REPO, 'packages/report/dist/browser-check.js'));
+  let browser = null;
+  if (fs.existsSync(CHROMIUM)) {
+    browser = await withReportPage(path.join(out, 'index.html'), async ({ check }) => check);
+    const broken = [...browser.consoleErrors, ...browser.failedRequests, ...browser.empty];
+    if (broken.length || Number.isNaN(browser.readyMs)) throw new Error(`report: the page failed: ${broken.join('; ')}`);
+  } else log(`no Chromium at ${CHROMIUM}: the report's in-browser time is left out`);
+  const mb = Number((bytes / 1e6).toFixed(1));
+  const browserS = browser ? Number((browser.readyMs / 1000).toFixed(2)) : null;
+  row(`lptool report (${mb} MB; drawn in ${browserS === null ? 'n/a' : `${browserS}s`} in Chromium)`, m, {
+    mb,
+    browser_s: browserS,
+  });
+  return { wall_s: Number(m.wall.toFixed(3)), mb, files, browser_s: browserS };
+}
 
 /** One more day of 15-minute rows per meter, continuing each meter's archive (what a cron run brings). */
 function addOneDay(site, k) {

@@ -118,7 +118,7 @@
     await embed(slot, `#chart-${slot}`, decl, { points });
     api.shown[slot] = name;
     if (slot === 'meter') {
-      $('#pick').value = name;
+      if ($('#pick')) $('#pick').value = name;
       statsTable(entry);
       gapTable(entry);
     }
@@ -248,7 +248,7 @@
   const run = (promise) => promise.catch((e) => fail(`The report could not draw a chart: ${e?.message ?? e}`, e));
 
   function wire() {
-    $('#pick').addEventListener('change', (e) => open(e.target.value));
+    $('#pick')?.addEventListener('change', (e) => open(e.target.value));
     document.addEventListener('click', (e) => {
       const a = e.target.closest?.('a.zoom');
       if (!a) return;

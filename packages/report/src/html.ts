@@ -274,6 +274,15 @@ function bess(d: SiteData): string {
 <details><summary>Round-trip ratios, all ${b.ratios.length} enclosures</summary>${ratios}</details></section>`;
 }
 
+function oneMeter(d: SiteData): string {
+  const options = d.profiles
+    .map((p) => `<option value="${esc(p.name)}">${esc(p.name)}${p.kind === 'total' ? ' (system total)' : ''}</option>`)
+    .join('');
+  return `<section id="meter"><h2>One meter: <select id="pick" aria-label="profile">${options}</select></h2>
+<div class="chart profile" id="chart-meter"></div>
+<div class="columns"><div id="meter-stats"></div><div id="meter-gaps"></div></div></section>`;
+}
+
 export interface PageAssets {
   scripts: string[];
   styles: string[];
@@ -288,6 +297,7 @@ export function indexHtml(d: SiteData, assets: PageAssets): string {
     )
     .join('');
   const hasTotal = d.total !== null;
+  const has = (id: string) => d.charts.some((c) => c.id === id);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -297,20 +307,18 @@ ${assets.styles.map((s) => `<link rel="stylesheet" href="${esc(s)}">`).join('\n'
 </head><body>
 <header><h1>Load profile QA — ${esc(d.site.name)}</h1>
 <p class="meta">Generated ${esc(d.generatedAt)} by ${esc(d.generator)} · data ${esc(d.range.first ?? '—')} → ${esc(d.range.last ?? '—')} · times in <b>${esc(d.site.zone)}</b> (site wall clock, ${esc(d.site.clock)} meters) · ${esc(formatShortDuration(d.site.intervalMs))} intervals · power in MW, energy in MWh</p>
-<nav><a href="#completeness">completeness</a><a href="#meters">meters</a><a href="#intake">sort &amp; build</a><a href="#meter">one meter</a>${hasTotal ? '<a href="#total">system total</a>' : ''}${d.bess ? '<a href="#bess">BESS</a>' : ''}</nav>
+<nav><a href="#completeness">completeness</a><a href="#meters">meters</a><a href="#intake">sort &amp; build</a>${d.profiles.length ? '<a href="#meter">one meter</a>' : ''}${hasTotal ? '<a href="#total">system total</a>' : ''}${d.bess ? '<a href="#bess">BESS</a>' : ''}</nav>
 <div id="status" role="status"></div></header>
 <main>
 <section id="summary" class="cards">${cards}</section>
 ${d.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
-<section id="completeness"><div class="chart" id="chart-completeness"></div></section>
+<section id="completeness">${has('completeness') ? '<div class="chart" id="chart-completeness"></div>' : '<p class="none">No meter profiles in lp/ yet: run lptool build.</p>'}</section>
 <section id="meters"><h2>Meters</h2><p class="note">Completeness and gaps as <code>lptool gaps</code> finds them (intervals present of those expected over the days above); click a name to open it.</p>${metersTable(d)}</section>
 <section id="intake"><h2>Latest sort outcomes</h2>${intake(d)}</section>
 <section id="conflicts"><h2>Build conflicts (${int(d.conflicts.total)})</h2><p class="note">The same interval in two exports with different values: build kept the export whose data ends latest.</p>${conflicts(d)}</section>
 <section id="partial"><h2>Partial totals${d.total ? ` (${int(d.total.partialRunsTotal)} stretches)` : ''}</h2>${partial(d)}</section>
-<section id="meter"><h2>One meter: <select id="pick" aria-label="profile">${d.profiles.map((p) => `<option value="${esc(p.name)}">${esc(p.name)}${p.kind === 'total' ? ' (system total)' : ''}</option>`).join('')}</select></h2>
-<div class="chart profile" id="chart-meter"></div>
-<div class="columns"><div id="meter-stats"></div><div id="meter-gaps"></div></div></section>
-${hasTotal ? '<section id="total"><h2>System total</h2><div class="chart profile" id="chart-total"></div><div id="total-peak"></div><div class="chart" id="chart-peak-shares"></div></section>' : ''}
+${d.profiles.length ? oneMeter(d) : ''}
+${hasTotal ? `<section id="total"><h2>System total</h2><div class="chart profile" id="chart-total"></div><div id="total-peak"></div>${has('peak-shares') ? '<div class="chart" id="chart-peak-shares"></div>' : ''}</section>` : ''}
 ${bess(d)}
 </main>
 <footer>lptool report · ${d.profiles.length} profiles · open from a file share or disk: it needs no server and no network.</footer>

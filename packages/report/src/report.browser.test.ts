@@ -143,4 +143,22 @@ describe('lptool report in headless Chromium', () => {
       expect(domain[1]).toBeGreaterThan(day + 86_400_000);
     });
   }, 60_000);
+
+  it('a site with nothing built yet: the page loads and says so, without an error', async () => {
+    const empty = path.join(work.dir, 'empty');
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+    ok(['report', '--root', empty]);
+    await withReportPage(path.join(empty, 'lp/report/index.html'), async ({ page, check }) => {
+      expect([check.consoleErrors, check.failedRequests, check.network, check.empty, check.charts]).toEqual([
+        [],
+        [],
+        [],
+        [],
+        [],
+      ]);
+      expect(check.readyMs).toBeGreaterThan(0);
+      expect(await page.textContent('#completeness')).toContain('No meter profiles in lp/ yet');
+    });
+  }, 60_000);
 });

@@ -92,6 +92,33 @@ describe('lptool report', () => {
     expect(leftovers(work.dir)).toEqual([]);
   });
 
+  it('names a profile it cannot read and CSVs that are no meter of meter-data.csv, and still writes the page', () => {
+    const east = path.join(root, 'lp/east.csv');
+    const saved = fs.readFileSync(east);
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, 'lp/north-old.csv'));
+    try {
+      fs.writeFileSync(east, 'hello\n');
+      const r = ok(['report', '--root', root, '--json']);
+      expect(JSON.parse(r.stdout).profiles).toBe(3); // north, south and the total
+      const d = siteData();
+      expect(d.unreadable).toEqual([{ file: 'lp/east.csv', error: expect.stringMatching(/^LPT_PARSE: header/) }]);
+      expect(d.otherProfiles).toEqual(['lp/north-old.csv']);
+      expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('Not readable, left out: lp/east.csv');
+    } finally {
+      fs.writeFileSync(east, saved);
+      fs.rmSync(path.join(root, 'lp/north-old.csv'));
+    }
+  });
+
+  it('a site with nothing built yet gets a page that says so', () => {
+    const empty = path.join(work.dir, 'empty');
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+    const s = JSON.parse(ok(['report', '--root', empty, '--json']).stdout);
+    expect([s.profiles, s.gaps, s.partialTotals]).toEqual([0, 0, null]);
+    expect(fs.readFileSync(path.join(empty, 'lp/report/index.html'), 'utf8')).toContain('No meter profiles in lp/ yet');
+  });
+
   it('--help shows the examples, and each runs (on this site, a share folder in place of /srv)', () => {
     const examples = ok(['report', '--help'])
       .stdout.split('\n')

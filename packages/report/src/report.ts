@@ -19,13 +19,14 @@ import {
   readCsvFile,
   readProfile,
   type SettingFlags,
+  type SiteLayout,
   siteLayout,
 } from '@lptool/io';
 import { bessSection } from './bess.js';
 import { writeReportFolder } from './folder.js';
-import type { BessSection } from './model.js';
+import type { BessSection, SiteData } from './model.js';
 import { ConflictCollector, type Reject, rejectFromSidecar, SortLogCollector } from './outcomes.js';
-import { buildReport, type ProfileInput } from './page.js';
+import { buildReport, type ProfileInput, type ReportInput } from './page.js';
 
 export interface ReportOptions extends SettingFlags {
   root: string;
@@ -66,21 +67,7 @@ export async function report(options: ReportOptions): Promise<ReportSummary> {
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool report' });
   try {
     const meterData = readMeterNames(layout.meterData);
-    const found = listProfiles(layout.lp, meterData);
-    const unreadable: { file: string; error: string }[] = [];
-    const read = (name: string, meter: string | null): ProfileInput | null => {
-      const file = path.join(layout.lp, `${name}.csv`);
-      const rel = path.relative(layout.root, file);
-      try {
-        return { name, meter, file: rel, profile: readForReport(file, rel, clock, settings.intervalMs) };
-      } catch (e) {
-        if (!isLptError(e)) throw e;
-        unreadable.push({ file: rel, error: e.toLine() });
-        return null;
-      }
-    };
-    const meters = found.meters.flatMap((name) => read(name, meterData?.get(name) ?? null) ?? []);
-    const total = found.total ? read('all', null) : null;
+    const profiles = readProfiles(layout, clock, settings.intervalMs, meterData);
     const sortLog = await collect(path.join(layout.logs, 'dropbox.log'), new SortLogCollector());
     const archived = new Map<string, boolean>();
     const inArchive = (f: string) => {
@@ -96,11 +83,7 @@ export async function report(options: ReportOptions): Promise<ReportSummary> {
       clock,
       siteName: path.basename(layout.root),
       intervalMs: settings.intervalMs,
-      meters,
-      total,
-      missingProfiles: found.missing,
-      otherProfiles: found.others,
-      unreadable,
+      ...profiles,
       rejects: readRejects(layout.error, layout.root),
       duplicates: sortLog.duplicates,
       lastSortRun: sortLog.lastRun,
@@ -110,26 +93,64 @@ export async function report(options: ReportOptions): Promise<ReportSummary> {
       notes: bess.notes,
     });
     const written = writeReportFolder(out, page, GENERATOR);
-    const t = page.site.profiles.find((p) => p.kind === 'total');
-    return {
-      out,
-      index: path.join(out, 'index.html'),
-      profiles: page.site.profiles.length,
-      gaps: page.site.profiles.reduce((s, p) => s + p.gapCount, 0),
-      missingIntervals: page.site.profiles.reduce((s, p) => s + (p.kind === 'meter' ? p.missingIntervals : 0), 0),
-      rejects: page.site.sort.rejectsTotal,
-      duplicates: page.site.sort.duplicatesTotal,
-      conflicts: page.site.conflicts.total,
-      partialTotals: t ? t.partial : null,
-      bess: bess.section ? bess.section.dir : null,
-      files: written.files,
-      bytes: written.bytes,
-      seconds: Math.round(performance.now() - t0) / 1000,
-      exitCode: 0,
-    };
+    return summaryOf(out, page.site, written, Math.round(performance.now() - t0) / 1000);
   } finally {
     release();
   }
+}
+
+function summaryOf(
+  out: string,
+  site: SiteData,
+  written: { files: number; bytes: number },
+  seconds: number,
+): ReportSummary {
+  const total = site.profiles.find((p) => p.kind === 'total');
+  return {
+    out,
+    index: path.join(out, 'index.html'),
+    profiles: site.profiles.length,
+    gaps: site.profiles.reduce((s, p) => s + p.gapCount, 0),
+    missingIntervals: site.profiles.reduce((s, p) => s + (p.kind === 'meter' ? p.missingIntervals : 0), 0),
+    rejects: site.sort.rejectsTotal,
+    duplicates: site.sort.duplicatesTotal,
+    conflicts: site.conflicts.total,
+    partialTotals: total ? total.partial : null,
+    bess: site.bess ? site.bess.dir : null,
+    files: written.files,
+    bytes: written.bytes,
+    seconds,
+    exitCode: 0,
+  };
+}
+
+/** The meters' profiles and the total, read; a profile that cannot be read is named, not fatal. */
+function readProfiles(
+  layout: SiteLayout,
+  clock: SiteClock,
+  intervalMs: number,
+  meterData: Map<string, string> | null,
+): Pick<ReportInput, 'meters' | 'total' | 'missingProfiles' | 'otherProfiles' | 'unreadable'> {
+  const found = listProfiles(layout.lp, meterData);
+  const unreadable: { file: string; error: string }[] = [];
+  const read = (name: string, meter: string | null): ProfileInput | null => {
+    const file = path.join(layout.lp, `${name}.csv`);
+    const rel = path.relative(layout.root, file);
+    try {
+      return { name, meter, file: rel, profile: readForReport(file, rel, clock, intervalMs) };
+    } catch (e) {
+      if (!isLptError(e)) throw e;
+      unreadable.push({ file: rel, error: e.toLine() });
+      return null;
+    }
+  };
+  return {
+    meters: found.meters.flatMap((name) => read(name, meterData?.get(name) ?? null) ?? []),
+    total: found.total ? read('all', null) : null,
+    missingProfiles: found.missing,
+    otherProfiles: found.others,
+    unreadable,
+  };
 }
 
 /** meter-data.csv as name → meter id (null when there is none or it cannot be read: then every lp/*.csv is a meter). */
