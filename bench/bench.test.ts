@@ -40,7 +40,9 @@ describe('pnpm bench --quick', () => {
     ])
       expect(r.stdout).toContain(step);
     expect(r.stdout).toMatch(/build \+ merge \+ gaps: [\d.]+s \(no peer\)/);
-    expect(r.stdout).toMatch(/report: [\d.]+ MB in \d+ files, written in [\d.]+s; every chart drawn [\d.]+s after load/);
+    expect(r.stdout).toMatch(
+      /report: [\d.]+ MB in \d+ files, written in [\d.]+s; every chart drawn [\d.]+s after load/,
+    );
     expect(r.stdout).toMatch(/label resolution .*: [\d,]+ labels\/s/);
   }, 120_000);
 });

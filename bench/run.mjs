@@ -336,7 +336,8 @@ async function benchReport() {
   if (fs.existsSync(CHROMIUM)) {
     browser = await withReportPage(path.join(out, 'index.html'), async ({ check }) => check);
     const broken = [...browser.consoleErrors, ...browser.failedRequests, ...browser.empty];
-    if (broken.length || Number.isNaN(browser.readyMs)) throw new Error(`report: the page failed: ${broken.join('; ')}`);
+    if (broken.length || Number.isNaN(browser.readyMs))
+      throw new Error(`report: the page failed: ${broken.join('; ')}`);
   } else log(`no Chromium at ${CHROMIUM}: the report's in-browser time is left out`);
   const mb = Number((bytes / 1e6).toFixed(1));
   const browserS = browser ? Number((browser.readyMs / 1000).toFixed(2)) : null;

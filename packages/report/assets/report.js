@@ -53,6 +53,8 @@
     const points = [];
     let k = 0;
     for (const [t0, count] of s.runs) {
+      // a point without a value where the last run ended: the drawn line breaks at the hole
+      if (k > 0) points.push({ t: toWall(t0) - s.intervalMs, v: null });
       for (let j = 0; j < count; j++, k++) {
         const t = t0 + j * s.intervalMs;
         points.push({ t: toWall(t), v: view.getInt32(k * 4, true) / s.scale });

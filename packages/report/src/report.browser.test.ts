@@ -121,9 +121,15 @@ describe('lptool report in headless Chromium', () => {
       for (const [, , expected] of fallBack) expect(expected).toBe(100);
       expect(fallBack.some(([, present]) => present === 100)).toBe(true);
 
-      // the least complete meter is shown first; clicking another meter's cell opens it
+      // the least complete meter is shown first, its detail on its latest gap: the line breaks there
       const rows = (await page.evaluate('window.LPTOOL_REPORT.heatmap.rows')) as string[];
       expect(await page.evaluate('window.lptoolReport.shown.meter')).toBe(rows[0]);
+      const lines = await page.$$eval('#chart-meter g.mark-line.role-mark > path', (ps) =>
+        ps.map((p) => (p.getAttribute('d') ?? '').split('M').length - 1),
+      );
+      expect(lines).toHaveLength(2); // overview, detail
+      expect(lines[1]).toBeGreaterThanOrEqual(2);
+      // clicking another meter's cell opens it on that day
       const target = rows[rows.length - 1]!;
       const point = (await page.evaluate(`(() => {
         const v = window.lptoolReport.views.completeness;

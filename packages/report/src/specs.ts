@@ -213,7 +213,7 @@ export function profileSpec(input: ProfileSpecInput): TopLevelSpec {
           {
             data: { name: 'points' },
             transform: [{ filter: { param: 'brush' } }],
-            mark: { type: 'line', color: COLORS.line, strokeWidth: 1, clip: true },
+            mark: { type: 'line', color: COLORS.line, strokeWidth: 1, clip: true, invalid: 'break-paths-show-domains' },
             encoding: {
               x: timeX('t', true, `Local time (${input.zone})`),
               y: { field: 'v', type: 'quantitative', axis: { title: unit } },
@@ -307,7 +307,7 @@ export function roundTripSpec(input: { zone: string; from: string; to: string; e
     width: CHART_WIDTH - 100,
     height: 160,
     data: { name: 'enclosures' },
-    mark: { type: 'bar', tooltip: true },
+    mark: { type: 'point', filled: true, size: 60, tooltip: true },
     encoding: {
       x: {
         field: 'enclosure',
@@ -315,7 +315,12 @@ export function roundTripSpec(input: { zone: string; from: string; to: string; e
         sort: 'y',
         axis: { title: null, labels: input.enclosures <= 60, labelAngle: -60 },
       },
-      y: { field: 'ratio', type: 'quantitative', axis: { title: 'ratio (kWh / kWh)', format: '.2f' } },
+      y: {
+        field: 'ratio',
+        type: 'quantitative',
+        scale: { zero: false, padding: 8 },
+        axis: { title: 'ratio (kWh / kWh)', format: '.3f' },
+      },
       color: { condition: { test: 'datum.low', value: COLORS.partial }, value: COLORS.line },
       tooltip: [
         { field: 'enclosure' },
