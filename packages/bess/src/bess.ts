@@ -5,7 +5,7 @@ import {
   formatShortDuration,
   LptError,
   medianStepMs,
-  parseRangeBound,
+  parseRange,
   SiteClock,
 } from '@lptool/core';
 import { AtomicFile, csvLine } from '@lptool/io';
@@ -64,8 +64,7 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
   const config: BessConfig = loadBessConfig(options.config);
   const timezone = options.tz ?? config.timestamp.timezone;
   const clock = new SiteClock(timezone);
-  const from = parseRangeBound(options.from, clock, '--from');
-  const to = parseRangeBound(options.to, clock, '--to');
+  const { from, to } = parseRange(options.from, options.to, clock);
   const telemetry = await readTelemetry(config, clock, {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),

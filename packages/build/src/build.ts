@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LptError, parseLabel, parseRangeBound, SiteClock } from '@lptool/core';
+import { LptError, parseLabel, parseRange, SiteClock } from '@lptool/core';
 import {
   acquireLock,
   clearStaleTempsIn,
-  commitAll,
-  commitSwaps,
   crashPoint,
   createLogger,
   loadSettings,
@@ -15,6 +13,7 @@ import {
   siteLayout,
 } from '@lptool/io';
 import { sha256File } from '@lptool/sort';
+import { commitProfiles } from './commit.js';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
 import { readMeterData } from './meter-data.js';
 import { type MeterJob, runMeterJob } from './meter-job.js';
@@ -26,9 +25,16 @@ export interface BuildOptions extends SettingFlags {
   root: string;
   /** Build only this profile name. */
   meter?: string | undefined;
-  /** Interval starts from (inclusive) / to (exclusive): local label or ISO. */
+  /** Interval starts from (inclusive) / to (exclusive): local label or ISO. A range needs `out`. */
   from?: string | undefined;
   to?: string | undefined;
+  /**
+   * Write the profiles into this folder instead of lp/ — an extract: plain files, no shadows or sidecars,
+   * lp/ and its manifest untouched. Required with a range (lp/<name>.csv is always a meter's whole profile).
+   */
+  out?: string | undefined;
+  /** Let a build replace a profile with one that has fewer rows (else the old one is kept and the run exits 1). */
+  allowShrink?: boolean;
   legacyNet?: boolean;
   onBadRow?: 'skip' | 'fail';
   full?: boolean;
@@ -52,8 +58,11 @@ export interface Conflict {
 export interface MeterBuild {
   name: string;
   meter: string;
-  /** `appended`: only new files were read and their rows added to the end. */
-  status: 'built' | 'appended' | 'up-to-date' | 'failed' | 'no-data' | 'needs-full';
+  /**
+   * `appended`: only new files were read and their rows added to the end; `kept`: the new profile would have
+   * had fewer rows than the one in lp/, which was kept (see `error`; `--allow-shrink` replaces it).
+   */
+  status: 'built' | 'appended' | 'up-to-date' | 'failed' | 'no-data' | 'needs-full' | 'kept';
   files: number;
   rows: number;
   first: string | null;
@@ -70,6 +79,8 @@ export interface MeterBuild {
 
 export interface BuildSummary {
   root: string;
+  /** Where the profiles went: `lp`, or the `--out` folder of an extract (absolute). */
+  outDir: string;
   meters: MeterBuild[];
   unknownMeters: { meter: string; files: string[] }[];
   badFiles: { file: string; reason: string; message: string }[];
@@ -84,8 +95,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const layout = siteLayout(options.root);
   const settings = loadSettings(layout.settings, options, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
-  const from = parseRangeBound(options.from, clock, '--from');
-  const to = parseRangeBound(options.to, clock, '--to');
+  const { from, to } = parseRange(options.from, options.to, clock);
+  const outDir = extractFolder(options.out, from !== undefined || to !== undefined, layout.lp);
+  const extract = outDir !== layout.lp;
   const meters = readMeterData(layout.meterData);
   const byName = new Map([...meters.values()].map((m) => [m.name, m]));
   if (options.meter !== undefined && !byName.has(options.meter)) {
@@ -103,6 +115,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const log = createLogger(layout.logs, 'build', { cmd: 'build' });
   const summary: BuildSummary = {
     root: layout.root,
+    outDir: outDir === layout.lp ? 'lp' : outDir,
     meters: [],
     unknownMeters: [],
     badFiles: [],
@@ -125,6 +138,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           to: options.to,
           legacyNet: !!options.legacyNet,
           full: !!options.full,
+          out: options.out,
+          allowShrink: !!options.allowShrink,
         },
       },
       'build started',
@@ -181,7 +196,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           paths.map((p) => ({ path: p, hash: files.get(p)?.hash ?? '' })),
         );
       const key = keyOf(list);
-      const output = path.join(layout.lp, `${info.name}.csv`);
+      const output = path.join(outDir, `${info.name}.csv`);
       const result: MeterBuild = {
         name: info.name,
         meter: info.meter,
@@ -201,12 +216,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         log.error({ event: 'bad-multiplier', meter: info.meter, name: info.name, message: info.problem }, info.problem);
       } else if (list.length === 0) {
         result.status = 'no-data';
-      } else if (!options.full && manifest.meters[info.name]?.inputsKey === key && fs.existsSync(output)) {
+      } else if (!extract && !options.full && manifest.meters[info.name]?.inputsKey === key && fs.existsSync(output)) {
         result.status = 'up-to-date';
       } else {
-        const append = options.full
-          ? null
-          : appendPlan(manifest.meters[info.name], settingsKey, list, keyOf, output, from, to);
+        const append =
+          options.full || extract
+            ? null
+            : appendPlan(manifest.meters[info.name], settingsKey, list, keyOf, output, from, to);
         jobs.push({
           info,
           list: append ? append.files : list,
@@ -225,7 +241,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           result,
           firstStart: firstStarts(append ? append.files : list),
           mtimes: mtimes(append ? append.files : list),
-          defer: true,
+          extract,
         });
         jobKeys.push(key);
       }
@@ -247,9 +263,11 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       };
       outcomes[i] = runMeterJob(jobs[i]!);
     });
-    // the new profiles replace the old ones together: one parallel round of fsyncs, then the renames
-    await commitAll(outcomes.flatMap((o) => o.pending ?? []));
-    await commitSwaps(outcomes.flatMap((o) => (o.swap ? [o.swap] : [])));
+    // the new profiles replace the old ones together — except any that would have fewer rows than it (kept)
+    await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
+      allowShrink: !!options.allowShrink,
+      root: layout.root,
+    });
     outcomes.forEach((o, i) => {
       const job = jobs[i]!;
       const m = summary.meters.findIndex((x) => x.name === job.info.name);
@@ -259,7 +277,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.badRows.push(...o.badRows.slice(0, Math.max(0, 1000 - summary.badRows.length)));
       summary.conflicts.push(...o.conflicts.slice(0, Math.max(0, 1000 - summary.conflicts.length)));
       summary.rowsRead += o.rowsRead;
-      if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
+      if (o.result.status === 'built' && extract) o.result.output = path.relative(layout.root, job.output);
+      else if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
         const st = fs.statSync(job.output);
         // the shadow is trusted only as this run left it (where hard links fail there is none)
         const shadow =
@@ -280,11 +299,11 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       }
     });
     crashPoint('manifest', 0);
-    saveManifest(layout.buildManifest, manifest);
+    if (!extract) saveManifest(layout.buildManifest, manifest);
     const flagged =
       summary.unknownMeters.length > 0 ||
       summary.badFiles.length > 0 ||
-      summary.meters.some((m) => m.status === 'failed' || m.badRows > 0 || m.conflicts > 0);
+      summary.meters.some((m) => m.status === 'failed' || m.status === 'kept' || m.badRows > 0 || m.conflicts > 0);
     summary.exitCode = flagged ? 1 : 0;
     log.info(
       {
@@ -299,6 +318,31 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   } finally {
     release();
   }
+}
+
+/**
+ * Where this build writes: lp/, or the `--out` folder of an extract. A range (`--from/--to`) needs `--out`:
+ * lp/<name>.csv is always the meter's whole profile. An extract never goes into lp/.
+ */
+function extractFolder(out: string | undefined, ranged: boolean, lp: string): string {
+  if (out === undefined || out.trim() === '') {
+    if (ranged)
+      throw new LptError(
+        'LPT_USAGE',
+        '--out — expected a folder for a ranged build (--from/--to writes an extract there; lp/<name>.csv is always the whole profile), got none',
+        { key: '--out' },
+      );
+    return lp;
+  }
+  const dir = path.resolve(out);
+  const rel = path.relative(lp, dir);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
+    throw new LptError(
+      'LPT_USAGE',
+      `--out — expected a folder outside lp/ (lp/ holds the whole profiles, which only a build without --out writes), got ${dir}`,
+      { key: '--out' },
+    );
+  return dir;
 }
 
 /** The earliest instant a first-row label can mean (−∞ if unreadable: such a file is read first). */

@@ -6,8 +6,9 @@ export function formatBuildSummary(s: BuildSummary): string {
   const built = s.meters.filter((m) => m.status === 'built').length;
   const appended = s.meters.filter((m) => m.status === 'appended').length;
   const upToDate = s.meters.filter((m) => m.status === 'up-to-date').length;
+  const kept = s.meters.filter((m) => m.status === 'kept').length;
   out.push(
-    `build ${s.root}: ${built} built, ${appended ? `${appended} appended, ` : ''}${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
+    `build ${s.root}${s.outDir !== 'lp' ? ` → ${s.outDir}/ (an extract: lp/ untouched)` : ''}: ${built} built, ${appended ? `${appended} appended, ` : ''}${kept ? `${kept} kept (not shrunk), ` : ''}${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
   );
   for (const m of s.meters) {
     const head = `  ${m.name.padEnd(12)} ${m.status.padEnd(10)}`;
@@ -24,7 +25,7 @@ export function formatBuildSummary(s: BuildSummary): string {
           : '',
       ].filter(Boolean);
       out.push(`${head} ${m.rows} rows ${m.first} → ${m.last}${extras.length ? `; ${extras.join('; ')}` : ''}`);
-    } else if (m.status === 'failed') out.push(`${head} ${m.error}`);
+    } else if (m.status === 'failed' || m.status === 'kept') out.push(`${head} ${m.error}`);
     else if (m.status === 'no-data') out.push(`${head} no archived exports`);
     else out.push(`${head} inputs unchanged`);
   }

@@ -11,9 +11,8 @@ import {
   type PendingFile,
   type PendingSwap,
   ShadowAppend,
-  shadowPathFor,
+  startColumnCache,
   startShadowCopy,
-  writeColumnCache,
 } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
 import type { MeterInfo } from './meter-data.js';
@@ -62,11 +61,16 @@ interface MeterContext {
   firstStart?: Record<string, number> | undefined;
   /** Each file's mtime by path, as listed (the delivery order of conflict ties). */
   mtimes?: Record<string, number> | undefined;
-  /** Leave the written profile as a temp for the caller to commit with others (`commitAll`, `commitSwaps`). */
-  defer?: boolean | undefined;
-  /** Filled when `defer`: the profile's temp and its shadow's — or, for an append through the shadow, the swap. */
+  /** An extract (`build --out`): a plain profile in another folder — no shadow, no sidecar. */
+  extract?: boolean | undefined;
+  /**
+   * What was written, left for the caller's commit step (`commitProfiles`) — a job never replaces a profile
+   * itself: the profile's temp and its shadow's, or, for an append through the shadow, the swap; and the
+   * temp of a new profile's sidecar.
+   */
   pending?: PendingFile[] | undefined;
   swap?: PendingSwap | undefined;
+  pendingCache?: PendingFile | undefined;
   /** Filled with how the profile ends. */
   tail: { lastEnd: number; lastDay: { day: number; count: number } | null } | undefined;
   root: string;
@@ -330,27 +334,17 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     }
     result.badRows = bad;
     // where the profile's bytes are now (rename keeps size and mtime, which the sidecar records)
-    let written = output;
-    if (out instanceof ShadowAppend) {
-      ctx.swap = out.detach();
-      written = out.shadow;
-    } else if (ctx.defer) {
-      const profile = out.detach();
-      ctx.pending = [profile, startShadowCopy(profile)];
-      written = profile.temp;
-    } else {
-      out.commit();
-      fs.rmSync(shadowPathFor(output), { force: true });
-    }
+    const written = detachOutput(out, ctx);
     const fresh = {
       start: Float64Array.from(cStart),
       end: Float64Array.from(cEnd),
       MW_net: Float64Array.from(cMw),
       MVA_net: Float64Array.from(cMva),
     };
-    // an append adds its rows to the sidecar in place (dropping a sidecar that no longer matches)
+    // an append adds its rows to the sidecar in place (dropping a sidecar that no longer matches);
+    // a new profile's sidecar waits as a temp, to be put in place with the profile or dropped with it
     if (append) appendColumnCache(output, append.previousOutput, fresh, written);
-    else writeColumnCache(output, fresh, written);
+    else if (!ctx.extract) ctx.pendingCache = startColumnCache(output, fresh, written) ?? undefined;
     if (append) result.status = 'appended';
     result.rows = rows + (append?.previousRows ?? 0);
     result.first = append ? append.previousFirst : rows ? clock.format(first) : null;
@@ -385,11 +379,27 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
   } catch (e) {
     out.abort();
     // (a shadow written to is no longer what the manifest records: it is not trusted again)
-    for (const f of ctx.pending ?? []) fs.rmSync(f.temp, { force: true });
+    for (const f of [...(ctx.pending ?? []), ...(ctx.pendingCache ? [ctx.pendingCache] : [])])
+      fs.rmSync(f.temp, { force: true });
     ctx.pending = undefined;
+    ctx.pendingCache = undefined;
     ctx.swap = undefined;
     throw e;
   }
+}
+
+/**
+ * Leave what was written for the caller's commit step: the swap of an append through the shadow, or the
+ * profile's temp (with a copy for its next shadow, unless it is an extract). Returns where the bytes are now.
+ */
+function detachOutput(out: AtomicFile | ShadowAppend, ctx: MeterContext): string {
+  if (out instanceof ShadowAppend) {
+    ctx.swap = out.detach();
+    return out.shadow;
+  }
+  const profile = out.detach();
+  ctx.pending = ctx.extract ? [profile] : [profile, startShadowCopy(profile)];
+  return profile.temp;
 }
 
 /** Everything a worker needs to build one meter (structured-clone safe). */
@@ -415,8 +425,8 @@ export interface MeterJob {
   firstStart?: Record<string, number>;
   /** Mtime of each file by path (else each is stat'ed). */
   mtimes?: Record<string, number>;
-  /** Return the profile as a temp (`MeterOutcome.pending`) instead of committing it. */
-  defer?: boolean;
+  /** An extract (`build --out DIR`): a plain profile there, without shadow or sidecar. */
+  extract?: boolean;
 }
 
 export interface AppendPlan {
@@ -434,8 +444,10 @@ export interface AppendPlan {
 export interface MeterOutcome extends MeterSink {
   result: MeterBuild;
   events: ['info' | 'warn' | 'error', object, string][];
-  /** When the job was deferred: the temps for the caller to commit (`commitAll`), or the swap (`commitSwaps`). */
+  /** What was written, for the caller's commit step: the temps (`commitAll`), or the swap (`commitSwaps`). */
   pending?: PendingFile[];
+  /** A new profile's sidecar, as a temp (`commitColumnCaches`). */
+  pendingCache?: PendingFile;
   swap?: PendingSwap;
   /** How the written profile ends (for the manifest). */
   tail?: { lastEnd: number; lastDay: { day: number; count: number } | null };
@@ -472,6 +484,7 @@ export function runMeterJob(job: MeterJob, clock = clockFor(job.zone, job.clockM
   buildMeter(job.info, job.list, job.output, ctx);
   if (ctx.tail) outcome.tail = ctx.tail;
   if (ctx.pending) outcome.pending = ctx.pending;
+  if (ctx.pendingCache) outcome.pendingCache = ctx.pendingCache;
   if (ctx.swap) outcome.swap = ctx.swap;
   return outcome;
 }

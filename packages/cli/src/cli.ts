@@ -63,8 +63,10 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     siteOptions(program.command('build'))
       .description('build lp/<name>.csv per meter from the archive and meter-data.csv')
       .option('--meter <name>', 'build only this meter (by name)')
-      .option('--from <date>', 'first interval start to include (local date/time or ISO)')
-      .option('--to <date>', 'interval starts before this (local date/time or ISO)')
+      .option('--from <date>', 'first interval start to include (local date/time or ISO); needs --out')
+      .option('--to <date>', 'interval starts before this (local date/time or ISO); needs --out')
+      .option('--out <dir>', 'write the profiles here instead of lp/ (an extract; required with --from/--to)')
+      .option('--allow-shrink', 'let a profile be replaced by one with fewer rows (else the old one is kept, exit 1)')
       .option('--legacy-net', 'MW_net = MW_del + MW_rec, as the older Python scripts wrote')
       .addOption(
         new Option('--on-bad-row <policy>', 'a bad row: skip it (exit 1) or fail the meter')
@@ -74,13 +76,19 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--full', 'rebuild every meter, not only those whose inputs changed')
       .addHelpText(
         'after',
-        examples(['lptool build', 'lptool build --meter north --from 2024-07-01', 'lptool build --legacy-net --full']),
+        examples([
+          'lptool build',
+          'lptool build --meter north --from 2024-07-01 --to 2024-08-01 --out /tmp/july',
+          'lptool build --legacy-net --full',
+        ]),
       ),
     async (a, o, i) => (await import('./commands/build.js')).run(a, o, i),
   );
   wire(
     siteOptions(program.command('merge'))
-      .description('total the feeders lp/*.csv into lp/all.csv')
+      .description(
+        'total the meters of meter-data.csv (lp/<name>.csv) into lp/all.csv; other CSVs in lp/ are named, never summed',
+      )
       .option('--only <names>', 'comma-separated feeders to include')
       .option('--exclude <names>', 'comma-separated feeders to leave out')
       .option('--resample', 'bring profiles of different interval lengths to the coarsest')
@@ -279,6 +287,8 @@ export async function main(
 ): Promise<number> {
   let code: number = ExitCode.ok;
   const program = buildProgram(io, (r, opts) => {
+    for (const w of r.warnings ?? []) io.err(`lptool: warning: ${w}`);
+    for (const n of r.notes ?? []) io.err(`lptool: note: ${n}`);
     if (opts.json) io.out(JSON.stringify(r.json, null, 2));
     else if (r.text) io.out(r.text.replace(/\n$/, ''));
     code = r.exitCode;

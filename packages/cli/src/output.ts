@@ -7,6 +7,9 @@ export interface CommandResult {
   text: string;
   /** Machine summary for `--json`. */
   json: unknown;
+  /** Lines for stderr, also with `--json` (stdout stays the summary): `lptool: warning: …`, `lptool: note: …`. */
+  warnings?: string[];
+  notes?: string[];
 }
 
 export interface Io {

@@ -4,6 +4,8 @@ export * from './errors.js';
 export * from './gaps.js';
 export * from './labels.js';
 export * from './lttb.js';
+export * from './ordered.js';
+export * from './picture.js';
 export * from './power.js';
 export * from './range.js';
 export * from './resample.js';

@@ -28,7 +28,9 @@ export function parseBucket(text: string, key = '--to'): Bucket {
 export interface ResampledBucket {
   start: number;
   end: number;
-  /** Input intervals present in the bucket. */
+  /** Input rows in the bucket. */
+  rows: number;
+  /** Complete input intervals in the bucket: rows less those pushed as incomplete (all.csv's partial totals). */
   present: number;
   /** Intervals the bucket would hold if complete (23/25-hour days count their real length). */
   expected: number;
@@ -36,7 +38,7 @@ export interface ResampledBucket {
   sums: Float64Array;
   /** Σ over present intervals of value × interval hours (MWh for MW). */
   energy: Float64Array;
-  /** Mean of each column over present intervals (NaN if none). */
+  /** Mean of each column over the rows (NaN if none). */
   means: Float64Array;
 }
 
@@ -75,7 +77,8 @@ export class Resampler {
     return { start: clock.instantAtOrAfter(Date.UTC(y, m, 1)), end: clock.instantAtOrAfter(Date.UTC(y, m + 1, 1)) };
   }
 
-  push(t: number, values: ArrayLike<number>): void {
+  /** One row; `complete` false for an interval whose values are not whole (a total lacking feeders). */
+  push(t: number, values: ArrayLike<number>, complete = true): void {
     let b = this.current;
     if (!b || t >= b.end || t < b.start) {
       if (b) this.out.push(b);
@@ -84,6 +87,7 @@ export class Resampler {
       b = {
         start,
         end,
+        rows: 0,
         present: 0,
         expected: Math.round((end - start) / this.options.intervalMs),
         sums: new Float64Array(n),
@@ -93,7 +97,8 @@ export class Resampler {
       this.current = b;
     }
     const hours = this.options.intervalMs / HOUR;
-    b.present++;
+    b.rows++;
+    if (complete) b.present++;
     for (let i = 0; i < this.options.columns; i++) {
       const v = values[i]!;
       b.sums[i]! += v;
@@ -105,7 +110,7 @@ export class Resampler {
     if (this.current) this.out.push(this.current);
     this.current = null;
     for (const b of this.out)
-      for (let i = 0; i < b.sums.length; i++) b.means[i] = b.present ? b.sums[i]! / b.present : Number.NaN;
+      for (let i = 0; i < b.sums.length; i++) b.means[i] = b.rows ? b.sums[i]! / b.rows : Number.NaN;
     return this.out;
   }
 }

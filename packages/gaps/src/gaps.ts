@@ -2,16 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   analyzeSeries,
+  checkPictureSize,
   formatIsoDuration,
   formatShortDuration,
   inferIntervalMs,
   LptError,
   parseDuration,
-  parseRangeBound,
+  parseRange,
   type SeriesReport,
   SiteClock,
 } from '@lptool/core';
-import { AtomicFile, createLogger, loadSettings, readProfile, type SettingFlags, siteLayout } from '@lptool/io';
+import {
+  AtomicFile,
+  createLogger,
+  loadSettings,
+  type Profile,
+  readProfile,
+  type SettingFlags,
+  type SkippedInput,
+  siteLayout,
+  skipDerived,
+  skippedNote,
+} from '@lptool/io';
 import type { PlotFormat } from '@lptool/plot';
 
 export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
@@ -45,12 +57,18 @@ export interface ProfileGaps {
   missingIntervals: number;
   duplicates: { line: number; start: string }[];
   outOfOrder: { line: number; start: string; after: string }[];
-  /** all.csv intervals where fewer feeders reported than expected. */
+  /** all.csv intervals (in the range) where fewer feeders reported than expected: incomplete totals. */
   partial: number;
+  /** Those intervals as runs: [start, end) and how many intervals each holds. */
+  partialRanges: { start: string; end: string; intervals: number }[];
 }
 
 export interface GapsSummary {
   profiles: ProfileGaps[];
+  /** lptool's own outputs among the files given (gap lists, pictures …): not profiles, skipped. */
+  skipped: SkippedInput[];
+  /** What the command wants the operator to know (stderr). */
+  notes: string[];
   exitCode: 0 | 1;
 }
 
@@ -61,24 +79,29 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
   const layout = siteLayout(options.root);
   const settings = loadSettings(layout.settings, { tz: options.tz, clock: options.clock }, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
-  const files = options.files?.length ? options.files.map((f) => path.resolve(f)) : defaultProfiles(layout.lp);
+  const { from, to } = parseRange(options.from, options.to, clock);
+  const drawing = Boolean(options.png || (options.format && options.format !== 'png'));
+  if (drawing) checkPictureSize(options.width ?? 1000, options.height ?? 360, options.scale ?? 1);
+  const given = Boolean(options.files?.length);
+  const candidates = given ? options.files!.map((f) => path.resolve(f)) : defaultProfiles(layout.lp);
+  const { files, skipped } = skipDerived(candidates);
+  const show = (f: string) => path.relative(process.cwd(), f) || f;
+  const note = given ? skippedNote(skipped, show) : null;
   if (!files.length)
     throw new LptError(
       'LPT_INPUT_MISSING',
-      `profiles — expected files to check (e.g. lp/south.csv), got none in ${layout.lp}`,
+      `profiles — expected load profiles to check (e.g. lp/south.csv), got ${note ? `only ${note.replace(/^skipped /, '')}` : `none in ${layout.lp}`}`,
     );
-  const bound = (text: string | undefined, flag: string) => parseRangeBound(text, clock, flag);
-  const from = bound(options.from, '--from');
-  const to = bound(options.to, '--to');
   const intervalFlag = options.interval ? parseDuration(options.interval, '--interval') : undefined;
   const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
-  const summary: GapsSummary = { profiles: [], exitCode: 0 };
+  const summary: GapsSummary = {
+    profiles: [],
+    skipped: given ? skipped.map((s) => ({ file: show(s.file), kind: s.kind })) : [],
+    notes: note ? [note] : [],
+    exitCode: 0,
+  };
   for (const file of files) {
-    const display = path.relative(process.cwd(), file) || file;
-    if (/_gaps\.csv$/i.test(file))
-      throw new LptError('LPT_USAGE', `profile — expected a load profile, got a gap list ${display}`, {
-        file: display,
-      });
+    const display = show(file);
     const series = readSeries(file, display, clock, intervalFlag ?? settings.intervalMs);
     const intervalMs = intervalFlag ?? inferIntervalMs(series.start);
     if (!Number.isFinite(intervalMs)) {
@@ -88,7 +111,11 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
         { file: display },
       );
     }
-    const present = options.partialAsGap ? series.start.filter((_, i) => !series.partial[i]) : series.start;
+    // record order, so duplicates and rows out of order are reported where the file has them
+    const rec = series.record;
+    const dropped = options.partialAsGap ? rec.partial : null;
+    const present = dropped ? rec.start.filter((_, i) => !dropped[i]) : rec.start;
+    const presentLines = dropped ? rec.lines.filter((_, i) => !dropped[i]) : rec.lines;
     const report: SeriesReport = analyzeSeries(present, {
       intervalMs,
       ...(from !== undefined ? { from } : {}),
@@ -107,7 +134,8 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       out.abort();
       throw e;
     }
-    const lineOf = (index: number) => series.lines[index] ?? index + 2;
+    const lineOf = (index: number) => presentLines[index] ?? index + 2;
+    const partialRuns = options.partialAsGap ? [] : partialRanges(series, intervalMs, from, to);
     const result: ProfileGaps = {
       file: display,
       output: path.relative(process.cwd(), output) || output,
@@ -129,9 +157,14 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
         start: clock.format(d.instant),
         after: clock.format(d.previous),
       })),
-      partial: series.partial.reduce((a, b) => a + b, 0),
+      partial: partialRuns.reduce((a, r) => a + r.intervals, 0),
+      partialRanges: partialRuns.map((r) => ({
+        start: clock.format(r.start),
+        end: clock.format(r.end),
+        intervals: r.intervals,
+      })),
     };
-    if (options.png || (options.format && options.format !== 'png')) {
+    if (drawing) {
       const format = options.format ?? 'png';
       const stem = path.basename(file).replace(/\.csv$/i, '');
       const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
@@ -140,8 +173,9 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       const spec = gapPlotSpec({
         name: stem,
         times: series.start.filter((_, i) => keep[i]),
-        values: series.mw.filter((_, i) => keep[i]),
+        values: series.columns.get('MW_net')!.filter((_, i) => keep[i]),
         gaps: report.gaps.map((g) => ({ start: g.gapStart, end: g.gapEnd })),
+        partial: partialRuns.map((r) => ({ start: r.start, end: r.end })),
         clock,
         ...(options.width ? { width: options.width } : {}),
         ...(options.height ? { height: options.height } : {}),
@@ -183,17 +217,32 @@ function defaultProfiles(lpDir: string): string[] {
     .map((f) => path.join(lpDir, f));
 }
 
-interface Series {
-  start: Float64Array;
-  mw: Float64Array;
-  lines: number[];
-  partial: Uint8Array;
+/** Start instants and MW_net of a profile (in time order; `record` keeps the file's order for the row report). */
+function readSeries(file: string, display: string, clock: SiteClock, intervalHint: number): Profile {
+  return readProfile(file, display, clock, { columns: ['MW_net'], intervalHint });
 }
 
-/** Start instants and MW_net of a profile in record order (so out-of-order rows can be reported). */
-function readSeries(file: string, display: string, clock: SiteClock, intervalHint: number): Series {
-  const p = readProfile(file, display, clock, { columns: ['MW_net'], intervalHint });
-  return { start: p.start, mw: p.columns.get('MW_net')!, lines: p.lines, partial: p.partial };
+/** all.csv's incomplete totals (feeders_reporting < feeders_expected) inside the range, as runs of adjacent intervals. */
+function partialRanges(
+  p: Profile,
+  intervalMs: number,
+  from: number | undefined,
+  to: number | undefined,
+): { start: number; end: number; intervals: number }[] {
+  const runs: { start: number; end: number; intervals: number }[] = [];
+  let previous = Number.NaN;
+  for (let i = 0; i < p.start.length; i++) {
+    const s = p.start[i]!;
+    if (!p.partial[i] || s === previous || (from !== undefined && s < from) || (to !== undefined && s >= to)) continue;
+    previous = s; // (a duplicated row counts once)
+    const e = Number.isNaN(p.end[i]!) ? s + intervalMs : p.end[i]!;
+    const last = runs[runs.length - 1];
+    if (last && last.end === s) {
+      last.end = e;
+      last.intervals++;
+    } else runs.push({ start: s, end: e, intervals: 1 });
+  }
+  return runs;
 }
 
 /** Human summary: one line per profile, then its gaps (the first few) and row problems. */
@@ -201,8 +250,10 @@ export function formatGapsSummary(s: GapsSummary): string {
   const out: string[] = [];
   for (const p of s.profiles) {
     out.push(
-      `${p.file}: ${p.rows} rows at ${formatShortDuration(p.intervalMs)}, ${p.first ?? '—'} → ${p.last ?? '—'}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'} (${p.missingIntervals} intervals missing), ${p.duplicates.length} duplicate, ${p.outOfOrder.length} out of order${p.partial ? `, ${p.partial} partial totals` : ''} → ${p.output}${p.picture ? `, ${p.picture}` : ''}`,
+      `${p.file}: ${p.rows} rows at ${formatShortDuration(p.intervalMs)}, ${p.first ?? '—'} → ${p.last ?? '—'}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'} (${p.missingIntervals} intervals missing), ${p.duplicates.length} duplicate, ${p.outOfOrder.length} out of order${p.partial ? `, ${p.partial} partial totals (feeders_reporting < feeders_expected)` : ''} → ${p.output}${p.picture ? `, ${p.picture}` : ''}`,
     );
+    for (const r of p.partialRanges.slice(0, 5)) out.push(`  partial ${r.start} → ${r.end} (${r.intervals} intervals)`);
+    if (p.partialRanges.length > 5) out.push(`  … ${p.partialRanges.length - 5} more partial runs`);
     for (const g of p.gaps.slice(0, 10))
       out.push(
         `  gap ${g.gap_start} → ${g.gap_end} ${g.gap_duration} (${g.missing_intervals} missing)${g.misaligned ? ' misaligned' : ''}`,

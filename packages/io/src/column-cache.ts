@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { clearStaleTemps, tempNameFor } from './atomic.js';
+import { clearStaleTemps, type PendingFile, tempNameFor } from './atomic.js';
 
 /**
  * A binary column sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
@@ -80,6 +80,19 @@ export function writeColumnCache(
   columns: Record<string, Float64Array>,
   written: string = csvPath,
 ): void {
+  const pending = startColumnCache(csvPath, columns, written);
+  if (pending) commitColumnCaches([pending]);
+}
+
+/**
+ * Write the sidecar of a CSV that is still a temp (`written`) to a temp of its own, for the caller to put in
+ * place with the CSV (`commitColumnCaches`) or drop if the CSV is not committed; null if it could not be written.
+ */
+export function startColumnCache(
+  csvPath: string,
+  columns: Record<string, Float64Array>,
+  written: string = csvPath,
+): PendingFile | null {
   const file = cachePathFor(csvPath);
   let temp = '';
   try {
@@ -91,9 +104,21 @@ export function writeColumnCache(
     const data = rowBytes(cols, names.length, rows);
     const head = headerBytes({ size: st.size, mtimeMs: st.mtimeMs, rows, columns: names, crc: crc32(data) });
     fs.writeFileSync(temp, Buffer.concat([head, data]));
-    fs.renameSync(temp, file);
+    return { temp, target: file };
   } catch {
     if (temp) fs.rmSync(temp, { force: true });
+    return null;
+  }
+}
+
+/** Put sidecar temps in place (renames only: a sidecar is never fsync'd; a failure only leaves a CSV without one). */
+export function commitColumnCaches(pending: readonly PendingFile[]): void {
+  for (const p of pending) {
+    try {
+      fs.renameSync(p.temp, p.target);
+    } catch {
+      fs.rmSync(p.temp, { force: true });
+    }
   }
 }
 

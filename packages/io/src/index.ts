@@ -2,6 +2,7 @@ export * from './atomic.js';
 export * from './column-cache.js';
 export * from './csv.js';
 export * from './csv-stream.js';
+export * from './derived.js';
 export * from './lock.js';
 export * from './log.js';
 export * from './profile.js';

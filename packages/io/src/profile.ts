@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LptError, resolveStartInstants, type SiteClock } from '@lptool/core';
+import {
+  asTimeOrdered,
+  LptError,
+  permute,
+  resolveStartInstants,
+  type SiteClock,
+  type TimeOrdered,
+  timeOrder,
+} from '@lptool/core';
 import { readColumnCache } from './column-cache.js';
 import { readCsvColumns } from './csv.js';
 
@@ -17,27 +25,35 @@ export const POWER_COLUMNS = [
 ] as const;
 export type PowerColumn = (typeof POWER_COLUMNS)[number];
 
-/** A load profile's instants and power columns, as merge, gaps and stats read it. */
+/**
+ * A load profile's instants and power columns, as merge, gaps and stats read it:
+ * always in time order, whatever the order of the file's rows (`start` is
+ * `TimeOrdered` by type; rows with equal starts keep their file order). The file's
+ * own row order is kept apart, in `record`, for the duplicate and out-of-order report.
+ */
 export interface Profile {
   file: string;
   name: string;
-  start: Float64Array;
+  /** Interval starts, ascending. Every other per-row array is in this order too. */
+  start: TimeOrdered;
   /** NaN where the file has no End Time column. */
   end: Float64Array;
   /** The most common End − Start (NaN without End Time). */
   intervalMs: number;
-  columns: Map<PowerColumn, Float64Array>;
+  columns: ReadonlyMap<PowerColumn, Float64Array>;
   /** all.csv: 1 where feeders_reporting < feeders_expected. */
   partial: Uint8Array;
+  /** all.csv: the largest feeders_expected (how many feeders make up the total); null for a feeder profile. */
+  feedersExpected: number | null;
   /** File line of each row. */
   lines: number[];
+  /** The rows as the file has them (the same arrays when the file is in time order). */
+  record: { start: Float64Array; lines: number[]; partial: Uint8Array };
 }
 
 export interface ReadProfileOptions {
   /** Power columns to read (default: every one the file has). */
   columns?: readonly PowerColumn[];
-  /** Rows sorted by start (default: record order, so out-of-order rows can be reported). */
-  sorted?: boolean;
   /** Interval used to place naive labels that start inside the repeated DST hour. */
   intervalHint?: number;
 }
@@ -60,12 +76,146 @@ function commonLength(start: Float64Array, end: Float64Array): number {
   return length;
 }
 
+/** The header line of a profile file, with clear errors for what is not a text file with a header. */
+function readHeaderLine(file: string, display: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `file — expected a profile CSV, got ${code === 'ENOENT' ? 'no file at this path' : `an unreadable path (${code})`}`,
+      { file: display },
+    );
+  }
+  if (!st.isFile())
+    throw new LptError(
+      'LPT_USAGE',
+      `file — expected a profile CSV file, got ${st.isDirectory() ? 'a directory (give the profiles in it, e.g. lp/*.csv)' : 'something that is not a regular file'}`,
+      { file: display },
+    );
+  const buf = Buffer.alloc(Math.min(8192, st.size));
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw new LptError('LPT_INPUT_MISSING', `file — expected a readable profile CSV, got ${(e as Error).message}`, {
+      file: display,
+    });
+  }
+  if (isBinary(buf)) {
+    const bytes = [...buf.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new LptError('LPT_PARSE', `content — expected CSV text, got binary data (first bytes ${bytes})`, {
+      file: display,
+    });
+  }
+  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '')
+    throw new LptError(
+      'LPT_EMPTY',
+      'content — expected a profile with a Start Time and MW_net header, got an empty file',
+      {
+        file: display,
+      },
+    );
+  return text.split(/\r?\n/, 1)[0]!;
+}
+
+/** NUL bytes, or bytes that are not UTF-8 (a cut multi-byte character at the end of the sample is fine). */
+function isBinary(buf: Buffer): boolean {
+  if (buf.includes(0)) return true;
+  for (let cut = 0; cut < 4 && cut < buf.length; cut++) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, buf.length - cut));
+      return false;
+    } catch {
+      /* maybe a character cut at the end: try a byte shorter */
+    }
+  }
+  return buf.length > 0;
+}
+
+/** The profile's columns in file order, from the binary sidecar when it is fresh, else cut from the text. */
+interface RowsInFileOrder {
+  start: Float64Array;
+  end: Float64Array;
+  columns: Map<PowerColumn, Float64Array>;
+  reporting: Float64Array | null;
+  expected: Float64Array | null;
+  lines: number[];
+}
+
+function readRows(
+  file: string,
+  display: string,
+  clock: SiteClock,
+  header: { wanted: PowerColumn[]; feeders: boolean; hasEnd: boolean },
+  intervalHint: number,
+): RowsInFileOrder {
+  const { wanted, feeders, hasEnd } = header;
+  const feederColumns = feeders ? (['feeders_reporting', 'feeders_expected'] as const) : [];
+  const cached = hasEnd ? readColumnCache(file, ['start', 'end', ...wanted, ...feederColumns]) : null;
+  if (cached) {
+    const c = cached as Record<string, Float64Array>;
+    return {
+      start: c.start!,
+      end: c.end!,
+      columns: new Map(wanted.map((w) => [w, c[w]!])),
+      reporting: feeders ? c.feeders_reporting! : null,
+      expected: feeders ? c.feeders_expected! : null,
+      lines: Array.from(c.start!, (_, i) => i + 2),
+    };
+  }
+  const names = ['Start Time', ...(hasEnd ? ['End Time'] : []), ...wanted, ...feederColumns];
+  const t = readCsvColumns(file, names, display);
+  const cols = t.columns as Record<string, string[]>;
+  const lines = t.lines;
+  const instants = (column: string) => {
+    const labels = cols[column]!;
+    const r = resolveStartInstants(labels, { clock, intervalMs: intervalHint, lines });
+    const p = r.problems[0];
+    if (p)
+      throw new LptError(
+        'LPT_PARSE',
+        `${column} — expected an ISO 8601 or export time, got ${JSON.stringify(labels[p.index])}`,
+        { file: display, line: p.line, column },
+      );
+    return r.start;
+  };
+  const numbers = (column: string) =>
+    Float64Array.from(cols[column]!, (text, i) => {
+      const x = text.trim() === '' ? Number.NaN : Number(text);
+      if (Number.isNaN(x))
+        throw new LptError('LPT_PARSE', `${column} — expected a number, got ${JSON.stringify(text)}`, {
+          file: display,
+          line: lines[i]!,
+          column,
+        });
+      return x;
+    });
+  const start = instants('Start Time');
+  return {
+    start,
+    end: hasEnd ? instants('End Time') : new Float64Array(start.length).fill(Number.NaN),
+    columns: new Map(wanted.map((w) => [w, numbers(w)])),
+    reporting: feeders ? numbers('feeders_reporting') : null,
+    expected: feeders ? numbers('feeders_expected') : null,
+    lines,
+  };
+}
+
 /**
  * Read a profile (`Start Time`, optional `End Time`, MW_net and the other power
- * columns it has; all.csv's feeder counts). lptool's binary column sidecar is used
- * when it is fresh and holds what is asked; otherwise only the needed columns
- * are cut from the text. Labels with offsets are absolute; naive labels (older
- * files, `--tz`) are read in the site zone, the repeated hour by record order.
+ * columns it has; all.csv's feeder counts) into time order. lptool's binary column
+ * sidecar is used when it is fresh and holds what is asked; otherwise only the
+ * needed columns are cut from the text. Labels with offsets are absolute; naive
+ * labels (older files, `--tz`) are read in the site zone, the repeated hour by
+ * record order.
  */
 export function readProfile(
   file: string,
@@ -73,125 +223,86 @@ export function readProfile(
   clock: SiteClock,
   options: ReadProfileOptions = {},
 ): Profile {
-  let headerLine: string;
-  try {
-    const fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(8192);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    fs.closeSync(fd);
-    headerLine = buf
-      .toString('utf8', 0, n)
-      .split('\n', 1)[0]!
-      .replace(/^\uFEFF/, '');
-  } catch (e) {
-    throw new LptError('LPT_INPUT_MISSING', `cannot read — ${(e as Error).message}`, { file: display });
-  }
+  const headerLine = readHeaderLine(file, display);
   const header = headerLine.split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
   const present = POWER_COLUMNS.filter((c) => header.includes(c));
   const wanted = options.columns ? present.filter((c) => options.columns!.includes(c)) : present;
   if (!header.includes('Start Time') || !present.includes('MW_net')) {
-    throw new LptError('LPT_PARSE', `header — expected a profile with Start Time and MW_net, got ${header.join(',')}`, {
-      file: display,
-      line: 1,
-    });
+    throw new LptError(
+      'LPT_PARSE',
+      `header — expected a profile with Start Time and MW_net, got ${JSON.stringify(headerLine)}`,
+      { file: display, line: 1 },
+    );
   }
   for (const c of options.columns ?? []) {
     if (!present.includes(c))
-      throw new LptError('LPT_PARSE', `header — expected a column ${c}, got ${header.join(',')}`, {
+      throw new LptError('LPT_PARSE', `header — expected a column ${c}, got ${JSON.stringify(headerLine)}`, {
         file: display,
         line: 1,
       });
   }
   const feeders = header.includes('feeders_reporting') && header.includes('feeders_expected');
-  const hasEnd = header.includes('End Time');
-  const name = path.basename(file).replace(/\.csv$/i, '');
-
-  let start: Float64Array;
-  let end: Float64Array;
-  let lines: number[];
+  const rows = readRows(
+    file,
+    display,
+    clock,
+    { wanted, feeders, hasEnd: header.includes('End Time') },
+    options.intervalHint ?? 900_000,
+  );
+  const { reporting, expected } = rows;
+  const partial =
+    reporting && expected
+      ? Uint8Array.from(rows.start, (_, i) => (reporting[i]! < expected[i]! ? 1 : 0))
+      : new Uint8Array(rows.start.length);
+  const record = { start: rows.start, lines: rows.lines, partial };
+  // into time order, whatever the file's order (a profile lptool wrote is in order already: nothing is copied)
+  const order = timeOrder(rows.start);
+  const sorted = <A extends Float64Array | Uint8Array>(a: A): A => (order ? (permute(a as never, order) as A) : a);
   const columns = new Map<PowerColumn, Float64Array>();
-  let partial: Uint8Array;
-  const cached = hasEnd
-    ? readColumnCache(file, [
-        'start',
-        'end',
-        ...wanted,
-        ...(feeders ? (['feeders_reporting', 'feeders_expected'] as const) : []),
-      ])
-    : null;
-  if (cached) {
-    const c = cached as Record<string, Float64Array>;
-    start = c.start!;
-    end = c.end!;
-    for (const w of wanted) columns.set(w, c[w]!);
-    partial = Uint8Array.from(start, (_, i) => (feeders && c.feeders_reporting![i]! < c.feeders_expected![i]! ? 1 : 0));
-    lines = Array.from(start, (_, i) => i + 2);
-  } else {
-    const names = [
-      'Start Time',
-      ...(hasEnd ? ['End Time'] : []),
-      ...wanted,
-      ...(feeders ? ['feeders_reporting', 'feeders_expected'] : []),
-    ];
-    const t = readCsvColumns(file, names, display);
-    const cols = t.columns as Record<string, string[]>;
-    lines = t.lines;
-    const instants = (column: string) => {
-      const labels = cols[column]!;
-      const r = resolveStartInstants(labels, { clock, intervalMs: options.intervalHint ?? 900_000, lines });
-      const p = r.problems[0];
-      if (p)
-        throw new LptError(
-          'LPT_PARSE',
-          `${column} — expected an ISO 8601 or export time, got ${JSON.stringify(labels[p.index])}`,
-          { file: display, line: p.line, column },
-        );
-      return r.start;
-    };
-    start = instants('Start Time');
-    end = hasEnd ? instants('End Time') : new Float64Array(start.length).fill(Number.NaN);
-    for (const w of wanted) {
-      const raw = cols[w]!;
-      columns.set(
-        w,
-        Float64Array.from(raw, (text, i) => {
-          const x = text.trim() === '' ? Number.NaN : Number(text);
-          if (Number.isNaN(x))
-            throw new LptError('LPT_PARSE', `${w} — expected a number, got ${JSON.stringify(text)}`, {
-              file: display,
-              line: lines[i]!,
-              column: w,
-            });
-          return x;
-        }),
-      );
-    }
-    partial = Uint8Array.from(start, (_, i) =>
-      feeders && Number(cols.feeders_reporting![i]) < Number(cols.feeders_expected![i]) ? 1 : 0,
-    );
-  }
-  const profile: Profile = {
+  for (const [k, v] of rows.columns) columns.set(k, sorted(v));
+  let feedersExpected: number | null = null;
+  if (rows.expected) for (const x of rows.expected) feedersExpected = Math.max(feedersExpected ?? 0, x);
+  return {
     file: display,
-    name,
-    start,
-    end,
-    intervalMs: commonLength(start, end),
+    name: path.basename(file).replace(/\.csv$/i, ''),
+    start: asTimeOrdered(sorted(rows.start)),
+    end: sorted(rows.end),
+    intervalMs: commonLength(rows.start, rows.end),
     columns,
-    partial,
-    lines,
+    partial: sorted(partial),
+    feedersExpected,
+    lines: order ? permute(rows.lines, order) : rows.lines,
+    record,
   };
-  if (options.sorted) {
-    let inOrder = true;
-    for (let i = 1; i < start.length && inOrder; i++) if (start[i]! < start[i - 1]!) inOrder = false;
-    if (!inOrder) {
-      const order = Array.from(start, (_, i) => i).sort((a, b) => start[a]! - start[b]!);
-      const pick = (a: Float64Array) => Float64Array.from(order, (i) => a[i]!);
-      profile.start = pick(start);
-      profile.end = pick(end);
-      for (const [k, v] of columns) columns.set(k, pick(v));
-      profile.partial = Uint8Array.from(order, (i) => partial[i]!);
-      profile.lines = order.map((i) => lines[i]!);
-    }
+}
+
+/**
+ * The data rows of a profile file as it is now (its non-blank lines less the header), read in 1 MB
+ * chunks; 0 when there is no file. For the rule that a build never replaces a profile with a shorter one.
+ */
+export function countProfileRows(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 0;
   }
-  return profile;
+  let lines = 0;
+  let content = false;
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) {
+      for (let i = 0; i < n; i++) {
+        const c = buf[i]!;
+        if (c === 0x0a) {
+          if (content) lines++;
+          content = false;
+        } else if (c !== 0x20 && c !== 0x0d && c !== 0x09) content = true;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (content) lines++;
+  return Math.max(0, lines - 1);
 }

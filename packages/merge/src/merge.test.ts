@@ -47,6 +47,7 @@ describe('lptool merge', () => {
       return f.join(',');
     });
     fs.writeFileSync(path.join(root, 'lp/north_utc.csv'), utc.join('\n'));
+    fs.appendFileSync(path.join(root, 'meter-data.csv'), '1004,north_utc,1\n');
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     const expected = new Map<number, [number, number, number]>();
     for (const name of ['east', 'north', 'north_utc', 'south']) {
@@ -82,12 +83,13 @@ describe('lptool merge', () => {
     expect(rows(path.join(root, 'lp/all.csv'))).toHaveLength(17);
     const bad = lptool(['merge', '--root', root, '--only', 'west']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--only — expected feeder names from lp\/ \(east, north, south\), got west/);
+    expect(bad.stderr).toMatch(/--only — expected meter names from meter-data.csv \(east, north, south\), got west/);
   });
 
   it('different interval lengths are an error, or --resample brings them to the coarsest', () => {
     const root = site();
     fs.copyFileSync(path.join(FIXTURES, 'merge/five-minute.csv'), path.join(root, 'lp/fast.csv'));
+    fs.appendFileSync(path.join(root, 'meter-data.csv'), '1005,fast,1\n');
     const r = lptool(['merge', '--root', root]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readMeterData } from '@lptool/build';
 import { formatDecimal, formatShortDuration, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
@@ -9,6 +10,7 @@ import {
   readProfile,
   type SettingFlags,
   siteLayout,
+  skipDerived,
   writeColumnCache,
 } from '@lptool/io';
 
@@ -37,6 +39,14 @@ export interface MergeSummary {
   root: string;
   output: string;
   feeders: { name: string; rows: number; intervalMs: number; resampled: boolean }[];
+  /** feeders_expected: the meters of meter-data.csv merged (less --exclude, or only --only), with a profile or not. */
+  expected: number;
+  /** Meters expected whose lp/<name>.csv is not there (they count as not reporting). */
+  missing: string[];
+  /** CSVs in lp/ that are not profiles of meter-data.csv's meters (nor lptool's outputs): never summed. */
+  ignored: string[];
+  /** What the operator should know (stderr). */
+  warnings: string[];
   rows: number;
   /** Intervals where fewer feeders reported than expected. */
   incomplete: number;
@@ -45,14 +55,50 @@ export interface MergeSummary {
   exitCode: 0;
 }
 
-/** Profile names in lp/ that merge may take: not all.csv, not *_gaps.csv, not hidden. */
+/** CSV files in lp/ that could be profiles: not all.csv, not hidden, not lptool's other outputs (gap lists …). */
 export function listProfiles(lpDir: string): string[] {
   if (!fs.existsSync(lpDir)) return [];
-  return fs
+  const csvs = fs
     .readdirSync(lpDir)
-    .filter((f) => /\.csv$/i.test(f) && !f.startsWith('.') && f.toLowerCase() !== 'all.csv' && !/_gaps\.csv$/i.test(f))
-    .map((f) => f.slice(0, -4))
+    .filter((f) => /\.csv$/i.test(f) && !f.startsWith('.') && f.toLowerCase() !== 'all.csv')
     .sort();
+  return skipDerived(csvs.map((f) => path.join(lpDir, f))).files.map((f) => path.basename(f).slice(0, -4));
+}
+
+/**
+ * The feeders of the total: exactly the meters of meter-data.csv (less `--exclude`, or only `--only`),
+ * whatever else lies in lp/. A profile that is missing counts as not reporting; any other CSV in lp/
+ * (a copy such as north-old.csv, a profile of a meter no longer listed) is named and never summed.
+ */
+function selectFeeders(
+  layout: ReturnType<typeof siteLayout>,
+  only: string[] | undefined,
+  exclude: string[] | undefined,
+): { names: string[]; missing: string[]; ignored: string[] } {
+  const listed = [...readMeterData(layout.meterData).values()].map((m) => m.name).sort();
+  for (const [flag, list] of [
+    ['--only', only],
+    ['--exclude', exclude],
+  ] as const) {
+    const unknown = (list ?? []).filter((n) => !listed.includes(n));
+    if (unknown.length)
+      throw new LptError(
+        'LPT_USAGE',
+        `${flag} — expected meter names from meter-data.csv (${listed.join(', ') || 'none'}), got ${unknown.join(', ')}`,
+        { key: flag },
+      );
+  }
+  const names = listed.filter((n) => (!only?.length || only.includes(n)) && !exclude?.includes(n));
+  const inLp = listProfiles(layout.lp);
+  const missing = names.filter((n) => !inLp.includes(n));
+  const ignored = inLp.filter((n) => !listed.includes(n)).map((n) => `lp/${n}.csv`);
+  if (names.length === missing.length)
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `profiles — expected lp/<name>.csv for the meters of meter-data.csv (run lptool build first), got none of ${names.join(', ') || 'none'} in ${layout.lp}`,
+      { file: 'lp/' },
+    );
+  return { names, missing, ignored };
 }
 
 interface ProfileSeries {
@@ -82,26 +128,19 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const layout = siteLayout(options.root);
   const settings = loadSettings(layout.settings, options, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
-  const all = listProfiles(layout.lp);
-  for (const [flag, list] of [
-    ['--only', options.only],
-    ['--exclude', options.exclude],
-  ] as const) {
-    const unknown = (list ?? []).filter((n) => !all.includes(n));
-    if (unknown.length)
-      throw new LptError(
-        'LPT_USAGE',
-        `${flag} — expected feeder names from lp/ (${all.join(', ') || 'none'}), got ${unknown.join(', ')}`,
-        { key: flag },
-      );
-  }
-  const names = all.filter((n) => (!options.only?.length || options.only.includes(n)) && !options.exclude?.includes(n));
-  if (!names.length)
-    throw new LptError(
-      'LPT_INPUT_MISSING',
-      `profiles — expected lp/<name>.csv files to merge (run lptool build first), got none in ${layout.lp}`,
-      { file: 'lp/' },
-    );
+  const { names: expectedNames, missing, ignored } = selectFeeders(layout, options.only, options.exclude);
+  const names = expectedNames.filter((n) => !missing.includes(n));
+  const expected = expectedNames.length;
+  const warnings = [
+    ...missing.map(
+      (n) => `lp/${n}.csv — expected a profile of meter ${n} (meter-data.csv), got none: counted as not reporting`,
+    ),
+    ...(ignored.length
+      ? [
+          `${ignored.join(', ')} — not ${ignored.length === 1 ? 'a meter' : 'meters'} of meter-data.csv: not summed (move ${ignored.length === 1 ? 'it' : 'them'} out of lp/ to silence this)`,
+        ]
+      : []),
+  ];
 
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool merge' });
   const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
@@ -171,11 +210,11 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       for (let j = 0; j < count; j++) {
         const k = order[j]!;
         const n = slotN[k]!;
-        if (n < series.length) incomplete++;
+        if (n < expected) incomplete++;
         const mw = formatDecimal(slotMw[k]!);
         const mva = slotMva[k]!;
         out.write(
-          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatDecimal(mva)},${mva === 0 ? '' : formatDecimal(slotMw[k]! / mva)},${mw},${n},${series.length}\n`,
+          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatDecimal(mva)},${mva === 0 ? '' : formatDecimal(slotMw[k]! / mva)},${mw},${n},${expected}\n`,
         );
       }
       out.commit();
@@ -186,7 +225,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
         MW_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMw[k]!))),
         MVA_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMva[k]!))),
         feeders_reporting: pick(slotN),
-        feeders_expected: new Float64Array(count).fill(series.length),
+        feeders_expected: new Float64Array(count).fill(expected),
       });
     } catch (e) {
       out.abort();
@@ -196,12 +235,17 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       root: layout.root,
       output: path.relative(layout.root, output),
       feeders,
+      expected,
+      missing,
+      ignored,
+      warnings,
       rows: count,
       incomplete,
       first: count ? clock.format(slotStart[order[0]!]!) : null,
       last: count ? clock.format(slotEnd[order[count - 1]!]!) : null,
       exitCode: 0,
     };
+    for (const w of warnings) log.warn({ event: 'warning' }, w);
     log.info({ event: 'merged', ...summary }, 'merge finished');
     return summary;
   } finally {
@@ -231,7 +275,7 @@ function resampleComplete(s: ProfileSeries, coarsest: number, clock: SiteClock):
 
 export function formatMergeSummary(s: MergeSummary): string {
   const out = [
-    `merge ${s.root}: ${s.feeders.length} feeders → ${s.output}, ${s.rows} intervals ${s.first ?? ''} → ${s.last ?? ''}; ${s.incomplete} incomplete (feeders_reporting < feeders_expected)`,
+    `merge ${s.root}: ${s.feeders.length}${s.expected !== s.feeders.length ? ` of ${s.expected}` : ''} feeders → ${s.output}, ${s.rows} intervals ${s.first ?? ''} → ${s.last ?? ''}; ${s.incomplete} incomplete (feeders_reporting < feeders_expected)`,
   ];
   for (const f of s.feeders)
     out.push(

@@ -11,6 +11,8 @@ export interface GapPlotInput {
   values: ArrayLike<number>;
   /** Holes to shade: [gap start, gap end) instants. */
   gaps: { start: number; end: number }[];
+  /** all.csv: runs of incomplete totals (feeders_reporting < feeders_expected), shaded in their own colour. */
+  partial?: { start: number; end: number }[];
   clock: SiteClock;
   width?: number;
   height?: number;
@@ -19,9 +21,16 @@ export interface GapPlotInput {
   yTitle?: string;
 }
 
+/** The band kinds of the gap picture, with their colours (the legend shows those present). */
+const BANDS = [
+  { kind: 'missing intervals', color: '#d62728' },
+  { kind: 'partial total (feeders missing)', color: '#ff9f1c' },
+] as const;
+
 /**
  * The gap picture as a Vega-Lite spec: MW_net over time (downsampled for
- * drawing only), each gap a red band, a title with name, range and gap count.
+ * drawing only), each gap a red band, each run of partial totals (all.csv) an
+ * amber band, with a legend; a title with name, range, gap and partial counts.
  * Times are drawn as the site's wall clock (a UTC scale over local wall
  * times), so the axis reads in the site zone whatever the machine's zone is.
  */
@@ -54,12 +63,16 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
   const width = input.width ?? 1000;
   const spanMs = n ? input.times[n - 1]! - input.times[0]! : 0;
   const minBand = (spanMs / width) * 1.5;
-  const bands = gaps.map((g) => {
+  const partial = input.partial ?? [];
+  const band = (kind: string) => (g: { start: number; end: number }) => {
     const start = clock.wallOf(g.start);
     const end = clock.wallOf(g.end);
     const pad = Math.max(0, (minBand - (end - start)) / 2);
-    return { start: start - pad, end: end + pad };
-  });
+    return { start: start - pad, end: end + pad, kind };
+  };
+  const bands = [...gaps.map(band(BANDS[0].kind)), ...partial.map(band(BANDS[1].kind))];
+  const shown = BANDS.filter((b) => bands.some((x) => x.kind === b.kind));
+  const partialCount = partial.length ? `, ${partial.length} partial-total run${partial.length === 1 ? '' : 's'}` : '';
   const first = n ? clock.format(input.times[0]!).slice(0, 10) : '';
   const last = n ? clock.format(input.times[n - 1]!).slice(0, 10) : '';
   return {
@@ -76,8 +89,8 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
       axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
     },
     title: {
-      text: `${input.name} — ${first} → ${last} — ${gaps.length} gap${gaps.length === 1 ? '' : 's'}`,
-      subtitle: `${input.yTitle ?? 'MW_net'} per interval; red bands: missing intervals. Times in ${clock.zone}.`,
+      text: `${input.name} — ${first} → ${last} — ${gaps.length} gap${gaps.length === 1 ? '' : 's'}${partialCount}`,
+      subtitle: `${input.yTitle ?? 'MW_net'} per interval; red bands: missing intervals${partial.length ? '; amber bands: partial totals (feeders_reporting < feeders_expected)' : ''}. Times in ${clock.zone}.`,
       anchor: 'start',
       fontSize: 15,
       subtitleFontSize: 11,
@@ -86,10 +99,20 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
     layer: [
       {
         data: { values: bands },
-        mark: { type: 'rect', color: '#d62728', opacity: 0.3 },
+        mark: { type: 'rect', color: BANDS[0].color, opacity: 0.3 },
         encoding: {
           x: { field: 'start', type: 'temporal', scale: { type: 'utc' } },
           x2: { field: 'end' },
+          ...(shown.length
+            ? {
+                color: {
+                  field: 'kind',
+                  type: 'nominal',
+                  scale: { domain: shown.map((b) => b.kind), range: shown.map((b) => b.color) },
+                  legend: { title: null, orient: 'top', symbolOpacity: 0.5 },
+                },
+              }
+            : {}),
         },
       },
       {

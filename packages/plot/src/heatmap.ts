@@ -1,3 +1,4 @@
+import { MAX_PICTURE_PX } from '@lptool/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY } from './render.js';
 
@@ -15,8 +16,12 @@ export interface HeatmapInput {
 
 /** Rows × columns coloured by value (e.g. enclosures × days, discharged kWh); size grows with the grid so labels stay readable. */
 export function heatmapSpec(input: HeatmapInput): TopLevelSpec {
-  const cell = Math.max(6, Math.min(22, Math.floor(900 / Math.max(1, input.columns.length))));
-  const rowH = Math.max(8, Math.min(18, Math.floor(2400 / Math.max(1, input.rows.length))));
+  // cells shrink (to 1 px at the least) so the picture stays within MAX_PICTURE_PX a side, labels and title included
+  const room = MAX_PICTURE_PX - 1000;
+  const fit = (n: number, want: number, least: number) =>
+    Math.max(1, Math.min(Math.max(least, want), Math.floor(room / Math.max(1, n))));
+  const cell = fit(input.columns.length, Math.min(22, Math.floor(900 / Math.max(1, input.columns.length))), 6);
+  const rowH = fit(input.rows.length, Math.min(18, Math.floor(2400 / Math.max(1, input.rows.length))), 8);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
@@ -34,7 +39,7 @@ export function heatmapSpec(input: HeatmapInput): TopLevelSpec {
       subtitleFontSize: 11,
       subtitleColor: '#555',
     },
-    width: input.width ?? cell * input.columns.length,
+    width: Math.min(input.width ?? cell * input.columns.length, room),
     height: rowH * input.rows.length,
     data: { values: input.cells },
     mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },

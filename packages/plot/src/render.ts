@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { checkPictureSize } from '@lptool/core';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -28,6 +29,9 @@ export async function renderSpec(spec: TopLevelSpec, options: RenderOptions = {}
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
+    // whatever made the spec this big (flags, data), a picture over the bound is refused, not rasterised for minutes
+    const size = /<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(svg);
+    if (size) checkPictureSize(Number(size[1]), Number(size[2]), options.scale ?? 1, 'picture size');
     if (format === 'svg') return Buffer.from(svg);
     const png = new Resvg(svg, {
       fitTo: { mode: 'zoom', value: options.scale ?? 1 },

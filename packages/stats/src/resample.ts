@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { formatDecimal, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
-import { AtomicFile, loadSettings, type PowerColumn, readProfile, type SettingFlags, siteLayout } from '@lptool/io';
+import {
+  AtomicFile,
+  loadSettings,
+  type PowerColumn,
+  readProfile,
+  type SettingFlags,
+  siteLayout,
+  skipDerived,
+} from '@lptool/io';
 
 export interface ResampleOptions extends SettingFlags {
   root: string;
@@ -34,7 +42,12 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const file = path.resolve(o.file);
   const display = path.relative(process.cwd(), file) || file;
   const bucket = parseBucket(o.to, '--to');
-  const p = readProfile(file, display, clock, { sorted: true });
+  const { files, skipped } = skipDerived([file]);
+  if (!files.length)
+    throw new LptError('LPT_USAGE', `profile — expected a load profile, got lptool's ${skipped[0]!.kind} ${display}`, {
+      file: display,
+    });
+  const p = readProfile(file, display, clock);
   if (!Number.isFinite(p.intervalMs))
     throw new LptError('LPT_INTERVAL_AMBIGUOUS', 'interval — expected rows with End Time after Start Time, got none', {
       file: display,
@@ -53,7 +66,7 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     cols.forEach((c, k) => {
       row[k] = p.columns.get(c)![i]!;
     });
-    r.push(p.start[i]!, row);
+    r.push(p.start[i]!, row, !p.partial[i]);
   }
   const buckets = r.finish();
   const idx = (c: PowerColumn) => cols.indexOf(c);

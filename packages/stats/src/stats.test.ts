@@ -93,6 +93,7 @@ describe('lptool stats — hand-computed', () => {
         { profile: 'b', mw_at_system_peak: 3, own_peak_mw: 3 },
       ],
       diversity_factor: 1.2,
+      diversity_note: null,
     });
     expect(lptool(['stats', a, b, path.join(dir, 'all.csv'), '--root', dir]).stdout).toContain(
       'diversity factor 1.2 (Σ feeder peaks / system peak)',
@@ -110,7 +111,7 @@ describe('lptool stats — hand-computed', () => {
     expect(s.periods[0]!.to).toBe('2024-08-01T00:00:00-07:00');
     expect(s.periods[0]!.completeness_pct).toBeCloseTo(25, 9);
     expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe(
-      'profile,period,from,to,intervals_present,intervals_expected,completeness_pct,mwh_delivered,mwh_received,mwh_net,peak_mw,peak_at,min_mw,min_at,average_mw,load_factor,flow_reversals',
+      'profile,period,from,to,intervals_present,intervals_expected,intervals_partial,completeness_pct,mwh_delivered,mwh_received,mwh_net,peak_mw,peak_at,min_mw,min_at,average_mw,load_factor,flow_reversals',
     );
   });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { formatDecimal, LptError, parseBucket, parseRangeBound, Resampler, SiteClock } from '@lptool/core';
+import { formatDecimal, LptError, lowerBound, parseBucket, parseRange, Resampler, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
   csvLine,
@@ -7,7 +7,10 @@ import {
   type Profile,
   readProfile,
   type SettingFlags,
+  type SkippedInput,
   siteLayout,
+  skipDerived,
+  skippedNote,
 } from '@lptool/io';
 
 export interface StatsOptions extends SettingFlags {
@@ -29,8 +32,11 @@ export interface PeriodStats {
   period: string;
   from: string;
   to: string;
+  /** Complete intervals: rows of the profile in the period, less all.csv's partial totals. */
   intervals_present: number;
   intervals_expected: number;
+  /** all.csv: intervals whose total lacks feeders (feeders_reporting < feeders_expected); not counted as present. */
+  intervals_partial: number;
   completeness_pct: number;
   mwh_delivered: number | null;
   mwh_received: number | null;
@@ -53,38 +59,38 @@ export interface CoincidentPeak {
   at: string;
   system_peak_mw: number;
   feeders: { profile: string; mw_at_system_peak: number | null; own_peak_mw: number }[];
-  /** Σ individual peaks / system peak. */
-  diversity_factor: number;
+  /**
+   * Σ individual peaks / coincident system peak, over the feeders that make up the total (≥ 1 by
+   * definition); null when the feeders given are not those (a subset, or they do not add up to it).
+   */
+  diversity_factor: number | null;
+  /** Why the factor is left out, or null. */
+  diversity_note: string | null;
 }
 
 export interface StatsSummary {
   periods: PeriodStats[];
   coincident: CoincidentPeak | null;
   pictures: string[];
+  /** lptool's own outputs among the files given (gap lists, resampled profiles …): skipped. */
+  skipped: SkippedInput[];
+  /** What the operator should know (stderr). */
+  notes: string[];
   exitCode: 0;
 }
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** Index of the first start ≥ t (binary search). */
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+/** The power column stats reads: all.csv's total, else the feeder's net. */
+const netOf = (p: Profile) => p.columns.get('MW_total') ?? p.columns.get('MW_net')!;
 
 /** The figures of one profile over [from, to) (its starts ascending). */
 export function periodStats(p: Profile, clock: SiteClock, from: number, to: number, label: string): PeriodStats | null {
   const a = lowerBound(p.start, from);
   const b = lowerBound(p.start, to);
   if (b <= a) return null;
-  const mw = p.columns.get('MW_total') ?? p.columns.get('MW_net')!;
+  const mw = netOf(p);
   const del = p.columns.get('MW_del');
   const rec = p.columns.get('MW_rec');
   const hours = p.intervalMs / HOUR;
@@ -96,11 +102,13 @@ export function periodStats(p: Profile, clock: SiteClock, from: number, to: numb
   let eDel = 0;
   let eRec = 0;
   let reversals = 0;
+  let partial = 0;
   const byHour = [new Float64Array(24), new Float64Array(24)];
   const countHour = [new Uint32Array(24), new Uint32Array(24)];
   for (let i = a; i < b; i++) {
     const x = mw[i]!;
     sum += x;
+    partial += p.partial[i]!;
     if (x > peak) {
       peak = x;
       peakAt = p.start[i]!;
@@ -130,9 +138,10 @@ export function periodStats(p: Profile, clock: SiteClock, from: number, to: numb
     period: label,
     from: clock.format(from),
     to: clock.format(to),
-    intervals_present: n,
+    intervals_present: n - partial,
     intervals_expected: expected,
-    completeness_pct: expected ? (100 * n) / expected : 0,
+    intervals_partial: partial,
+    completeness_pct: expected ? (100 * (n - partial)) / expected : 0,
     mwh_delivered: del ? eDel : null,
     mwh_received: rec ? eRec : null,
     mwh_net: sum * hours,
@@ -147,98 +156,212 @@ export function periodStats(p: Profile, clock: SiteClock, from: number, to: numb
   };
 }
 
+/** The period [lo, hi) of a profile: the range asked, else the profile's own first to last interval. */
+function spanOf(p: Profile, from: number | undefined, to: number | undefined): [number, number] {
+  return [from ?? p.start[0]!, to ?? p.start[p.start.length - 1]! + p.intervalMs];
+}
+
+/** The periods of one profile: one for the range, or one per local month of it. */
+function profilePeriods(p: Profile, clock: SiteClock, lo: number, hi: number, by: 'month' | 'all'): PeriodStats[] {
+  if (by !== 'month') {
+    const s = periodStats(p, clock, lo, hi, 'all');
+    return s ? [s] : [];
+  }
+  const out: PeriodStats[] = [];
+  const months = new Resampler({ clock, intervalMs: p.intervalMs, bucket: parseBucket('1mo'), columns: 0 });
+  for (let t = lo; t < hi; ) {
+    const m = months.bucketOf(t);
+    const s = periodStats(p, clock, Math.max(lo, m.start), Math.min(hi, m.end), clock.format(m.start).slice(0, 7));
+    if (s) out.push(s);
+    t = m.end;
+  }
+  return out;
+}
+
 /** `lptool stats`: the numbers planners ask for, per profile and period. */
 export async function stats(o: StatsOptions): Promise<StatsSummary> {
   const layout = siteLayout(o.root);
   const settings = loadSettings(layout.settings, o, o.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
+  const { from, to } = parseRange(o.from, o.to, clock);
   if (!o.files.length)
     throw new LptError('LPT_USAGE', 'profiles — expected one or more profile CSVs (e.g. lp/*.csv), got none', {
       key: 'profiles',
     });
-  const profiles = o.files.map((f) =>
-    readProfile(path.resolve(f), path.relative(process.cwd(), path.resolve(f)) || f, clock),
-  );
-  const from = parseRangeBound(o.from, clock, '--from');
-  const to = parseRangeBound(o.to, clock, '--to');
+  const show = (f: string) => path.relative(process.cwd(), path.resolve(f)) || f;
+  const { files, skipped } = skipDerived(o.files);
+  const note = skippedNote(skipped, show);
+  if (!files.length)
+    throw new LptError(
+      'LPT_INPUT_MISSING',
+      `profiles — expected load profiles (e.g. lp/*.csv), got only ${note!.replace(/^skipped /, '')}`,
+    );
+  const profiles = files.map((f) => readProfile(path.resolve(f), show(f), clock));
   const periods: PeriodStats[] = [];
   for (const p of profiles) {
     if (!p.start.length) continue;
-    const lo = from ?? p.start[0]!;
-    const hi = to ?? p.start[p.start.length - 1]! + p.intervalMs;
-    if (o.by === 'month') {
-      const months = new Resampler({ clock, intervalMs: p.intervalMs, bucket: parseBucket('1mo'), columns: 0 });
-      for (let t = lo; t < hi; ) {
-        const m = months.bucketOf(t);
-        const s = periodStats(p, clock, Math.max(lo, m.start), Math.min(hi, m.end), clock.format(m.start).slice(0, 7));
-        if (s) periods.push(s);
-        t = m.end;
-      }
-    } else {
-      const s = periodStats(p, clock, lo, hi, 'all');
-      if (s) periods.push(s);
-    }
+    const [lo, hi] = spanOf(p, from, to);
+    periods.push(...profilePeriods(p, clock, lo, hi, o.by ?? 'all'));
   }
-  // coincident peak: each feeder's MW_net at the system's peak instant (the system is lp/all.csv)
-  let coincident: CoincidentPeak | null = null;
   const system = profiles.find((p) => p.name === 'all' && p.columns.has('MW_total'));
   const feeders = profiles.filter((p) => p !== system);
-  if (system && feeders.length) {
-    const whole = periodStats(
-      system,
-      clock,
-      from ?? system.start[0]!,
-      to ?? system.start[system.start.length - 1]! + system.intervalMs,
-      'all',
-    );
-    if (whole) {
-      const at = Date.parse(whole.peak_at);
-      const rows = feeders.map((f) => {
-        const i = lowerBound(f.start, at);
-        const mw = f.columns.get('MW_net')!;
-        const own = periodStats(
-          f,
-          clock,
-          from ?? f.start[0]!,
-          to ?? f.start[f.start.length - 1]! + f.intervalMs,
-          'all',
-        );
-        return {
-          profile: f.name,
-          mw_at_system_peak: f.start[i] === at ? mw[i]! : null,
-          own_peak_mw: own ? own.peak_mw : Number.NaN,
-        };
-      });
-      coincident = {
-        system: system.name,
-        at: whole.peak_at,
-        system_peak_mw: whole.peak_mw,
-        feeders: rows,
-        diversity_factor: rows.reduce((s, r) => s + r.own_peak_mw, 0) / whole.peak_mw,
-      };
-    }
+  const coincident = system?.start.length && feeders.length ? coincidentPeak(system, feeders, clock, from, to) : null;
+  if (o.csv) writeTable(path.resolve(o.csv), periods);
+  const pictures = o.png
+    ? await drawPictures(profiles, periods, path.join(path.dirname(path.resolve(files[0]!)), 'stats'), clock, from, to)
+    : [];
+  return {
+    periods,
+    coincident,
+    pictures,
+    skipped: skipped.map((s) => ({ file: show(s.file), kind: s.kind })),
+    notes: note ? [note] : [],
+    exitCode: 0,
+  };
+}
+
+/**
+ * The coincident peak: each feeder's MW_net at the system's peak (the system is
+ * lp/all.csv), and the diversity factor Σ individual peaks / coincident peak.
+ * The factor is a property of the feeders that make up the total, so it is
+ * given only when the feeders given are exactly those (`composition`); it is
+ * then worked out from the feeders themselves over the intervals where all of
+ * them report, so that it is ≥ 1 by construction, not only up to rounding.
+ */
+function coincidentPeak(
+  system: Profile,
+  feeders: Profile[],
+  clock: SiteClock,
+  from: number | undefined,
+  to: number | undefined,
+): CoincidentPeak | null {
+  const [lo, hi] = spanOf(system, from, to);
+  const whole = periodStats(system, clock, lo, hi, 'all');
+  if (!whole) return null;
+  const at = Date.parse(whole.peak_at);
+  const ownPeaks = feeders.map((f) => periodPeak(f, lo, hi));
+  const rows = feeders.map((f, k) => {
+    const i = lowerBound(f.start, at);
+    return {
+      profile: f.name,
+      mw_at_system_peak: f.start[i] === at ? f.columns.get('MW_net')![i]! : null,
+      own_peak_mw: ownPeaks[k]!,
+    };
+  });
+  const c = composition(system, feeders, lo, hi, clock);
+  let factor: number | null = null;
+  let note = c.problem;
+  if (!note) {
+    if (!(c.coincidentPeak > 0))
+      note = 'no interval in the period where every feeder reports and the total is positive: diversity factor omitted';
+    else factor = ownPeaks.reduce((s, x) => s + x, 0) / c.coincidentPeak;
   }
-  if (o.csv) {
-    const out = new AtomicFile(path.resolve(o.csv));
-    const keys = [
-      'profile',
-      'period',
-      'from',
-      'to',
-      'intervals_present',
-      'intervals_expected',
-      'completeness_pct',
-      'mwh_delivered',
-      'mwh_received',
-      'mwh_net',
-      'peak_mw',
-      'peak_at',
-      'min_mw',
-      'min_at',
-      'average_mw',
-      'load_factor',
-      'flow_reversals',
-    ] as const;
+  return {
+    system: system.name,
+    at: whole.peak_at,
+    system_peak_mw: whole.peak_mw,
+    feeders: rows,
+    diversity_factor: factor,
+    diversity_note: note,
+  };
+}
+
+/** The highest MW_net of a profile in [lo, hi) (−∞ when it has no interval there). */
+function periodPeak(p: Profile, lo: number, hi: number): number {
+  const mw = netOf(p);
+  let peak = Number.NEGATIVE_INFINITY;
+  for (let i = lowerBound(p.start, lo), b = lowerBound(p.start, hi); i < b; i++) if (mw[i]! > peak) peak = mw[i]!;
+  return peak;
+}
+
+/**
+ * Do these feeders make up the total in [lo, hi)? As many as all.csv's feeders_expected, and at every
+ * interval of either, Σ of the feeders reporting = MW_total (to the 6 decimals both are written with).
+ * Also the peak of Σ feeders over the intervals where every one of them reports (summed in the same
+ * order as their peaks, so Σ peaks ≥ it exactly in floating point too).
+ */
+function composition(
+  system: Profile,
+  feeders: Profile[],
+  lo: number,
+  hi: number,
+  clock: SiteClock,
+): { problem: string | null; coincidentPeak: number } {
+  const n = feeders.length;
+  const expected = system.feedersExpected;
+  const sys = `${system.name}.csv`;
+  if (expected !== null && n !== expected)
+    return {
+      problem:
+        n < expected
+          ? `the ${n} feeder${n === 1 ? '' : 's'} given are a subset of the ${expected} that make up ${sys} (feeders_expected): diversity factor omitted — give every feeder of the total`
+          : `${n} feeders given, but ${sys} is the total of ${expected} (feeders_expected): diversity factor omitted`,
+      coincidentPeak: Number.NaN,
+    };
+  const total = netOf(system);
+  const cursors = feeders.map((f) => lowerBound(f.start, lo));
+  const ends = feeders.map((f) => lowerBound(f.start, hi));
+  const values = feeders.map((f) => f.columns.get('MW_net')!);
+  let peak = Number.NEGATIVE_INFINITY;
+  const first = lowerBound(system.start, lo);
+  const last = lowerBound(system.start, hi);
+  for (let i = first; i <= last; i++) {
+    if (i < last && i > first && system.start[i] === system.start[i - 1]) continue; // (a duplicated row counts once)
+    // the system's next interval (after its last: +∞, so that feeder intervals past it show)
+    const t = i < last ? system.start[i]! : Number.POSITIVE_INFINITY;
+    let sum = 0;
+    let reporting = 0;
+    for (let k = 0; k < n; k++) {
+      const f = feeders[k]!;
+      let c = cursors[k]!;
+      if (c < ends[k]! && f.start[c]! < t)
+        return {
+          problem: `the feeders given do not add up to ${sys}: ${f.name} has an interval at ${clock.format(f.start[c]!)} that ${sys} lacks — diversity factor omitted`,
+          coincidentPeak: Number.NaN,
+        };
+      if (c < ends[k]! && f.start[c] === t) {
+        sum += values[k]![c]!;
+        reporting++;
+        while (c < ends[k]! && f.start[c] === t) c++;
+        cursors[k] = c;
+      }
+    }
+    if (i === last) break;
+    const tolerance = 5e-7 * (n + 1) + 1e-12 * Math.abs(total[i]!);
+    if (Math.abs(sum - total[i]!) > tolerance)
+      return {
+        problem: `the feeders given do not add up to ${sys}: Σ MW_net ${formatDecimal(sum)} MW against MW_total ${formatDecimal(total[i]!)} MW at ${clock.format(t)} — diversity factor omitted`,
+        coincidentPeak: Number.NaN,
+      };
+    if (reporting === n && sum > peak) peak = sum;
+  }
+  return { problem: null, coincidentPeak: peak };
+}
+
+/** The table as CSV (the columns of the text table, numbers with up to 6 decimals). */
+function writeTable(file: string, periods: PeriodStats[]): void {
+  const out = new AtomicFile(file);
+  const keys = [
+    'profile',
+    'period',
+    'from',
+    'to',
+    'intervals_present',
+    'intervals_expected',
+    'intervals_partial',
+    'completeness_pct',
+    'mwh_delivered',
+    'mwh_received',
+    'mwh_net',
+    'peak_mw',
+    'peak_at',
+    'min_mw',
+    'min_at',
+    'average_mw',
+    'load_factor',
+    'flow_reversals',
+  ] as const;
+  try {
     out.write(csvLine([...keys]));
     for (const s of periods)
       out.write(
@@ -249,18 +372,10 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
         ),
       );
     out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
   }
-  const pictures = o.png
-    ? await drawPictures(
-        profiles,
-        periods,
-        path.join(path.dirname(path.resolve(o.files[0]!)), 'stats'),
-        clock,
-        from,
-        to,
-      )
-    : [];
-  return { periods, coincident, pictures, exitCode: 0 };
 }
 
 /** Load duration curves and typical days, one PNG each, all profiles as coloured lines. */
@@ -348,26 +463,56 @@ async function drawPictures(
   return out;
 }
 
+/** Text cells in columns as wide as their widest cell (header included), two spaces apart; numbers right-aligned. */
+export function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string[] {
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, k) => (rightAligned[k] ? c.padStart(widths[k]!) : c.padEnd(widths[k]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
 /** The human table: one line per profile and period, then the coincident peak. */
 export function formatStats(s: StatsSummary): string {
   const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? '—' : formatDecimal(x, d));
-  const lines = [
-    `${'profile'.padEnd(12)}${'period'.padEnd(9)}${'MWh del'.padStart(11)}${'MWh rec'.padStart(11)}${'MWh net'.padStart(11)}${'peak MW'.padStart(10)}  ${'peak at'.padEnd(26)}${'min MW'.padStart(9)}${'avg MW'.padStart(9)}${'LF'.padStart(7)}${'complete'.padStart(10)}${'reversals'.padStart(11)}`,
+  const columns: [string, boolean, (p: PeriodStats) => string][] = [
+    ['profile', false, (p) => p.profile],
+    ['period', false, (p) => p.period],
+    ['MWh del', true, (p) => f(p.mwh_delivered)],
+    ['MWh rec', true, (p) => f(p.mwh_received)],
+    ['MWh net', true, (p) => f(p.mwh_net)],
+    ['peak MW', true, (p) => f(p.peak_mw)],
+    ['peak at', false, (p) => p.peak_at],
+    ['min MW', true, (p) => f(p.min_mw)],
+    ['avg MW', true, (p) => f(p.average_mw)],
+    ['LF', true, (p) => f(p.load_factor, 3)],
+    ['complete', true, (p) => `${f(p.completeness_pct, 1)} %`],
+    ['partial', true, (p) => String(p.intervals_partial)],
+    ['reversals', true, (p) => (p.flow_reversals === null ? '—' : String(p.flow_reversals))],
   ];
-  for (const p of s.periods) {
-    lines.push(
-      `${p.profile.padEnd(12)}${p.period.padEnd(9)}${f(p.mwh_delivered).padStart(11)}${f(p.mwh_received).padStart(11)}${f(p.mwh_net).padStart(11)}${f(p.peak_mw).padStart(10)}  ${p.peak_at.padEnd(26)}${f(p.min_mw).padStart(9)}${f(p.average_mw).padStart(9)}${f(p.load_factor, 3).padStart(7)}${`${f(p.completeness_pct, 1)} %`.padStart(10)}${(p.flow_reversals === null ? '—' : String(p.flow_reversals)).padStart(11)}`,
-    );
-  }
+  // the partial-totals column only when a total has some
+  const shown = columns.filter(([h]) => h !== 'partial' || s.periods.some((p) => p.intervals_partial > 0));
+  const lines = formatTable(
+    shown.map(([h]) => h),
+    s.periods.map((p) => shown.map(([, , cell]) => cell(p))),
+    shown.map(([, right]) => right),
+  );
   if (s.coincident) {
     const c = s.coincident;
     lines.push(
       '',
-      `coincident peak: ${c.system} ${f(c.system_peak_mw)} MW at ${c.at}; diversity factor ${f(c.diversity_factor, 3)} (Σ feeder peaks / system peak)`,
+      `coincident peak: ${c.system} ${f(c.system_peak_mw)} MW at ${c.at}; ${
+        c.diversity_factor === null
+          ? (c.diversity_note ?? 'diversity factor omitted')
+          : `diversity factor ${f(c.diversity_factor, 3)} (Σ feeder peaks / system peak)`
+      }`,
     );
+    const width = Math.max(...c.feeders.map((r) => r.profile.length));
     for (const r of c.feeders)
       lines.push(
-        `  ${r.profile.padEnd(12)} at the system peak ${f(r.mw_at_system_peak)} MW, own peak ${f(r.own_peak_mw)} MW`,
+        `  ${r.profile.padEnd(width)}  at the system peak ${f(r.mw_at_system_peak)} MW, own peak ${f(r.own_peak_mw)} MW`,
       );
   }
   for (const p of s.pictures) lines.push(`wrote ${p}`);

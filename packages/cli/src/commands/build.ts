@@ -11,6 +11,8 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
     legacyNet: Boolean(o.legacyNet),
     onBadRow: o.onBadRow as 'skip' | 'fail',
     full: Boolean(o.full),
+    out: o.out as string | undefined,
+    allowShrink: Boolean(o.allowShrink),
   });
   return { exitCode: summary.exitCode, text: formatBuildSummary(summary), json: summary };
 }

@@ -25,5 +25,5 @@ export async function run(args: string[], o: Record<string, unknown>, _io: Io): 
     partialAsGap: Boolean(o.partialAsGap),
     failOnGaps: Boolean(o.failOnGaps),
   });
-  return { exitCode: summary.exitCode, text: formatGapsSummary(summary), json: summary };
+  return { exitCode: summary.exitCode, text: formatGapsSummary(summary), json: summary, notes: summary.notes };
 }

@@ -17,5 +17,5 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
     exclude: list(o.exclude),
     resample: Boolean(o.resample),
   });
-  return { exitCode: summary.exitCode, text: formatMergeSummary(summary), json: summary };
+  return { exitCode: summary.exitCode, text: formatMergeSummary(summary), json: summary, warnings: summary.warnings };
 }

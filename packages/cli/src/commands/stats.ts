@@ -12,7 +12,7 @@ export async function stats(args: string[], o: Record<string, unknown>, _io: Io)
     csv: o.csv as string | undefined,
     png: Boolean(o.png),
   });
-  return { exitCode: s.exitCode, text: formatStats(s), json: s };
+  return { exitCode: s.exitCode, text: formatStats(s), json: s, notes: s.notes };
 }
 
 export async function resample(args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * lptool's own outputs that are not load profiles — gap lists, pictures,
+ * resampled profiles, stats tables, and the folders they go in — recognised by
+ * name and, for CSVs, by header (a stats table can be written anywhere with
+ * `--csv`). Commands that take profiles skip them with a note, so globs such
+ * as `lp/*.csv` keep working after lptool has written beside the profiles.
+ */
+export type DerivedKind = 'gap list' | 'picture' | 'resampled profile' | 'stats table' | 'output folder';
+
+/** Folders lptool writes beside profiles (`resample`'s default output, `stats --png`). */
+const OUTPUT_FOLDERS = new Set(['resampled', 'stats']);
+
+/** The first line of a file (up to 4 KB), or '' when it cannot be read. */
+function firstLine(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(4096);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf
+      .toString('utf8', 0, n)
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/, 1)[0]!;
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** What kind of lptool output a path is, or null for a profile (or anything else: the reader judges that). */
+export function derivedKind(file: string): DerivedKind | null {
+  const base = path.basename(file);
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory()) return OUTPUT_FOLDERS.has(base) ? 'output folder' : null;
+  if (/_gaps\.csv$/i.test(base)) return 'gap list';
+  if (/\.(png|svg)$/i.test(base) || /\.vl\.json$/i.test(base)) return 'picture';
+  if (path.basename(path.dirname(path.resolve(file))) === 'resampled') return 'resampled profile';
+  if (!st?.isFile() || !/\.csv$/i.test(base)) return null;
+  const header = firstLine(file)
+    .split(',')
+    .map((h) => h.trim().replace(/^"|"$/g, ''));
+  if (header[0] === 'gap_start' && header.includes('missing_intervals')) return 'gap list';
+  if (header.includes('intervals_present') && header.includes('intervals_expected')) return 'resampled profile';
+  if (header[0] === 'profile' && header[1] === 'period' && header.includes('completeness_pct')) return 'stats table';
+  return null;
+}
+
+export interface SkippedInput {
+  file: string;
+  kind: DerivedKind;
+}
+
+/** The inputs that may be profiles, and lptool's own outputs among them (skipped). */
+export function skipDerived(files: readonly string[]): { files: string[]; skipped: SkippedInput[] } {
+  const kept: string[] = [];
+  const skipped: SkippedInput[] = [];
+  for (const f of files) {
+    const kind = derivedKind(f);
+    if (kind) skipped.push({ file: f, kind });
+    else kept.push(f);
+  }
+  return { files: kept, skipped };
+}
+
+/** One note for what was skipped: `skipped 2 of lptool's own outputs (not profiles): a_gaps.csv, b_gaps.csv (gap list)`. */
+export function skippedNote(
+  skipped: readonly SkippedInput[],
+  show: (file: string) => string = (f) => f,
+): string | null {
+  if (!skipped.length) return null;
+  const kinds = [...new Set(skipped.map((s) => s.kind))];
+  const byKind = kinds.map((k) => {
+    const files = skipped.filter((s) => s.kind === k).map((s) => show(s.file));
+    return `${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''} (${k}${files.length > 1 ? 's' : ''})`;
+  });
+  return `skipped ${skipped.length} of lptool's own output${skipped.length > 1 ? 's' : ''} (not profiles): ${byKind.join('; ')}`;
+}
