@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, listFiles, lptool, siteFrom, UPDATE_GOLDEN } from '../../cli/src/testing.js';
+import { FIXTURES, listFiles, lptool, sha256, siteFrom, UPDATE_GOLDEN } from '../../cli/src/testing.js';
+import { sort } from '../../sort/src/index.js';
+import { synthSite } from '../../synth/src/index.js';
 import { build } from './build.js';
 
 let cleanups: (() => void)[] = [];
@@ -241,7 +243,7 @@ describe('lptool build — behaviour', () => {
     expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
   });
 
-  it('--meter and --from/--to limit the work', () => {
+  it('--meter and --from/--to limit the work (a range writes an extract into --out)', () => {
     const root = site('legal');
     const r = lptool([
       'build',
@@ -253,10 +255,13 @@ describe('lptool build — behaviour', () => {
       '2024-07-12T12:00',
       '--to',
       '2024-07-12T13:00',
+      '--out',
+      path.join(root, 'extract'),
     ]);
     expect(r.code).toBe(1); // the re-export conflict is still flagged
-    expect(listFiles(path.join(root, 'lp')).filter((f) => f.endsWith('.csv'))).toEqual(['north.csv']);
-    expect(fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(listFiles(path.join(root, 'extract'))).toEqual(['north.csv']);
+    expect(fs.readFileSync(path.join(root, 'extract/north.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(fs.existsSync(path.join(root, 'lp'))).toBe(false);
     const bad = lptool(['build', '--root', root, '--meter', 'nowhere']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--meter — expected a name from meter-data\.csv \(north, south, east\), got "nowhere"/);
@@ -347,5 +352,150 @@ describe('build — properties', () => {
       }),
       { numRuns: 6 },
     );
+  });
+});
+
+/** Every file under a folder with its bytes' hash and mtime (a snapshot to prove a run touched nothing there). */
+function snapshot(dir: string): Record<string, string> {
+  if (!fs.existsSync(dir)) return {};
+  return Object.fromEntries(
+    listFiles(dir).map((f) => {
+      const full = path.join(dir, f);
+      return [f, `${sha256(fs.readFileSync(full))} ${fs.statSync(full).mtimeMs}`];
+    }),
+  );
+}
+
+/** A synth site (3 meters, 14 days, one export a day), sorted and built. */
+async function builtSynthSite(): Promise<string> {
+  const { root, cleanup } = (() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-trust-'));
+    return { root: dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  })();
+  cleanups.push(cleanup);
+  synthSite({
+    out: root,
+    meters: 3,
+    days: 14,
+    start: '2024-10-28',
+    tz: 'America/Los_Angeles',
+    clock: 'legal',
+    seed: 3,
+    fileDays: 1,
+    intervalMs: 900_000,
+    gaps: 0,
+    sequenceErrors: 0,
+    duplicates: 0,
+    overlaps: 0,
+  });
+  await sort({ root, settleMs: 0 });
+  expect(lptool(['build', '--root', root]).code).toBe(0);
+  return root;
+}
+const rowsOf = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').length - 1;
+
+describe('lp/<name>.csv is always the whole profile: ranged builds are extracts', () => {
+  it('a range without --out is a usage error and touches nothing', async () => {
+    const root = await builtSynthSite();
+    const before = snapshot(root);
+    const r = lptool(['build', '--root', root, '--from', '2024-11-01', '--meter', 'north']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'lptool: LPT_USAGE: --out — expected a folder for a ranged build (--from/--to writes an extract there; lp/<name>.csv is always the whole profile), got none (key --out)\n',
+    );
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a ranged build writes plain profiles into --out and leaves lp/, its shadows, sidecars and manifest as they were', async () => {
+    const root = await builtSynthSite();
+    const lp = snapshot(path.join(root, 'lp'));
+    expect(Object.keys(lp)).toEqual(
+      expect.arrayContaining(['.build-manifest.json', '.cache/north.bin', '.cache/north.csv.shadow', 'north.csv']),
+    );
+    const out = path.join(root, 'july');
+    const r = lptool(['build', '--root', root, '--from', '2024-11-01', '--to', '2024-11-03', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(listFiles(out)).toEqual(['east.csv', 'north.csv', 'south.csv']); // no shadows, no sidecars
+    expect(rowsOf(path.join(out, 'north.csv'))).toBe(2 * 96);
+    expect(JSON.parse(r.stdout).outDir).toBe(out);
+    expect(snapshot(path.join(root, 'lp'))).toEqual(lp);
+    // the next plain build finds lp/ up to date (the extract did not pose as a build of lp/)
+    expect(
+      JSON.parse(lptool(['build', '--root', root, '--json']).stdout).meters.map((m: { status: string }) => m.status),
+    ).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+    // an extract never goes into lp/
+    const lpNow = snapshot(path.join(root, 'lp'));
+    for (const bad of [path.join(root, 'lp'), path.join(root, 'lp/july')]) {
+      const r2 = lptool(['build', '--root', root, '--from', '2024-11-01', '--out', bad]);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toMatch(/--out — expected a folder outside lp\//);
+    }
+    expect(snapshot(path.join(root, 'lp'))).toEqual(lpNow);
+  });
+});
+
+describe('a build never replaces a profile with fewer rows (the commit step’s rule)', () => {
+  it('build --full --interval 5 --meter north: every file rejected, lp/north.csv kept with its shadow and sidecar; exit 1 says why', async () => {
+    const root = await builtSynthSite();
+    const lp = snapshot(path.join(root, 'lp'));
+    const r = lptool(['build', '--root', root, '--full', '--interval', '5', '--meter', 'north']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /north +kept +kept lp\/north\.csv \(1348 rows\): this build would replace it with 0 rows; 14 of 14 archived files rejected, e\.g\. data\/KW\/2024-10\/north-\S+\.csv: SEQUENCE-ERROR: line 2: interval length — expected 5m, got 15m .* — check the settings \(--interval, --tz\) and the archive, or pass --allow-shrink to replace it/,
+    );
+    const after = snapshot(path.join(root, 'lp'));
+    for (const f of ['north.csv', '.cache/north.bin', '.cache/north.csv.shadow', 'south.csv'])
+      expect(after[f], f).toBe(lp[f]);
+    expect(listFiles(path.join(root, 'lp')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // the next ordinary build: lp/north.csv is as the last good build left it
+    expect(lptool(['build', '--root', root]).code).toBe(0);
+    expect(snapshot(path.join(root, 'lp'))['north.csv']).toBe(lp['north.csv']);
+    // --allow-shrink: the operator's word replaces it
+    const forced = lptool(['build', '--root', root, '--full', '--interval', '5', '--meter', 'north', '--allow-shrink']);
+    expect(forced.code).toBe(1); // the rejected files are still flagged
+    expect(rowsOf(path.join(root, 'lp/north.csv'))).toBe(0);
+  });
+
+  it('a shrunken archive, all rows bad, or a profile with rows added by hand: the old profile is kept', async () => {
+    const root = await builtSynthSite();
+    const rows = rowsOf(path.join(root, 'lp/south.csv'));
+    // the archive lost three days of south
+    const month = path.join(root, 'data/KW/2024-11');
+    for (const f of fs
+      .readdirSync(month)
+      .filter((f) => f.startsWith('south-'))
+      .slice(0, 3))
+      fs.rmSync(path.join(month, f));
+    const lost = JSON.parse(lptool(['build', '--root', root, '--json']).stdout);
+    expect(lost.exitCode).toBe(1);
+    expect(lost.meters.find((m: { name: string }) => m.name === 'south')).toMatchObject({ status: 'kept' });
+    expect(rowsOf(path.join(root, 'lp/south.csv'))).toBe(rows);
+    // every value of east turned non-numeric: every row bad
+    for (const dir of ['2024-10', '2024-11'])
+      for (const f of fs.readdirSync(path.join(root, 'data/KW', dir)).filter((f) => f.startsWith('east-'))) {
+        const file = path.join(root, 'data/KW', dir, f);
+        fs.writeFileSync(
+          file,
+          fs
+            .readFileSync(file, 'utf8')
+            .replace(/,(\d+\.?\d*),(\d+\.?\d*),(\d+\.?\d*),(\d+\.?\d*)\r?$/gm, ',x,$2,$3,$4'),
+        );
+      }
+    const bad = JSON.parse(lptool(['build', '--root', root, '--json', '--meter', 'east']).stdout);
+    expect(bad.meters[0]).toMatchObject({ status: 'kept', rows: 0 });
+    expect(bad.meters[0].error).toMatch(
+      /kept lp\/east\.csv \(1348 rows\): this build would replace it with 0 rows; 1348 bad rows skipped/,
+    );
+    expect(rowsOf(path.join(root, 'lp/east.csv'))).toBe(1348);
+    // north edited by hand (rows pasted twice): a full rebuild would have fewer rows than the file has — counted, kept
+    const north = path.join(root, 'lp/north.csv');
+    const text = fs.readFileSync(north, 'utf8');
+    fs.writeFileSync(north, text + text.split('\n').slice(1, 11).join('\n') + '\n');
+    const edited = JSON.parse(lptool(['build', '--root', root, '--json', '--meter', 'north', '--full']).stdout);
+    expect(edited.meters[0].error).toMatch(
+      /kept lp\/north\.csv \(1358 rows\): this build would replace it with 1348 rows/,
+    );
+    expect(lptool(['build', '--root', root, '--meter', 'north', '--full', '--allow-shrink']).code).toBe(0);
+    expect(fs.readFileSync(north, 'utf8')).toBe(text);
   });
 });

@@ -113,6 +113,10 @@ describe('lptool demo', () => {
       expect(r.stdout).toContain(
         `lp/${seq.name}.csv: 1 gap — ${seq.gap_start} → ${seq.gap_end} (${seq.missing_intervals})`,
       );
+      // the total dips by a whole feeder on both days: not "0 gaps" and nothing more — its partial totals are listed
+      expect(r.stdout).toContain(
+        `lp/all.csv: 0 gaps; 192 partial totals (feeders_reporting < feeders_expected) — ${gap.gap_start} → ${gap.gap_end} (96); ${seq.gap_start} → ${seq.gap_end} (96)`,
+      );
       const ov = manifest.faults.overlaps[0];
       expect(r.stdout).toContain(
         `conflict ${ov.start}: kept data/KW/${ov.start.slice(0, 7)}/${ov.reexport} (kw_del=${ov.kw_del} `,

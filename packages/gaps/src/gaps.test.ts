@@ -170,3 +170,187 @@ describe('lptool gaps — the picture', () => {
     expect(dark).toBeGreaterThan(200);
   });
 });
+
+/** `lp/` of a site with the south fixture (gaps, a duplicate, a row out of order) and a 2-feeder all.csv with partial totals. */
+function lpSite() {
+  const root = work();
+  fs.mkdirSync(path.join(root, 'lp'));
+  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(root, 'lp/south.csv'));
+  fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  const rows = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+  const fmt = (t: number) => `${new Date(t - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
+  const t0 = Date.parse('2024-07-01T07:00:00Z');
+  for (let i = 0; i < 96 * 3; i++) {
+    const partial = i >= 96 && i < 144; // half of the second day lacks a feeder
+    const mw = 10 + 5 * Math.sin((2 * Math.PI * i) / 96) - (partial ? 6 : 0);
+    rows.push(
+      `${fmt(t0 + i * 900_000)},${fmt(t0 + (i + 1) * 900_000)},${mw.toFixed(3)},${(mw + 1).toFixed(3)},0.9,${mw.toFixed(3)},${partial ? 1 : 2},2`,
+    );
+  }
+  fs.writeFileSync(path.join(root, 'lp/all.csv'), `${rows.join('\n')}\n`);
+  return root;
+}
+/** What a shell makes of `lp/*.csv` (or `lp/*`) in `root`: the matching names, sorted. */
+const glob = (root: string, pattern: RegExp) =>
+  fs
+    .readdirSync(path.join(root, 'lp'))
+    .filter((f) => pattern.test(f))
+    .sort()
+    .map((f) => `lp/${f}`);
+
+describe('lptool gaps — lptool’s own outputs are not profiles', () => {
+  it('the README cron line `gaps lp/*.csv --fail-on-gaps --json` works on its second run, skipping *_gaps.csv with a note', () => {
+    const root = lpSite();
+    const run = () => lptool(['gaps', ...glob(root, /\.csv$/), '--fail-on-gaps', '--json'], { cwd: root });
+    const first = run();
+    expect(first.code).toBe(1); // south has gaps
+    const files = JSON.parse(first.stdout).profiles.map((p: { file: string }) => p.file);
+    expect(files).toEqual(['lp/all.csv', 'lp/south.csv']);
+    const second = run();
+    expect(second.code).toBe(1);
+    expect(JSON.parse(second.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(files);
+    expect(second.stderr).toBe(
+      "lptool: note: skipped 2 of lptool's own outputs (not profiles): lp/all_gaps.csv, lp/south_gaps.csv (gap lists)\n",
+    );
+  });
+
+  it('pictures, resampled profiles, stats tables and their folders are skipped too (`lp/*`)', () => {
+    const root = lpSite();
+    expect(lptool(['gaps', 'lp/south.csv', '--png'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/south.csv', '--to', '1h'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/all.csv', '--to', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['stats', 'lp/south.csv', '--csv', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
+    const r = lptool(['gaps', ...glob(root, /./), '--json'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(['lp/all.csv', 'lp/south.csv']);
+    expect(JSON.parse(r.stdout).skipped).toEqual([
+      { file: 'lp/all_daily.csv', kind: 'resampled profile' },
+      { file: 'lp/resampled', kind: 'output folder' },
+      { file: 'lp/south_gaps.csv', kind: 'gap list' },
+      { file: 'lp/south_gaps.png', kind: 'picture' },
+      { file: 'lp/stats', kind: 'output folder' },
+      { file: 'lp/table.csv', kind: 'stats table' },
+    ]);
+    // only lptool's outputs given: nothing to check (exit 2), saying what was skipped
+    const none = lptool(['gaps', 'lp/south_gaps.csv'], { cwd: root });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /expected load profiles to check .*, got only 1 of lptool's own output .*south_gaps\.csv \(gap list\)/,
+    );
+  });
+});
+
+describe('lptool gaps — files that are not profiles get one clear line', () => {
+  it('a binary file: no bytes of it on stderr', () => {
+    const dir = work();
+    const bytes = Buffer.alloc(20_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+    fs.writeFileSync(path.join(dir, 'picture.csv'), bytes);
+    const r = lptool(['gaps', 'picture.csv', ...TZ], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'lptool: LPT_PARSE: content — expected CSV text, got binary data (first bytes 89 50 4e 47 0d 0a 1a 0a) (picture.csv)\n',
+    );
+  });
+
+  it('an empty file says so (not `got  `)', () => {
+    const dir = work();
+    fs.writeFileSync(path.join(dir, 'empty.csv'), '');
+    fs.writeFileSync(path.join(dir, 'blank.csv'), '\n \r\n');
+    for (const f of ['empty.csv', 'blank.csv']) {
+      const r = lptool(['gaps', f, ...TZ], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `lptool: LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (${f})\n`,
+      );
+    }
+  });
+
+  it('a directory is a usage error naming it (no raw EISDIR), and a missing file says there is none', () => {
+    const dir = work();
+    fs.mkdirSync(path.join(dir, 'old'));
+    const r = lptool(['gaps', 'old', ...TZ], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'lptool: LPT_USAGE: file — expected a profile CSV file, got a directory (give the profiles in it, e.g. lp/*.csv) (old)\n',
+    );
+    const missing = lptool(['gaps', 'nope.csv', ...TZ], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      'lptool: LPT_INPUT_MISSING: file — expected a profile CSV, got no file at this path (nope.csv)\n',
+    );
+  });
+
+  it('a header that is not a profile’s is quoted, escaped and cut', () => {
+    const dir = work();
+    fs.writeFileSync(
+      path.join(dir, 'wide.csv'),
+      `${Array.from({ length: 300 }, (_, i) => `col\t${i}`).join(',')}\n1\n`,
+    );
+    const r = lptool(['gaps', 'wide.csv', ...TZ], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^lptool: LPT_PARSE: header — expected a profile with Start Time and MW_net, got "col\\t0,col\\t1,.*… \(\d+ chars\)" \(wide\.csv:1\)\n$/,
+    );
+    expect(r.stderr.length).toBeLessThan(250);
+  });
+});
+
+describe('lptool gaps — picture sizes are bounded', () => {
+  it('over 10,000 px a side, or width × scale over it, is exit 2 before anything is written', () => {
+    const dir = work('gaps/south.csv');
+    const t = performance.now();
+    const huge = lptool(['gaps', 'south.csv', ...TZ, '--png', '--width', '100000', '--height', '100000'], { cwd: dir });
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toBe(
+      'lptool: LPT_USAGE: --width/--height/--scale — expected a picture of at most 10000 px a side (width × scale, height × scale), got 100000 × 100000 px (key --width/--height/--scale)\n',
+    );
+    expect(performance.now() - t).toBeLessThan(10_000);
+    for (const args of [
+      ['--png', '--width', '5000', '--scale', '3'],
+      ['--format', 'svg', '--height', '10001'],
+      ['--format', 'vl.json', '--width', '4000', '--scale', '2.6'],
+    ]) {
+      expect(lptool(['gaps', 'south.csv', ...TZ, ...args], { cwd: dir }).code).toBe(2);
+    }
+    expect(fs.readdirSync(dir)).toEqual(['south.csv']); // nothing written, not even the gap list
+    expect(
+      lptool(['gaps', 'south.csv', ...TZ, '--format', 'svg', '--width', '10000', '--height', '200'], { cwd: dir }).code,
+    ).toBe(0);
+  });
+});
+
+describe('lptool gaps — all.csv’s partial totals', () => {
+  it('are listed as runs, and the picture shades them in their own colour with a legend entry', () => {
+    const root = lpSite();
+    const r = lptool(['gaps', 'lp/all.csv', '--png'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '0 gaps (0 intervals missing), 0 duplicate, 0 out of order, 48 partial totals (feeders_reporting < feeders_expected)',
+    );
+    expect(r.stdout).toContain('  partial 2024-07-02T00:00:00-07:00 → 2024-07-02T12:00:00-07:00 (48 intervals)');
+    expect(lptool(['gaps', 'lp/all.csv', '--format', 'vl.json'], { cwd: root }).code).toBe(0);
+    const spec = JSON.parse(fs.readFileSync(path.join(root, 'lp/all_gaps.vl.json'), 'utf8'));
+    expect(spec.title.text).toBe('all — 2024-07-01 → 2024-07-03 — 0 gaps, 1 partial-total run');
+    expect(spec.layer[0].encoding.color.scale).toEqual({
+      domain: ['partial total (feeders missing)'],
+      range: ['#ff9f1c'],
+    });
+    const png = PNG.sync.read(fs.readFileSync(path.join(root, 'lp/all_gaps.png')));
+    const px = (x: number, y: number) => {
+      const i = (y * png.width + x) * 4;
+      return [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+    };
+    const isAmber = ([red, green, blue]: number[]) => red! > 240 && green! > 200 && green! < 235 && blue! < 200;
+    const amberColumns = new Set<number>();
+    for (let x = 0; x < png.width; x++)
+      for (let y = 80; y < png.height - 40; y += 2) if (isAmber(px(x, y))) amberColumns.add(x);
+    // the run is half a day of three: about a sixth of the plot's width, in its middle third
+    const xs = [...amberColumns].sort((a, b) => a - b);
+    expect(xs.length).toBeGreaterThan(png.width / 10);
+    expect(xs.length).toBeLessThan(png.width / 4);
+    expect(xs[0]!).toBeGreaterThan(png.width / 4);
+    expect(xs[xs.length - 1]!).toBeLessThan((png.width * 2) / 3);
+  });
+});

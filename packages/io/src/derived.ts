@@ -44,8 +44,8 @@ export function derivedKind(file: string): DerivedKind | null {
     .split(',')
     .map((h) => h.trim().replace(/^"|"$/g, ''));
   if (header[0] === 'gap_start' && header.includes('missing_intervals')) return 'gap list';
-  if (header.includes('intervals_present') && header.includes('intervals_expected')) return 'resampled profile';
   if (header[0] === 'profile' && header[1] === 'period' && header.includes('completeness_pct')) return 'stats table';
+  if (header.includes('intervals_present') && header.includes('intervals_expected')) return 'resampled profile';
   return null;
 }
 

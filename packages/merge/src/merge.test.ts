@@ -105,6 +105,45 @@ describe('lptool merge', () => {
   });
 });
 
+describe('lptool merge — exactly the meters of meter-data.csv', () => {
+  it('a copy such as lp/north-old.csv is named in a warning and never summed: all.csv does not change', () => {
+    const root = site();
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    const before = fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8');
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, 'lp/north-old.csv'));
+    const r = lptool(['merge', '--root', root, '--json']);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8')).toBe(before);
+    expect(r.stderr).toBe(
+      'lptool: warning: lp/north-old.csv — not a meter of meter-data.csv: not summed (move it out of lp/ to silence this)\n',
+    );
+    const s = JSON.parse(r.stdout);
+    expect(s.feeders.map((f: { name: string }) => f.name)).toEqual(['east', 'north', 'south']);
+    expect([s.expected, s.ignored]).toEqual([3, ['lp/north-old.csv']]);
+    // lptool's own outputs in lp/ are not warned about
+    expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['merge', '--root', root]).stderr).not.toMatch(/north_gaps/);
+  });
+
+  it('feeders_expected is the size of that list: a meter without a profile counts as not reporting', () => {
+    const root = site();
+    fs.appendFileSync(path.join(root, 'meter-data.csv'), '1009,west,1\n');
+    const r = lptool(['merge', '--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: lp\/west\.csv — expected a profile of meter west \(meter-data\.csv\), got none: counted as not reporting/,
+    );
+    expect(r.stdout).toMatch(/^merge .*: 3 of 4 feeders → lp\/all\.csv/);
+    expect(new Set(rows(path.join(root, 'lp/all.csv')).map((x) => x[7]))).toEqual(new Set(['4']));
+    expect(lptool(['merge', '--root', root, '--exclude', 'west']).stderr).toBe('');
+    expect(new Set(rows(path.join(root, 'lp/all.csv')).map((x) => x[7]))).toEqual(new Set(['3']));
+    fs.rmSync(path.join(root, 'meter-data.csv'));
+    const none = lptool(['merge', '--root', root]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/LPT_INPUT_MISSING: .*meter-data\.csv/);
+  });
+});
+
 describe('the columnar sidecar', () => {
   it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
     const { build } = await import('../../build/src/index.js');

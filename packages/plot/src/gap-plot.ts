@@ -90,7 +90,8 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
     },
     title: {
       text: `${input.name} — ${first} → ${last} — ${gaps.length} gap${gaps.length === 1 ? '' : 's'}${partialCount}`,
-      subtitle: `${input.yTitle ?? 'MW_net'} per interval; red bands: missing intervals${partial.length ? '; amber bands: partial totals (feeders_reporting < feeders_expected)' : ''}. Times in ${clock.zone}.`,
+      // (a subtitle wider than the plot would narrow it: with partial totals the legend names the bands)
+      subtitle: `${input.yTitle ?? 'MW_net'} per interval; ${partial.length ? 'shaded bands as in the legend' : 'red bands: missing intervals'}. Times in ${clock.zone}.`,
       anchor: 'start',
       fontSize: 15,
       subtitleFontSize: 11,
@@ -109,7 +110,7 @@ export function gapPlotSpec(input: GapPlotInput): TopLevelSpec {
                   field: 'kind',
                   type: 'nominal',
                   scale: { domain: shown.map((b) => b.kind), range: shown.map((b) => b.color) },
-                  legend: { title: null, orient: 'top', symbolOpacity: 0.5 },
+                  legend: { title: null, orient: 'top', symbolOpacity: 0.5, labelLimit: 0 },
                 },
               }
             : {}),

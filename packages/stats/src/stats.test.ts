@@ -7,7 +7,7 @@ import { lptool, tempDir } from '../../cli/src/testing.js';
 import { sort } from '../../sort/src/index.js';
 import { synthSite } from '../../synth/src/index.js';
 import { resample } from './resample.js';
-import { stats } from './stats.js';
+import { formatStats, stats } from './stats.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -210,6 +210,143 @@ describe('lptool resample', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('lptool stats — numbers right whatever the file', () => {
+  it('a row moved to the top of the file: --from/--to still finds the peak and the energy (profiles are read in time order)', () => {
+    const dir = site();
+    const rows: [number, number, number, number][] = Array.from({ length: 96 }, () => [1, 0, 1, 0]);
+    for (const [i, mw] of [
+      [40, 5],
+      [41, 5],
+      [42, 100],
+      [43, 5],
+      [44, 5],
+    ] as const)
+      rows[i] = [mw, 0, mw, 0];
+    const f = profile(dir, 'north', rows);
+    const lines = fs.readFileSync(f, 'utf8').trim().split('\n');
+    const moved = [lines[0]!, lines[43]!, ...lines.slice(1, 43), ...lines.slice(44)]; // 10:30 (100 MW) first
+    fs.writeFileSync(f, `${moved.join('\n')}\n`);
+    const r = lptool(['stats', f, '--root', dir, '--from', '2024-07-15T10:00', '--to', '2024-07-15T11:15', '--json']);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout).periods[0];
+    expect([p.peak_mw, p.peak_at, p.mwh_net, p.intervals_present]).toEqual([100, '2024-07-15T10:30:00-07:00', 30, 5]);
+  });
+
+  it('all.csv: intervals with feeders_reporting < feeders_expected are not complete (stats and resample)', async () => {
+    const dir = site();
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (let i = 0; i < 8; i++)
+      lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},5,5,1,5,${i >= 2 && i < 5 ? 49 : 50},50`);
+    const all = path.join(dir, 'all.csv');
+    fs.writeFileSync(all, `${lines.join('\n')}\n`);
+    const s = await stats({ root: dir, files: [all] });
+    expect(s.periods[0]).toMatchObject({
+      intervals_present: 5,
+      intervals_expected: 8,
+      intervals_partial: 3,
+      completeness_pct: 62.5,
+      mwh_net: 10, // the energy of what is there, all 8 intervals
+    });
+    expect(formatStats(s)).toMatch(/complete +partial/);
+    expect(formatStats(s)).toMatch(/62\.5 % +3/);
+    const r = await resample({ root: dir, file: all, to: '1h' });
+    expect(r.partial).toBe(2); // 00:00–01:00: 2 of 4 complete; 01:00–02:00: 3 of 4
+    const out = fs.readFileSync(path.join(dir, 'resampled/all_1h.csv'), 'utf8').trim().split('\n');
+    expect(out.slice(1).map((l) => l.split(',').slice(-2).join('/'))).toEqual(['2/4', '3/4']);
+  });
+
+  it('the text table sizes its columns to their contents: no run-ins like —3401322.422', async () => {
+    const dir = site();
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (let i = 0; i < 4; i++)
+      lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},-3401322.422,3401322.5,-1,-3401322.422,2,2`);
+    fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
+    const f = profile(dir, 'a_feeder_with_a_long_name', [[1234567.891, 0, 1234568, 0]]);
+    const text = formatStats(await stats({ root: dir, files: [f, path.join(dir, 'all.csv')] }));
+    const table = text.split('\n').slice(0, 3);
+    expect(table[2]).toMatch(/^all +all +— +— +-3401322\.422 +-3401322\.422 +2024-07-15T00:00:00-07:00 /);
+    // every column starts where its header starts, and every cell is followed by two spaces or the end
+    const header = table[0]!;
+    const starts = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => m.index!);
+    for (const row of table.slice(1)) {
+      const cells = [...row.matchAll(/\S+(?: \S+)*/g)];
+      expect(cells).toHaveLength(starts.length);
+      cells.forEach((c, k) => {
+        const end = c.index! + c[0].length;
+        const headerEnd = starts[k]! + header.slice(starts[k]!).match(/^\S+(?: \S+)*/)![0].length;
+        expect(Math.min(c.index!, starts[k]!)).toBeLessThanOrEqual(Math.max(end, headerEnd)); // overlaps its header
+        if (k + 1 < starts.length) expect(end + 2).toBeLessThanOrEqual(Math.min(starts[k + 1]!, cells[k + 1]!.index!));
+      });
+    }
+  });
+
+  it('`lptool stats lp/*.csv` keeps working on its second run and after gaps, resample and --csv wrote into lp/', () => {
+    const root = site();
+    fs.mkdirSync(path.join(root, 'lp'));
+    profile(path.join(root, 'lp'), 'north', [
+      [1, 0, 1, 0],
+      [2, 0, 2, 0],
+    ]);
+    const glob = () =>
+      fs
+        .readdirSync(path.join(root, 'lp'))
+        .filter((f) => f.endsWith('.csv'))
+        .sort()
+        .map((f) => `lp/${f}`);
+    const run = () => lptool(['stats', ...glob(), '--csv', 'lp/stats.csv'], { cwd: root });
+    expect(run().code).toBe(0);
+    expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/north.csv', '--to', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code).toBe(
+      0,
+    );
+    const again = run();
+    expect(again.code).toBe(0);
+    expect(again.stdout.split('\n').filter((l) => /^\S+ +all /.test(l))).toHaveLength(1); // north only
+    expect(again.stderr).toBe(
+      "lptool: note: skipped 3 of lptool's own outputs (not profiles): lp/north_gaps.csv (gap list); lp/north_hourly.csv (resampled profile); lp/stats.csv (stats table)\n",
+    );
+  });
+});
+
+describe('lptool stats — the diversity factor is over the feeders that make up the total', () => {
+  it('feeders given that are a subset of the total’s: said, and the factor omitted', () => {
+    const dir = site();
+    const feeders = ['a', 'b', 'c'].map((n, k) =>
+      profile(
+        dir,
+        n,
+        [0, 1, 2].map((i) => [1 + ((i + k) % 3), 0, 2, 0]),
+      ),
+    );
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (let i = 0; i < 3; i++) lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},6,6,1,6,3,3`);
+    const all = path.join(dir, 'all.csv');
+    fs.writeFileSync(all, `${lines.join('\n')}\n`);
+    const whole = JSON.parse(lptool(['stats', ...feeders, all, '--root', dir, '--json']).stdout).coincident;
+    expect([whole.diversity_factor, whole.diversity_note]).toEqual([1.5, null]); // (3 + 3 + 3) / 6
+    const r = lptool(['stats', feeders[0]!, feeders[1]!, all, '--root', dir]);
+    expect(r.stdout).toContain(
+      'coincident peak: all 6 MW at 2024-07-15T00:00:00-07:00; the 2 feeders given are a subset of the 3 that make up all.csv (feeders_expected): diversity factor omitted — give every feeder of the total',
+    );
+    const subset = JSON.parse(
+      lptool(['stats', feeders[0]!, feeders[1]!, all, '--root', dir, '--json']).stdout,
+    ).coincident;
+    expect(subset.diversity_factor).toBeNull();
+    expect(subset.feeders).toHaveLength(2);
+    // three feeders, but not the three of this total
+    profile(dir, 'c', [
+      [2, 0, 2, 0],
+      [1, 0, 2, 0],
+      [2, 0, 2, 0],
+    ]);
+    const other = JSON.parse(lptool(['stats', ...feeders, all, '--root', dir, '--json']).stdout).coincident;
+    expect(other.diversity_factor).toBeNull();
+    expect(other.diversity_note).toMatch(
+      /^the feeders given do not add up to all\.csv: Σ MW_net 5 MW against MW_total 6 MW at /,
     );
   });
 });

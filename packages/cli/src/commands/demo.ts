@@ -103,7 +103,9 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
       lines: g.profiles.map((p) => {
         if (p.picture) pictures.push(path.resolve(p.picture));
         const list = p.gaps.map((x) => `${x.gap_start} → ${x.gap_end} (${x.missing_intervals})`).join('; ');
-        return `${rel(p.file)}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'}${list ? ` — ${list}` : ''}`;
+        // a total that dips by a whole missing feeder is not "0 gaps" and nothing more: its partial runs are listed
+        const partial = p.partialRanges.map((r) => `${r.start} → ${r.end} (${r.intervals})`).join('; ');
+        return `${rel(p.file)}: ${p.gaps.length} gap${p.gaps.length === 1 ? '' : 's'}${list ? ` — ${list}` : ''}${p.partial ? `; ${p.partial} partial totals (feeders_reporting < feeders_expected) — ${partial}` : ''}`;
       }),
     };
   });
