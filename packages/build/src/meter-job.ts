@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
+import { boundMessage, type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
   appendColumnCache,
@@ -300,7 +300,12 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
           const problem = checkValues(v, ex.table.rows[i]!, cols);
           if (problem) {
             bad++;
-            const b: BadRow = { file: rel, line: ex.table.lines[i]!, ...problem };
+            const b: BadRow = {
+              file: rel,
+              line: ex.table.lines[i]!,
+              ...problem,
+              message: boundMessage(problem.message),
+            };
             if (summary.badRows.length < 1000) summary.badRows.push(b);
             log.warn(
               { event: 'bad-row', code: 'LPT_BAD_VALUE', ...b, policy: ctx.onBadRow },

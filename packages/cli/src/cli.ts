@@ -153,7 +153,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       'after',
       examples([
         'lptool synth site --out /tmp/site --meters 5 --days 30 --gaps 2 --duplicates 1',
-        'lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 900 --format parquet',
+        'lptool synth bess --out /tmp/bess --inverters 20 --days 7 --extra-columns 900 --format parquet',
       ]),
     );
   wire(
@@ -180,7 +180,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
         'after',
         examples([
           'lptool synth site --out /tmp/site --meters 50 --days 365 --start 2023-01-01',
-          'lptool synth site --out /tmp/dst --meters 3 --days 21 --start 2024-10-21 --gaps 1 --sequence-errors 1 --duplicates 1 --overlaps 1',
+          'lptool synth site --out /tmp/dst --meters 3 --days 21 --start 2024-10-21 --file-days 1 --gaps 1 --sequence-errors 1 --duplicates 1 --overlaps 1',
         ]),
       ),
     async (a, o, i) => (await import('./commands/synth.js')).site(a, o, i),
@@ -201,7 +201,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--json', 'print a summary on stdout')
       .addHelpText(
         'after',
-        examples(['lptool synth bess --out /tmp/bess --inverters 20 --days 30 --extra-columns 900 --format parquet']),
+        examples(['lptool synth bess --out /tmp/bess --inverters 20 --days 7 --extra-columns 900 --format parquet']),
       ),
     async (a, o, i) => (await import('./commands/synth.js')).bess(a, o, i),
   );

@@ -1,4 +1,5 @@
 import {
+  boundMessage,
   describeProblem,
   LptError,
   type ResolvedIntervals,
@@ -50,7 +51,8 @@ export class ExportRejected extends Error {
     /** Problem kinds, for the summary. */
     readonly problems: SequenceProblem[] = [],
   ) {
-    super(message);
+    super(boundMessage(message)); // (as LptError does: "got" values escaped and cut)
+    this.rows = rows.map((r) => ({ ...r, message: boundMessage(r.message) }));
   }
 }
 

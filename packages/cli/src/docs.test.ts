@@ -1,0 +1,250 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, FIXTURES, lptool, REPO, tempDir } from './testing.js';
+
+/*
+ * Docs as tests (node-csv runs its samples): every example command in README.md (its ```sh blocks) and in
+ * every command's `--help` ("Examples:") runs here, twice in a row, on a synth site, with the exit codes
+ * listed below. The list must name exactly the examples the docs have: an example added to the README or to
+ * a --help, and not listed here with its expected exit codes, fails this test — and so does one listed here
+ * that the docs no longer have. Lines of the README's shell blocks that are not lptool commands (installing,
+ * the test suite) are listed too, with why they are not run.
+ *
+ * How the examples' paths are mapped (the commands are run by bash, so globs such as lp/*.csv expand as
+ * they do for an operator):
+ *  - the working folder is the site root, a synth site (`lptool synth site --seed 5`: 4 meters over
+ *    2024-06-20 … 2024-08-03, one export file never delivered, one re-delivered) that the examples build up
+ *    in the README's order, from `sort` on; its fourth meter is named test_feeder (for `merge --exclude`);
+ *  - `/srv/meters` is that site root;
+ *  - `/tmp/…` is a temp folder of the example's own (so two examples that both write /tmp/site each get a
+ *    new folder on their first run; their second run finds it full), and $TMPDIR (where `lptool demo`
+ *    puts its site when given no --out) is a temp folder too;
+ *  - `bess.yaml` and `site/bess.yaml` are a synth BESS config with its telemetry (`lptool synth bess
+ *    --seed 5`, 2024-03-30 … 2024-04-02 in Australia/Sydney) in the site root and in site/;
+ *  - `old/north.csv` is an older profile with naive local labels (fixtures/gaps/old-naive.csv);
+ *  - `pnpm lptool …` is `lptool …` (the same program).
+ */
+
+type Expect = { codes: [number, number]; why?: string } | { notRun: string };
+
+const INSTALL = { notRun: 'installs pnpm and the workspace: the machine running this test has done it' };
+const EXAMPLES: Record<string, Expect> = {
+  // README: the first lines
+  'npm install -g pnpm@12.21.0': INSTALL,
+  'pnpm install': INSTALL,
+  'pnpm test': { notRun: 'the test suite itself' },
+  'pnpm lptool demo': { codes: [0, 0], why: 'a new temp folder each time' },
+  'lptool demo': { codes: [0, 0], why: 'a new temp folder each time' },
+  // sort (the site is a fresh synth site: every export is taken in on the first run; the re-delivery is a duplicate, exit 0)
+  'lptool sort': { codes: [0, 0] },
+  'lptool sort --dry-run': { codes: [0, 0] },
+  'lptool sort --json --settle 0': { codes: [0, 0] },
+  'lptool sort --root /srv/meters --dry-run': { codes: [0, 0] },
+  'lptool sort --root /srv/meters': { codes: [0, 0] },
+  // build
+  'lptool build': { codes: [0, 0] },
+  'lptool build --meter north --from 2024-07-01 --to 2024-08-01 --out /tmp/july': { codes: [0, 0] },
+  'lptool build --legacy-net --full': { codes: [0, 0] },
+  'lptool build --on-bad-row fail': { codes: [0, 0] },
+  // merge
+  'lptool merge': { codes: [0, 0] },
+  'lptool merge --exclude test_feeder': { codes: [0, 0] },
+  'lptool merge --only north,south --resample': { codes: [0, 0] },
+  'lptool merge --only north,south': { codes: [0, 0] },
+  // gaps (one export file of the site was never delivered: a gap, so --fail-on-gaps exits 1 — every time)
+  'lptool gaps lp/south.csv --png': { codes: [0, 0] },
+  'lptool gaps --fail-on-gaps --json': { codes: [1, 1] },
+  'lptool gaps lp/*.csv --fail-on-gaps --json': {
+    codes: [1, 1],
+    why: 'the second run skips the *_gaps.csv the first wrote',
+  },
+  'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01': { codes: [0, 0] },
+  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format vl.json': { codes: [0, 0] },
+  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg': { codes: [0, 0] },
+  // bess
+  'lptool bess -c bess.yaml': { codes: [0, 0] },
+  'lptool bess -c bess.yaml --json': { codes: [0, 0] },
+  'lptool bess -c site/bess.yaml --from 2024-04-01 --to 2024-05-01 --out /tmp/april': { codes: [0, 0] },
+  'lptool bess -c site/bess.yaml --from 2024-04-01 --to 2024-05-01 --out /tmp/april --json': { codes: [0, 0] },
+  // synth: a second run into the same --out refuses a folder with files in it (exit 2) rather than mix two sites
+  'lptool synth site --out /tmp/site --meters 50 --days 365 --start 2023-01-01': { codes: [0, 2] },
+  'lptool synth site --out /tmp/dst --meters 3 --days 21 --start 2024-10-21 --clock standard --file-days 1 --gaps 1 --sequence-errors 1 --duplicates 1 --overlaps 1':
+    { codes: [0, 2] },
+  'lptool synth site --out /tmp/dst --meters 3 --days 21 --start 2024-10-21 --file-days 1 --gaps 1 --sequence-errors 1 --duplicates 1 --overlaps 1':
+    { codes: [0, 2] },
+  'lptool synth site --out /tmp/site --meters 5 --days 30 --gaps 2 --duplicates 1': { codes: [0, 2] },
+  'lptool synth bess --out /tmp/bess --inverters 20 --days 7 --extra-columns 900 --format parquet': { codes: [0, 2] },
+  // demo: the same, for a named folder
+  'lptool demo --out /tmp/demo': { codes: [0, 2] },
+  'lptool demo --out /tmp/lptool-demo': { codes: [0, 2] },
+  // resample and stats (after gaps, resample and stats have written beside the profiles: those are skipped)
+  'lptool resample lp/north.csv --to 1d': { codes: [0, 0] },
+  'lptool resample lp/all.csv --to 1mo --out /tmp/monthly.csv': { codes: [0, 0] },
+  'lptool stats lp/*.csv --by month --csv /tmp/stats.csv': { codes: [0, 0] },
+  'lptool stats lp/north.csv lp/south.csv lp/all.csv --png': { codes: [0, 0] },
+  'lptool stats lp/*.csv': { codes: [0, 0] },
+  'lptool stats lp/north.csv lp/south.csv lp/all.csv --by month --csv /tmp/stats.csv': { codes: [0, 0] },
+  'lptool stats lp/all.csv --from 2024-07-01 --to 2024-08-01 --png': { codes: [0, 0] },
+  // installing on a server
+  'git clone <this repository> /opt/lptool': { notRun: 'a placeholder for this repository, cloned to /opt' },
+  'cd /opt/lptool': { notRun: 'part of the install, in /opt' },
+  'ln -s /opt/lptool/packages/cli/dist/bin.js /usr/local/bin/lptool': {
+    notRun: 'installs the command system-wide; this test runs the same bin.js',
+  },
+  // development
+  'LPTOOL_UPDATE_GOLDEN=1 pnpm test': { notRun: 'rewrites the golden files' },
+  'pnpm bench': { notRun: 'the benchmark (minutes); `pnpm bench --quick` runs in bench/bench.test.ts' },
+  'pnpm bench --quick': { notRun: 'run by bench/bench.test.ts' },
+  'pnpm build': { notRun: 'the tests run on the build (vitest.setup.ts builds it)' },
+  'pnpm lptool <args>': { notRun: 'a placeholder for any of the commands above' },
+};
+
+interface Example {
+  command: string;
+  source: string;
+}
+
+/** The commands of the README's ```sh blocks: continuation lines joined, comments cut, `&&` chains split. */
+function readmeExamples(): Example[] {
+  const lines = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8').split('\n');
+  const out: Example[] = [];
+  let inSh = false;
+  let pending = '';
+  let start = 0;
+  lines.forEach((line, i) => {
+    if (/^```/.test(line)) {
+      inSh = !inSh && /^```(sh|bash|shell)\s*$/.test(line);
+      return;
+    }
+    if (!inSh) return;
+    if (!pending) start = i + 1;
+    const text = line.replace(/(^|\s)#.*$/, '').trimEnd();
+    if (text.endsWith('\\')) {
+      pending += `${text.slice(0, -1).trim()} `;
+      return;
+    }
+    const full = (pending + text.trim()).trim();
+    pending = '';
+    if (!full) return;
+    for (const part of full.split(/\s+&&\s+/))
+      out.push({ command: part.replace(/\s+/g, ' ').trim(), source: `README.md:${start}` });
+  });
+  return out;
+}
+
+/** The "Examples:" of `lptool <command> --help`, for every command the top level lists, and their subcommands. */
+function helpExamples(): Example[] {
+  const out: Example[] = [];
+  const visit = (words: string[]) => {
+    const r = lptool([...words, '--help']);
+    if (r.code !== 0) throw new Error(`lptool ${words.join(' ')} --help: exit ${r.code}`);
+    for (const m of (r.stdout.split(/\nExamples:\n/)[1] ?? '').matchAll(/^ {2}\$ (.+)$/gm))
+      out.push({ command: m[1]!.trim(), source: `lptool ${[...words, '--help'].join(' ')}` });
+    const commands = r.stdout.split(/\nCommands:\n/)[1] ?? '';
+    for (const m of commands.matchAll(/^ {2}([a-z]+)\b/gm)) if (m[1] !== 'help') visit([...words, m[1]!]);
+  };
+  visit([]);
+  return out;
+}
+
+let tmp = '';
+let site = '';
+let bin = '';
+let cleanup = () => {};
+
+/** The synth site the examples run on, its BESS configs and an older profile (see the header comment). */
+beforeAll(() => {
+  const t = tempDir('lptool-docs-');
+  tmp = t.dir;
+  cleanup = t.cleanup;
+  site = path.join(tmp, 'site');
+  const ok = (args: string[]) => {
+    const r = lptool(args, { cwd: tmp });
+    expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
+  };
+  const synth = ['--meters', '4', '--days', '45', '--start', '2024-06-20', '--gaps', '1', '--duplicates', '1'];
+  ok(['synth', 'site', '--out', site, ...synth, '--seed', '5']);
+  const md = path.join(site, 'meter-data.csv');
+  fs.writeFileSync(md, fs.readFileSync(md, 'utf8').replace(',west,', ',test_feeder,'));
+  const bess = path.join(tmp, 'bess-src');
+  ok([
+    'synth',
+    'bess',
+    '--out',
+    bess,
+    '--inverters',
+    '2',
+    '--days',
+    '4',
+    '--start',
+    '2024-03-30',
+    '--extra-columns',
+    '5',
+    '--seed',
+    '5',
+  ]);
+  for (const dir of [site, path.join(site, 'site')]) fs.cpSync(bess, dir, { recursive: true });
+  fs.mkdirSync(path.join(site, 'old'));
+  fs.copyFileSync(path.join(FIXTURES, 'gaps/old-naive.csv'), path.join(site, 'old/north.csv'));
+  // `lptool` on the PATH, as installed on a server
+  bin = path.join(tmp, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'lptool'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+  fs.mkdirSync(path.join(tmp, 'os-tmp'));
+});
+afterAll(() => cleanup());
+
+/** An example as bash runs it here: its paths mapped (see the header comment), in the site root. */
+function run(command: string, index: number): { code: number; stdout: string; stderr: string } {
+  const own = path.join(tmp, `tmp-${index}`);
+  fs.mkdirSync(own, { recursive: true });
+  const mapped = command
+    .replace(/^pnpm lptool\b/, 'lptool')
+    .replace(/\/srv\/meters|\/tmp\//g, (m) => (m === '/srv/meters' ? site : `${own}/`));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
+  const r = spawnSync('bash', ['-c', mapped], {
+    cwd: site,
+    env: { ...env, PATH: `${bin}:${env.PATH}`, TMPDIR: path.join(tmp, 'os-tmp'), TZ: 'America/Los_Angeles' },
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every example of the docs, in the README's order then --help's (read once, when the tests are collected). */
+const FOUND = [...readmeExamples(), ...helpExamples()];
+/** Those that run (each once, at its first place in the docs), with the index that names its own /tmp. */
+const RUNS = FOUND.flatMap((example, index) => {
+  const e = EXAMPLES[example.command];
+  const first = FOUND.findIndex((x) => x.command === example.command) === index;
+  return e && 'codes' in e && first ? [{ ...example, index, codes: e.codes }] : [];
+});
+
+describe('docs as tests: every example of the README and of --help', () => {
+  it('the list of examples above is exactly what the docs have (an example the test cannot run fails here)', () => {
+    const unknown = FOUND.filter((e) => !(e.command in EXAMPLES));
+    expect(unknown, 'examples in the docs that docs.test.ts does not know: add each with its exit codes').toEqual([]);
+    const commands = new Set(FOUND.map((e) => e.command));
+    const stale = Object.keys(EXAMPLES).filter((c) => !commands.has(c));
+    expect(stale, 'examples listed in docs.test.ts that the docs no longer have').toEqual([]);
+    // every lptool line is run: nothing that starts with lptool hides among the lines not run
+    for (const [c, e] of Object.entries(EXAMPLES)) if ('notRun' in e) expect(c).not.toMatch(/^(pnpm )?lptool \w/);
+    expect(RUNS.length).toBeGreaterThan(30);
+  });
+
+  // in order: the examples build the site up as an operator would (sort, build, merge, gaps …)
+  it.each(RUNS)(
+    '$source: `$command` runs twice with exit codes $codes',
+    ({ command, index, codes }) => {
+      for (const [k, want] of codes.entries()) {
+        const r = run(command, index);
+        expect(r.code, `run ${k + 1}: ${r.stderr.slice(0, 800)}`).toBe(want);
+        expect(r.stderr, `run ${k + 1}`).not.toMatch(/LPT_INTERNAL|\n\s+at .*:\d+:\d+/);
+      }
+    },
+    180_000,
+  );
+});
