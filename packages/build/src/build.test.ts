@@ -490,7 +490,7 @@ describe('a build never replaces a profile with fewer rows (the commit step’s 
     // north edited by hand (rows pasted twice): a full rebuild would have fewer rows than the file has — counted, kept
     const north = path.join(root, 'lp/north.csv');
     const text = fs.readFileSync(north, 'utf8');
-    fs.writeFileSync(north, text + text.split('\n').slice(1, 11).join('\n') + '\n');
+    fs.writeFileSync(north, `${text}${text.split('\n').slice(1, 11).join('\n')}\n`);
     const edited = JSON.parse(lptool(['build', '--root', root, '--json', '--meter', 'north', '--full']).stdout);
     expect(edited.meters[0].error).toMatch(
       /kept lp\/north\.csv \(1358 rows\): this build would replace it with 1348 rows/,

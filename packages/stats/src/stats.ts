@@ -294,7 +294,7 @@ function composition(
     return {
       problem:
         n < expected
-          ? `the ${n} feeder${n === 1 ? '' : 's'} given are a subset of the ${expected} that make up ${sys} (feeders_expected): diversity factor omitted — give every feeder of the total`
+          ? `the ${n === 1 ? '1 feeder given is' : `${n} feeders given are`} a subset of the ${expected} that make up ${sys} (feeders_expected): diversity factor omitted — give every feeder of the total`
           : `${n} feeders given, but ${sys} is the total of ${expected} (feeders_expected): diversity factor omitted`,
       coincidentPeak: Number.NaN,
     };
