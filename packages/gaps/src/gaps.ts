@@ -165,26 +165,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       })),
     };
     if (drawing) {
-      const format = options.format ?? 'png';
-      const stem = path.basename(file).replace(/\.csv$/i, '');
-      const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
-      const keep = series.start.map((t) => (inRange(t) ? 1 : 0));
-      const { gapPlotSpec, renderSpec } = await import('@lptool/plot'); // vega loads only when a picture is wanted (~0.2 s)
-      const spec = gapPlotSpec({
-        name: stem,
-        times: series.start.filter((_, i) => keep[i]),
-        values: series.columns.get('MW_net')!.filter((_, i) => keep[i]),
-        gaps: report.gaps.map((g) => ({ start: g.gapStart, end: g.gapEnd })),
-        partial: partialRuns.map((r) => ({ start: r.start, end: r.end })),
-        clock,
-        ...(options.width ? { width: options.width } : {}),
-        ...(options.height ? { height: options.height } : {}),
-      });
-      const picture = `${file.replace(/\.csv$/i, '')}_gaps.${format}`;
-      const bytes = await renderSpec(spec, { format, scale: options.scale ?? 1 });
-      const pic = new AtomicFile(picture);
-      pic.writeBytes(bytes);
-      pic.commit();
+      const picture = await drawGapPicture(file, series, report, partialRuns, clock, options, { from, to });
       result.picture = path.relative(process.cwd(), picture) || picture;
     }
     log.info(
@@ -215,6 +196,39 @@ function defaultProfiles(lpDir: string): string[] {
     .filter((f) => /\.csv$/i.test(f) && !f.startsWith('.') && !/_gaps\.csv$/i.test(f))
     .sort()
     .map((f) => path.join(lpDir, f));
+}
+
+/** `<stem>_gaps.<format>` beside the profile: MW_net in the range, gaps in red, partial totals in amber. */
+async function drawGapPicture(
+  file: string,
+  series: Profile,
+  report: SeriesReport,
+  partialRuns: { start: number; end: number }[],
+  clock: SiteClock,
+  options: GapsOptions,
+  range: { from: number | undefined; to: number | undefined },
+): Promise<string> {
+  const format = options.format ?? 'png';
+  const { from, to } = range;
+  const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
+  const keep = series.start.map((t) => (inRange(t) ? 1 : 0));
+  const { gapPlotSpec, renderSpec } = await import('@lptool/plot'); // vega loads only when a picture is wanted (~0.2 s)
+  const spec = gapPlotSpec({
+    name: path.basename(file).replace(/\.csv$/i, ''),
+    times: series.start.filter((_, i) => keep[i]),
+    values: series.columns.get('MW_net')!.filter((_, i) => keep[i]),
+    gaps: report.gaps.map((g) => ({ start: g.gapStart, end: g.gapEnd })),
+    partial: partialRuns.map((r) => ({ start: r.start, end: r.end })),
+    clock,
+    ...(options.width ? { width: options.width } : {}),
+    ...(options.height ? { height: options.height } : {}),
+  });
+  const picture = `${file.replace(/\.csv$/i, '')}_gaps.${format}`;
+  const bytes = await renderSpec(spec, { format, scale: options.scale ?? 1 });
+  const pic = new AtomicFile(picture);
+  pic.writeBytes(bytes);
+  pic.commit();
+  return picture;
 }
 
 /** Start instants and MW_net of a profile (in time order; `record` keeps the file's order for the row report). */
