@@ -349,4 +349,30 @@ describe('lptool stats — the diversity factor is over the feeders that make up
       /^the feeders given do not add up to all\.csv: Σ MW_net 5 MW against MW_total 6 MW at /,
     );
   });
+
+  it('a second total (a copy of all.csv) is never taken for a feeder', () => {
+    const dir = site();
+    const a = profile(dir, 'a', [
+      [1, 0, 1, 0],
+      [3, 0, 3, 0],
+    ]);
+    const b = profile(dir, 'b', [
+      [2, 0, 2, 0],
+      [1, 0, 1, 0],
+    ]);
+    const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+    for (const [i, mw] of [3, 4].entries())
+      lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},${mw},${mw},1,${mw},2,2`);
+    fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
+    fs.mkdirSync(path.join(dir, 'old'));
+    fs.copyFileSync(path.join(dir, 'all.csv'), path.join(dir, 'old/all-2023.csv'));
+    const r = lptool(['stats', a, b, 'old/all-2023.csv', 'all.csv', '--json'], { cwd: dir });
+    const c = JSON.parse(r.stdout).coincident;
+    expect(c.system).toBe('all');
+    expect(c.feeders.map((f: { profile: string }) => f.profile)).toEqual(['a', 'b']);
+    expect(c.diversity_factor).toBe(1.25); // peaks 3 and 2 over the coincident peak 4
+    expect(r.stderr).toBe(
+      'lptool: note: coincident peak: the system is all.csv; old/all-2023.csv is a total too, not a feeder: left out of it\n',
+    );
+  });
 });

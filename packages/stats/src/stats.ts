@@ -203,8 +203,18 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     const [lo, hi] = spanOf(p, from, to);
     periods.push(...profilePeriods(p, clock, lo, hi, o.by ?? 'all'));
   }
-  const system = profiles.find((p) => p.name === 'all' && p.columns.has('MW_total'));
-  const feeders = profiles.filter((p) => p !== system);
+  // the system is a total (all.csv, by its MW_total column); a total is never one of the feeders
+  const totals = profiles.filter((p) => p.columns.has('MW_total'));
+  const system = totals.find((p) => p.name === 'all') ?? totals[0];
+  const feeders = profiles.filter((p) => !p.columns.has('MW_total'));
+  const notes = note ? [note] : [];
+  if (system && totals.length > 1)
+    notes.push(
+      `coincident peak: the system is ${system.file}; ${totals
+        .filter((t) => t !== system)
+        .map((t) => t.file)
+        .join(', ')} ${totals.length > 2 ? 'are totals' : 'is a total'} too, not a feeder: left out of it`,
+    );
   const coincident = system?.start.length && feeders.length ? coincidentPeak(system, feeders, clock, from, to) : null;
   if (o.csv) writeTable(path.resolve(o.csv), periods);
   const pictures = o.png
@@ -215,7 +225,7 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     coincident,
     pictures,
     skipped: skipped.map((s) => ({ file: show(s.file), kind: s.kind })),
-    notes: note ? [note] : [],
+    notes,
     exitCode: 0,
   };
 }
