@@ -17,12 +17,12 @@ import { BIN, FIXTURES, lptool, REPO, tempDir } from './testing.js';
  *  - the working folder is the site root, a synth site (`lptool synth site --seed 5`: 4 meters over
  *    2024-06-20 … 2024-08-03, one export file never delivered, one re-delivered) that the examples build up
  *    in the README's order, from `sort` on; its fourth meter is named test_feeder (for `merge --exclude`);
- *  - `/srv/meters` is that site root;
+ *  - `/srv/meters` is that site root, and any other `/srv/…` (e.g. /srv/share/qa) a temp folder of the example's own;
  *  - `/tmp/…` is a temp folder of the example's own (so two examples that both write /tmp/site each get a
  *    new folder on their first run; their second run finds it full), and $TMPDIR (where `lptool demo`
  *    puts its site when given no --out) is a temp folder too;
- *  - `bess.yaml` and `site/bess.yaml` are a synth BESS config with its telemetry (`lptool synth bess
- *    --seed 5`, 2024-03-30 … 2024-04-02 in Australia/Sydney) in the site root and in site/;
+ *  - `bess.yaml`, `bess/bess.yaml` and `site/bess.yaml` are a synth BESS config with its telemetry (`lptool
+ *    synth bess --seed 5`, 2024-03-30 … 2024-04-02 in Australia/Sydney) in the site root, bess/ and site/;
  *  - `old/north.csv` is an older profile with naive local labels (fixtures/gaps/old-naive.csv);
  *  - `pnpm lptool …` is `lptool …` (the same program).
  */
@@ -76,6 +76,10 @@ const EXAMPLES: Record<string, Expect> = {
     { codes: [0, 2] },
   'lptool synth site --out /tmp/site --meters 5 --days 30 --gaps 2 --duplicates 1': { codes: [0, 2] },
   'lptool synth bess --out /tmp/bess --inverters 20 --days 7 --extra-columns 900 --format parquet': { codes: [0, 2] },
+  // report (the second run replaces the first report whole)
+  'lptool report': { codes: [0, 0] },
+  'lptool report --root /srv/meters --out /srv/share/qa': { codes: [0, 0] },
+  'lptool report --bess bess/bess.yaml --json': { codes: [0, 0] },
   // demo: the same, for a named folder
   'lptool demo --out /tmp/demo': { codes: [0, 2] },
   'lptool demo --out /tmp/lptool-demo': { codes: [0, 2] },
@@ -185,7 +189,7 @@ beforeAll(() => {
     '--seed',
     '5',
   ]);
-  for (const dir of [site, path.join(site, 'site')]) fs.cpSync(bess, dir, { recursive: true });
+  for (const dir of [site, path.join(site, 'bess'), path.join(site, 'site')]) fs.cpSync(bess, dir, { recursive: true });
   fs.mkdirSync(path.join(site, 'old'));
   fs.copyFileSync(path.join(FIXTURES, 'gaps/old-naive.csv'), path.join(site, 'old/north.csv'));
   // `lptool` on the PATH, as installed on a server
@@ -202,7 +206,7 @@ function run(command: string, index: number): { code: number; stdout: string; st
   fs.mkdirSync(own, { recursive: true });
   const mapped = command
     .replace(/^pnpm lptool\b/, 'lptool')
-    .replace(/\/srv\/meters|\/tmp\//g, (m) => (m === '/srv/meters' ? site : `${own}/`));
+    .replace(/\/srv\/meters|\/srv\/|\/tmp\//g, (m) => (m === '/srv/meters' ? site : `${own}/`));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;

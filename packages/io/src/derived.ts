@@ -10,8 +10,8 @@ import path from 'node:path';
  */
 export type DerivedKind = 'gap list' | 'picture' | 'resampled profile' | 'stats table' | 'output folder';
 
-/** Folders lptool writes beside profiles (`resample`'s default output, `stats --png`). */
-const OUTPUT_FOLDERS = new Set(['resampled', 'stats']);
+/** Folders lptool writes beside profiles (`resample`'s default output, `stats --png`, `report`). */
+const OUTPUT_FOLDERS = new Set(['resampled', 'stats', 'report']);
 
 /** The first line of a file (up to 4 KB), or '' when it cannot be read. */
 function firstLine(file: string): string {

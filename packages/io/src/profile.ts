@@ -40,7 +40,8 @@ export interface Profile {
   end: Float64Array;
   /** The most common End − Start (NaN without End Time). */
   intervalMs: number;
-  columns: ReadonlyMap<PowerColumn, Float64Array>;
+  /** Power columns, in the same (time) order. */
+  columns: Map<PowerColumn, Float64Array>;
   /** all.csv: 1 where feeders_reporting < feeders_expected. */
   partial: Uint8Array;
   /** all.csv: the largest feeders_expected (how many feeders make up the total); null for a feeder profile. */

@@ -1,5 +1,5 @@
 /** The report engine's pure parts, unit by unit: no fs, no browser. */
-import { analyzeSeries, SiteClock } from '@lptool/core';
+import { analyzeSeries, asTimeOrdered, SiteClock } from '@lptool/core';
 import type { PowerColumn, Profile } from '@lptool/io';
 import fc from 'fast-check';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -149,20 +149,27 @@ describe('sort and build outcomes', () => {
   });
 });
 
-/** A profile as readProfile gives it: starts in record order, MW_net (MW_total for the total), partial flags. */
+/**
+ * A profile as readProfile gives it for a file with these rows (in this order): in time order, the file's
+ * order kept in `record`; MW_net (MW_total for the total), partial flags.
+ */
 function profile(name: string, starts: number[], mw: (t: number, i: number) => number, partial?: number[]): Profile {
-  const start = Float64Array.from(starts);
-  const columns = new Map<PowerColumn, Float64Array>([['MW_net', Float64Array.from(starts, mw)]]);
-  if (name === 'all') columns.set('MW_total', columns.get('MW_net')!);
+  const order = starts.map((_, i) => i).sort((a, b) => starts[a]! - starts[b]! || a - b);
+  const net = Float64Array.from(order, (i) => mw(starts[i]!, i));
+  const columns = new Map<PowerColumn, Float64Array>([['MW_net', net]]);
+  if (name === 'all') columns.set('MW_total', net);
+  const flags = Uint8Array.from(starts, (_, i) => partial?.[i] ?? 0);
   return {
     file: `lp/${name}.csv`,
     name,
-    start,
-    end: Float64Array.from(starts, (t) => t + Q),
+    start: asTimeOrdered(Float64Array.from(order, (i) => starts[i]!)),
+    end: Float64Array.from(order, (i) => starts[i]! + Q),
     intervalMs: Q,
     columns,
-    partial: Uint8Array.from(starts, (_, i) => partial?.[i] ?? 0),
-    lines: starts.map((_, i) => i + 2),
+    partial: Uint8Array.from(order, (i) => flags[i]!),
+    feedersExpected: name === 'all' ? 2 : null,
+    lines: order.map((i) => i + 2),
+    record: { start: Float64Array.from(starts), lines: starts.map((_, i) => i + 2), partial: flags },
   };
 }
 

@@ -64,7 +64,7 @@ describe('lptool report', () => {
         'window.LPTOOL_REPORT_SERIES(',
         ');\n',
       );
-      const p = readProfile(path.join(root, 'lp', `${name}.csv`), name, clock, { sorted: true });
+      const p = readProfile(path.join(root, 'lp', `${name}.csv`), name, clock);
       const d = decodeSeries(file.series);
       expect([...d.starts]).toEqual([...p.start]);
       expect([...d.values]).toEqual([...p.columns.get('MW_net')!]);

@@ -3,12 +3,20 @@
  * its gap report (the same engine and interval inference as `lptool gaps`),
  * LTTB points for the overview, and the runs of partial totals. Pure: no fs.
  */
-import { analyzeSeries, inferIntervalMs, lttb, type SeriesReport } from '@lptool/core';
+import {
+  analyzeSeries,
+  asTimeOrdered,
+  inferIntervalMs,
+  lowerBound,
+  lttb,
+  type SeriesReport,
+  type TimeOrdered,
+} from '@lptool/core';
 import type { Profile } from '@lptool/io';
 
 export interface OrderedSeries {
   /** Distinct starts, ascending (a duplicated start keeps its first row). */
-  starts: Float64Array;
+  starts: TimeOrdered;
   values: Float64Array;
   /** 1 where the total had fewer feeders reporting than expected. */
   partial: Uint8Array;
@@ -19,8 +27,8 @@ export function drawnColumn(p: Profile): Float64Array {
   return p.columns.get('MW_total') ?? p.columns.get('MW_net')!;
 }
 
-/** Row indices in time order, a duplicated start keeping its first row; null when the file is already so. */
-function timeOrder(start: Float64Array): number[] | null {
+/** Row indices of distinct starts, a duplicated start keeping its first row; null when each start is there once. */
+function timeOrder(start: TimeOrdered): number[] | null {
   let ordered = true;
   for (let i = 1; i < start.length && ordered; i++) if (!(start[i]! > start[i - 1]!)) ordered = false;
   if (ordered) return null;
@@ -34,7 +42,7 @@ export function orderSeries(p: Profile): OrderedSeries {
   const keep = timeOrder(p.start);
   if (!keep) return { starts: p.start, values, partial: p.partial };
   return {
-    starts: Float64Array.from(keep, (i) => p.start[i]!),
+    starts: asTimeOrdered(Float64Array.from(keep, (i) => p.start[i]!)),
     values: Float64Array.from(keep, (i) => values[i]!),
     partial: Uint8Array.from(keep, (i) => p.partial[i]!),
   };
@@ -47,7 +55,7 @@ export function inTimeOrder(p: Profile): Profile {
   const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
   return {
     ...p,
-    start: pick(p.start),
+    start: asTimeOrdered(pick(p.start)),
     end: pick(p.end),
     columns: new Map([...p.columns].map(([k, v]) => [k, pick(v)])),
     partial: Uint8Array.from(keep, (i) => p.partial[i]!),
@@ -70,7 +78,9 @@ export interface ProfileCheck {
 export function checkProfile(p: Profile, siteIntervalMs: number): ProfileCheck {
   const inferred = inferIntervalMs(p.start);
   const intervalMs = Number.isFinite(inferred) ? inferred : siteIntervalMs;
-  return { intervalMs, intervalAssumed: !Number.isFinite(inferred), report: analyzeSeries(p.start, { intervalMs }) };
+  // the profile's rows as the file has them (a profile, once read, is in time order: its file order is in `record`)
+  const report = analyzeSeries(p.record.start, { intervalMs });
+  return { intervalMs, intervalAssumed: !Number.isFinite(inferred), report };
 }
 
 /**
@@ -117,21 +127,11 @@ export function flaggedRuns(s: OrderedSeries, intervalMs: number): Run[] {
   return runs;
 }
 
-/** Index of the first element ≥ t in an ascending array. */
-export function lowerBound(a: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBound }; // (core's: it takes only time-ordered starts)
 
 /** Feeders that lack at least one interval of [start, end) (each feeder's starts ascending and distinct). */
 export function feedersMissingIn(
-  feeders: { name: string; starts: Float64Array }[],
+  feeders: { name: string; starts: TimeOrdered }[],
   run: Run,
   intervalMs: number,
 ): string[] {
