@@ -2,7 +2,21 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
-const packages = ['core', 'io', 'plot', 'sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'stats', 'report', 'cli'];
+const packages = [
+  'core',
+  'io',
+  'plot',
+  'sort',
+  'build',
+  'merge',
+  'gaps',
+  'bess',
+  'synth',
+  'stats',
+  'report',
+  'export',
+  'cli',
+];
 
 export default defineConfig({
   resolve: {

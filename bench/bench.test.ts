@@ -37,6 +37,9 @@ describe('pnpm bench --quick', () => {
       'lptool gaps --png (one profile, 14 days)',
       'lptool bess (csv,',
       'lptool bess (parquet,',
+      'lptool export parquet (new dataset)',
+      'lptool export parquet (nothing changed)',
+      'lptool export postgres (first load, local server)',
     ])
       expect(r.stdout).toContain(step);
     expect(r.stdout).toMatch(/build \+ merge \+ gaps: [\d.]+s \(no peer\)/);
@@ -44,5 +47,8 @@ describe('pnpm bench --quick', () => {
       /report: [\d.]+ MB in \d+ files, written in [\d.]+s; every chart drawn [\d.]+s after load/,
     );
     expect(r.stdout).toMatch(/label resolution .*: [\d,]+ labels\/s/);
+    expect(r.stdout).toMatch(
+      /export: [\d,]+ rows — Parquet [\d,]+ rows\/s, [\d.]+ bytes\/row; PostgreSQL [\d,]+ rows\/s/,
+    );
   }, 120_000);
 });

@@ -195,6 +195,58 @@ row(
   measure(process.execPath, [BIN, 'gaps', path.join(ours, 'lp', first), '--png', '--root', ours]),
 );
 
+// ---- export: the profiles and the total as a Parquet dataset, and into a local PostgreSQL server
+lp('merge'); // the total of the profiles as they are now
+const exported = fs
+  .readdirSync(path.join(ours, 'lp'))
+  .filter((f) => /\.csv$/.test(f) && !f.includes('_gaps'))
+  .reduce(
+    (n, f) =>
+      n +
+      fs
+        .readFileSync(path.join(ours, 'lp', f), 'utf8')
+        .split('\n')
+        .filter(Boolean).length -
+      1,
+    0,
+  );
+const lake = path.join(outDir, 'lake');
+const parquet = row(
+  'lptool export parquet (new dataset)',
+  median(
+    () => fs.rmSync(lake, { recursive: true, force: true }),
+    () => lp('export', 'parquet', '--out', lake),
+  ),
+  { rows: exported },
+);
+const lakeBytes = parquetFiles(lake).reduce((s, f) => s + fs.statSync(f).size, 0);
+parquet.bytes_per_row = Number((lakeBytes / exported).toFixed(2));
+row('lptool export parquet (nothing changed)', lp('export', 'parquet', '--out', lake));
+let postgres = null;
+const { findPgBin, startPgCluster } = await import(path.join(REPO, 'packages/export/dist/pg-cluster.js'));
+if (findPgBin()) {
+  // a durable server (fsync on, as a real one), a new database for each run
+  const cluster = await startPgCluster({ durable: true });
+  try {
+    const { default: pg } = await import(path.join(REPO, 'packages/export/node_modules/pg/lib/index.js'));
+    const admin = new pg.Client(cluster.url());
+    await admin.connect();
+    for (let k = 0; k < REPEAT; k++) await admin.query(`CREATE DATABASE bench_${k}`);
+    await admin.end();
+    let run = 0;
+    postgres = row(
+      'lptool export postgres (first load, local server)',
+      median(
+        () => {},
+        () => lp('export', 'postgres', '--url', cluster.url({ database: `bench_${run++}` })),
+      ),
+      { rows: exported },
+    );
+  } finally {
+    cluster.stop();
+  }
+} else log('no PostgreSQL server binaries: export postgres is left out');
+
 // ---- bess: wide telemetry from `lptool synth bess` (cached), CSV and Parquet
 const bessArgs = quick
   ? ['--inverters', '2', '--days', '1', '--extra-columns', '20']
@@ -269,6 +321,10 @@ const summary = {
   incremental_vs_full: Number((incr.wall_s / build.wall_s).toFixed(3)),
   labels_per_s: labelsPerSec,
   report: reportRun,
+  export_rows: exported,
+  export_parquet_rows_per_s: Math.round(exported / parquet.wall_s),
+  export_parquet_bytes_per_row: parquet.bytes_per_row,
+  export_postgres_rows_per_s: postgres ? Math.round(exported / postgres.wall_s) : null,
   peer: peerResult,
   speedup_vs_peer: peerResult ? Number((peerResult.wall_s / pipeline).toFixed(2)) : null,
 };
@@ -276,9 +332,11 @@ if (!quick) fs.writeFileSync(path.join(REPO, 'bench/results.json'), `${JSON.stri
 
 const pad = (s, n) => String(s).padEnd(n);
 const perRow = (r) =>
-  r.step.startsWith('lptool build (full') || r.step.startsWith('floor') || r.step.startsWith('lptool sort')
-    ? Math.round(rows / r.wall_s)
-    : '';
+  r.rows
+    ? Math.round(r.rows / r.wall_s)
+    : r.step.startsWith('lptool build (full') || r.step.startsWith('floor') || r.step.startsWith('lptool sort')
+      ? Math.round(rows / r.wall_s)
+      : '';
 const mbs = (r) =>
   r.step.startsWith('lptool build (full') || r.step.startsWith('floor') || r.step.startsWith('lptool sort')
     ? (bytes / 1e6 / r.wall_s).toFixed(0)
@@ -308,6 +366,9 @@ console.log(
 );
 console.log(
   `label resolution (resolveIntervals, America/Los_Angeles, a year of 15-minute rows): ${labelsPerSec.toLocaleString('en-US')} labels/s`,
+);
+console.log(
+  `export: ${exported.toLocaleString('en-US')} rows — Parquet ${summary.export_parquet_rows_per_s.toLocaleString('en-US')} rows/s, ${summary.export_parquet_bytes_per_row} bytes/row; PostgreSQL ${summary.export_postgres_rows_per_s ? `${summary.export_postgres_rows_per_s.toLocaleString('en-US')} rows/s` : 'n/a (no server binaries)'}`,
 );
 if (!quick) console.log('\nwritten: bench/results.json');
 
@@ -346,6 +407,20 @@ async function benchReport() {
     browser_s: browserS,
   });
   return { wall_s: Number(m.wall.toFixed(3)), mb, files, browser_s: browserS };
+}
+
+/** Every .parquet file under dir. */
+function parquetFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.name.endsWith('.parquet')) out.push(f);
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /** One more day of 15-minute rows per meter, continuing each meter's archive (what a cron run brings). */

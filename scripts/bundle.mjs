@@ -4,13 +4,13 @@
 // with V8's code cache (bin.js keeps it beside the bundle; CommonJS because Node 20 caches code only for
 // scripts). Every cron run pays start-up. The plot and report packages stay outside: plot loads its fonts and the
 // native resvg module from its own folder, report copies vega's browser builds from its own node_modules; both only
-// when they are used.
+// when they are used. So does export: it loads zstd's WebAssembly from its own folder, and the PostgreSQL client.
 import fs from 'node:fs';
 import { build } from 'esbuild';
 
 const outdir = 'packages/cli/dist/bundle';
 /** Packages the CLI imports only when needed, from their own folders (see above). */
-const LAZY = ['@lptool/plot', '@lptool/report'];
+const LAZY = ['@lptool/plot', '@lptool/report', '@lptool/export'];
 fs.rmSync(outdir, { recursive: true, force: true }); // old bundles and their code caches
 const common = {
   bundle: true,

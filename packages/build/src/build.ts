@@ -18,6 +18,7 @@ import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifes
 import { readMeterData } from './meter-data.js';
 import { type MeterJob, runMeterJob } from './meter-job.js';
 import { runMeterJobs } from './pool.js';
+import { inShard, type Shard } from './shard.js';
 
 export { PROFILE_COLUMNS } from './meter-job.js';
 
@@ -38,6 +39,8 @@ export interface BuildOptions extends SettingFlags {
   legacyNet?: boolean;
   onBadRow?: 'skip' | 'fail';
   full?: boolean;
+  /** Build only the meters whose id hashes to this shard (see `shardOf`); other profiles are left alone. */
+  shard?: Shard | undefined;
   lockWaitMs?: number;
   env?: NodeJS.ProcessEnv;
 }
@@ -140,6 +143,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
           full: !!options.full,
           out: options.out,
           allowShrink: !!options.allowShrink,
+          shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined,
         },
       },
       'build started',
@@ -153,7 +157,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       byMeter.set(rec.meter, list);
     }
     for (const [id, list] of byMeter) {
-      if (id === '' || meters.has(id)) continue;
+      // an unknown meter is reported by the one shard it hashes to
+      if (id === '' || meters.has(id) || !inShard(id, options.shard)) continue;
       summary.unknownMeters.push({ meter: id, files: list });
       log.error(
         { event: 'unknown-meter', code: 'LPT_UNKNOWN_METER', meter: id, files: list },
@@ -174,7 +179,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const firstStarts = (list: string[]) =>
       Object.fromEntries(list.map((p) => [p, firstInstant(files.get(p)!.first ?? '', clock)]));
     const mtimes = (list: string[]) => Object.fromEntries(list.map((p) => [p, files.get(p)!.mtimeMs]));
-    const wanted = [...meters.values()].filter((m) => options.meter === undefined || m.name === options.meter);
+    const wanted = [...meters.values()].filter(
+      (m) => (options.meter === undefined || m.name === options.meter) && inShard(m.meter, options.shard),
+    );
     for (const info of wanted) {
       const list = (byMeter.get(info.meter) ?? []).sort();
       const settingsPart = {

@@ -10,3 +10,4 @@ export {
 export { formatBuildSummary } from './format.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';
 export { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+export { inShard, parseShard, type Shard, shardOf } from './shard.js';

@@ -30,7 +30,7 @@ try {
   /* none yet */
 }
 const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-// the bundle loads the plot and report packages (ES modules, only when used) through this (see scripts/bundle.mjs)
+// the bundle loads the plot, report and export packages (ES modules, only when used) through this (see scripts/bundle.mjs)
 Object.assign(globalThis, { lptoolImport: (specifier: string) => import(specifier) });
 if (!cachedData || script.cachedDataRejected) {
   process.once('exit', () => {

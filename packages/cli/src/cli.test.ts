@@ -11,7 +11,7 @@ describe('lptool — the command frame', () => {
   it('--help lists every command of the product', () => {
     const r = lptool(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'demo', 'stats', 'resample'])
+    for (const c of ['sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'demo', 'stats', 'resample', 'export'])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(r.stdout).not.toContain('not built yet');
     expect(r.stdout).toContain(
@@ -19,10 +19,10 @@ describe('lptool — the command frame', () => {
     );
   });
 
-  it.each(['sort', 'build', 'merge', 'gaps', 'bess', 'demo', 'stats', 'resample'])(
+  it.each(['sort', 'build', 'merge', 'gaps', 'bess', 'demo', 'stats', 'resample', 'export parquet', 'export postgres'])(
     'lptool %s --help shows examples',
     (cmd) => {
-      const r = lptool([cmd, '--help']);
+      const r = lptool([...cmd.split(' '), '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);
     },

@@ -74,12 +74,14 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
           .default('skip'),
       )
       .option('--full', 'rebuild every meter, not only those whose inputs changed')
+      .option('--shard <K/N>', 'build only the meters whose id hashes to shard K of N (one of N machines)')
       .addHelpText(
         'after',
         examples([
           'lptool build',
           'lptool build --meter north --from 2024-07-01 --to 2024-08-01 --out /tmp/july',
           'lptool build --legacy-net --full',
+          'lptool build --shard 2/3',
         ]),
       ),
     async (a, o, i) => (await import('./commands/build.js')).run(a, o, i),
@@ -145,6 +147,54 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
         ]),
       ),
     async (a, o, i) => (await import('./commands/bess.js')).run(a, o, i),
+  );
+  const exportCmd = program
+    .command('export')
+    .description('hand the profiles and the total to other engines: a Parquet dataset, or PostgreSQL tables')
+    .addHelpText(
+      'after',
+      examples([
+        'lptool export parquet',
+        'lptool export postgres --url postgres://lptool:secret@localhost:5432/meters',
+      ]),
+    );
+  wire(
+    siteOptions(exportCmd.command('parquet'))
+      .description(
+        'write profiles/name=<name>/year=YYYY/ and system_total/year=YYYY/ Parquet partitions (zstd) and _lptool.json; only changed partitions are rewritten',
+      )
+      .option('--out <dir>', 'the dataset folder (default: export/parquet under the root)')
+      .option('--shard <K/N>', "export only shard K of N's meters (as build --shard) and no system total")
+      .option('--full', 'rewrite every partition, changed or not')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root or dataset', '30')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool export parquet',
+          'lptool export parquet --out /srv/lake/meters --shard 2/3',
+          'lptool export parquet --json',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/export.js')).parquet(a, o, i),
+  );
+  wire(
+    siteOptions(exportCmd.command('postgres'))
+      .description(
+        'load changed profiles (and the total) into lptool.profile_interval / lptool.system_total: COPY, then upsert, one transaction per meter',
+      )
+      .option('--url <url>', 'postgres://user:password@host:port/database (default: $LPTOOL_PG_URL)')
+      .option('--shard <K/N>', "load only shard K of N's meters (as build --shard) and no system total")
+      .option('--full', 'load every profile, changed or not')
+      .option('--connect-timeout <seconds>', 'give up connecting after this long', '10')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
+      .addHelpText(
+        'after',
+        examples([
+          'lptool export postgres --url postgres://lptool:secret@localhost:5432/meters',
+          'LPTOOL_PG_URL=postgres://lptool:secret@db.example:5432/meters lptool export postgres --shard 1/3 --json',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/export.js')).postgres(a, o, i),
   );
   const synth = program
     .command('synth')

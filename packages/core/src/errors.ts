@@ -29,6 +29,9 @@ export const ErrorCodes = {
   LPT_INPUT_MISSING: ExitCode.usage,
   LPT_INTERVAL_AMBIGUOUS: ExitCode.usage,
   LPT_INTERVAL_MISMATCH: ExitCode.usage,
+  LPT_DB_UNREACHABLE: ExitCode.usage,
+  LPT_DB_AUTH: ExitCode.usage,
+  LPT_DB_SCHEMA: ExitCode.usage,
   // data problems found while running (exit 1 when the run finishes)
   LPT_PARSE: ExitCode.flagged,
   LPT_BAD_TIME: ExitCode.flagged,
@@ -37,6 +40,7 @@ export const ErrorCodes = {
   LPT_BAD_VALUE: ExitCode.flagged,
   LPT_UNKNOWN_METER: ExitCode.flagged,
   LPT_LOCKED: ExitCode.flagged,
+  LPT_DB_LOAD: ExitCode.flagged,
   // internal (exit 3)
   LPT_INTERNAL: ExitCode.internal,
 } as const;
@@ -84,7 +88,7 @@ export function formatWhere(where: ErrorLocation): string {
 }
 
 /**
- * An LptError, also one made by another copy of this module: the CLI bundle loads some packages (plot, report)
+ * An LptError, also one made by another copy of this module: the CLI bundle loads some packages (plot, report, export)
  * from their own folders, and their errors must still map to exit codes, not to an internal failure.
  */
 export function isLptError(e: unknown): e is LptError {

@@ -50,6 +50,8 @@ export interface Profile {
   lines: number[];
   /** The rows as the file has them (the same arrays when the file is in time order). */
   record: { start: Float64Array; lines: number[]; partial: Uint8Array };
+  /** The columns asked for with `text`, as the file spells them, in the same (time) order. */
+  text?: Map<string, string[]>;
 }
 
 export interface ReadProfileOptions {
@@ -57,6 +59,8 @@ export interface ReadProfileOptions {
   columns?: readonly PowerColumn[];
   /** Interval used to place naive labels that start inside the repeated DST hour. */
   intervalHint?: number;
+  /** Further columns to return unparsed, as text (e.g. `meter`, `Event Type`, or `Start Time`'s labels). */
+  text?: readonly string[];
 }
 
 /** The most common interval length; ties go to the longer. */
@@ -149,18 +153,21 @@ interface RowsInFileOrder {
   reporting: Float64Array | null;
   expected: Float64Array | null;
   lines: number[];
+  text: Map<string, string[]>;
 }
 
 function readRows(
   file: string,
   display: string,
   clock: SiteClock,
-  header: { wanted: PowerColumn[]; feeders: boolean; hasEnd: boolean },
+  header: { wanted: PowerColumn[]; feeders: boolean; hasEnd: boolean; text: readonly string[] },
   intervalHint: number,
 ): RowsInFileOrder {
   const { wanted, feeders, hasEnd } = header;
   const feederColumns = feeders ? (['feeders_reporting', 'feeders_expected'] as const) : [];
-  const cached = hasEnd ? readColumnCache(file, ['start', 'end', ...wanted, ...feederColumns]) : null;
+  // the sidecar holds numbers only: text columns come from the file itself
+  const cached =
+    hasEnd && header.text.length === 0 ? readColumnCache(file, ['start', 'end', ...wanted, ...feederColumns]) : null;
   if (cached) {
     const c = cached as Record<string, Float64Array>;
     return {
@@ -170,10 +177,11 @@ function readRows(
       reporting: feeders ? c.feeders_reporting! : null,
       expected: feeders ? c.feeders_expected! : null,
       lines: Array.from(c.start!, (_, i) => i + 2),
+      text: new Map(),
     };
   }
   const names = ['Start Time', ...(hasEnd ? ['End Time'] : []), ...wanted, ...feederColumns];
-  const t = readCsvColumns(file, names, display);
+  const t = readCsvColumns(file, [...new Set([...names, ...header.text])], display);
   const cols = t.columns as Record<string, string[]>;
   const lines = t.lines;
   const instants = (column: string) => {
@@ -207,6 +215,7 @@ function readRows(
     reporting: feeders ? numbers('feeders_reporting') : null,
     expected: feeders ? numbers('feeders_expected') : null,
     lines,
+    text: new Map(header.text.map((c) => [c, cols[c]!])),
   };
 }
 
@@ -247,7 +256,7 @@ export function readProfile(
     file,
     display,
     clock,
-    { wanted, feeders, hasEnd: header.includes('End Time') },
+    { wanted, feeders, hasEnd: header.includes('End Time'), text: options.text ?? [] },
     options.intervalHint ?? 900_000,
   );
   const { reporting, expected } = rows;
@@ -274,6 +283,7 @@ export function readProfile(
     feedersExpected,
     lines: order ? permute(rows.lines, order) : rows.lines,
     record,
+    ...(options.text ? { text: new Map([...rows.text].map(([k, v]) => [k, order ? permute(v, order) : v])) } : {}),
   };
 }
 

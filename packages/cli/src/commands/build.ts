@@ -1,4 +1,4 @@
-import { build, formatBuildSummary } from '@lptool/build';
+import { build, formatBuildSummary, parseShard } from '@lptool/build';
 import type { CommandResult, Io } from '../output.js';
 import { siteArgs } from './common.js';
 
@@ -13,6 +13,7 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
     full: Boolean(o.full),
     out: o.out as string | undefined,
     allowShrink: Boolean(o.allowShrink),
+    shard: parseShard(o.shard as string | undefined),
   });
   return { exitCode: summary.exitCode, text: formatBuildSummary(summary), json: summary };
 }

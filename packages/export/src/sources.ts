@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { inShard, type MeterInfo, readMeterData, type Shard } from '@lptool/build';
+import type { SiteClock } from '@lptool/core';
+import { type Profile, readProfile, type SiteLayout } from '@lptool/io';
+import { batchFromProfile, type ColumnBatch, textColumnsFor } from './batch.js';
+import type { DatasetTable } from './columns.js';
+import { PROFILES_TABLE, SYSTEM_TOTAL_TABLE } from './columns.js';
+
+/** A CSV an export reads: a meter's profile or the system total. */
+export interface ExportSource {
+  /** The profile's name, or `all` for lp/all.csv. */
+  key: string;
+  table: DatasetTable;
+  file: string;
+  /** Relative to the site root, '/'-separated. */
+  display: string;
+  meter?: string;
+}
+
+/** What an export covers: the meters of meter-data.csv (of one shard), and the system total unless sharded. */
+export function exportSources(
+  layout: SiteLayout,
+  shard: Shard | undefined,
+): { sources: ExportSource[]; names: Set<string> } {
+  const meters: MeterInfo[] = [...readMeterData(layout.meterData).values()];
+  const rel = (f: string) => path.relative(layout.root, f).split(path.sep).join('/');
+  const sources: ExportSource[] = meters
+    .filter((m) => inShard(m.meter, shard))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((m) => {
+      const file = path.join(layout.lp, `${m.name}.csv`);
+      return { key: m.name, table: PROFILES_TABLE, file, display: rel(file), meter: m.meter };
+    });
+  if (!shard) {
+    const file = path.join(layout.lp, 'all.csv');
+    sources.push({ key: 'all', table: SYSTEM_TOTAL_TABLE, file, display: rel(file) });
+  }
+  return { sources, names: new Set(meters.map((m) => m.name)) };
+}
+
+/** SHA-256 of a file's bytes, read in 1 MB pieces. */
+export function sha256OfFile(file: string): string {
+  const h = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** A source's rows through the one profile reader (time order; the text columns its table needs), as a batch. */
+export function readSourceBatch(source: ExportSource, clock: SiteClock): { profile: Profile; batch: ColumnBatch } {
+  const profile = readProfile(source.file, source.display, clock, {
+    columns: [], // the numbers come as text, parsed and checked once by batchFromProfile
+    text: textColumnsFor(source.table),
+  });
+  return { profile, batch: batchFromProfile(profile, source.table, clock) };
+}
