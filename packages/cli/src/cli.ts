@@ -191,7 +191,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
         'after',
         examples([
           'lptool export postgres --url postgres://lptool:secret@localhost:5432/meters',
-          'LPTOOL_PG_URL=postgres://lptool:secret@db.example:5432/meters lptool export postgres --shard 1/3 --json',
+          'LPTOOL_PG_URL=postgres://lptool:secret@localhost:5432/meters lptool export postgres --shard 1/3 --json',
         ]),
       ),
     async (a, o, i) => (await import('./commands/export.js')).postgres(a, o, i),
