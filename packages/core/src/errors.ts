@@ -32,6 +32,14 @@ export const ErrorCodes = {
   LPT_DB_UNREACHABLE: ExitCode.usage,
   LPT_DB_AUTH: ExitCode.usage,
   LPT_DB_SCHEMA: ExitCode.usage,
+  LPT_SITE_LAYOUT: ExitCode.usage,
+  LPT_LOCK_INVALID: ExitCode.usage,
+  LPT_MANIFEST_CORRUPT: ExitCode.usage,
+  LPT_DROPBOX_CHANGED: ExitCode.usage,
+  // the machine, not the data: a full or read-only disk, permissions (exit 2, with what to do)
+  LPT_DISK_FULL: ExitCode.usage,
+  LPT_READ_ONLY: ExitCode.usage,
+  LPT_NO_PERMISSION: ExitCode.usage,
   // data problems found while running (exit 1 when the run finishes)
   LPT_PARSE: ExitCode.flagged,
   LPT_BAD_TIME: ExitCode.flagged,

@@ -47,3 +47,19 @@ describe('parseLabel', () => {
     expect(parseLabel(label)).toBeNull();
   });
 });
+
+describe('parseLabel — years', () => {
+  it.each([
+    ['0024-03-01T00:00:00-07:00', '0024-03-01T00:00:00'],
+    ['0024-03-01 00:00', '0024-03-01T00:00:00'],
+    ['03/01/0024 00:00:00', '0024-03-01T00:00:00'],
+    ['02/29/0000 12:00', '0000-02-29T12:00:00'],
+    ['12/31/0099 23:59:59', '0099-12-31T23:59:59'],
+    ['03/01/99 00:00:00', '2099-03-01T00:00:00'],
+    ['03/01/00 00:00:00', '2000-03-01T00:00:00'],
+    ['03/01/1969 00:00:00', '1969-03-01T00:00:00'],
+  ])('reads %j as its own year (0000–0099 never become 19xx; two digits are 20YY)', (label, iso) => {
+    expect(parseLabel(label)?.wall).toBe(wall(iso));
+    expect(new Date(parseLabel(label)!.wall).toISOString().slice(0, 19)).toBe(iso);
+  });
+});

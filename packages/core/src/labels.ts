@@ -7,7 +7,8 @@
  *
  * Accepted: `MM/DD/YY HH:MM:SS`, `MM/DD/YYYY HH:MM:SS`, either without `:SS`,
  * one-digit month/day/hour, and ISO 8601 `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]`
- * with `Z`, `±HH:MM`, `±HHMM` or no offset. Two-digit years are 2000–2099.
+ * with `Z`, `±HH:MM`, `±HHMM` or no offset. Two-digit years are 2000–2099; a
+ * four-digit year is that year, also 0000–0099 (never 19xx: see `wallOf`).
  */
 
 export interface ParsedLabel {
@@ -15,6 +16,17 @@ export interface ParsedLabel {
   wall: number;
   /** Explicit UTC offset of the label in ms (local = UTC + offset), or NaN when the label is naive. */
   offsetMs: number;
+}
+
+/** 400 Gregorian years, in ms: the calendar repeats exactly after them. */
+const CYCLE_MS = 146_097 * 86_400_000;
+
+/**
+ * `Date.UTC` for any year ≥ 0: `Date.UTC` reads years 0–99 as 1900–1999, so those are computed
+ * 400 years later and moved back one Gregorian cycle.
+ */
+function wallOf(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): number {
+  return y >= 100 ? Date.UTC(y, mo - 1, d, h, mi, s, ms) : Date.UTC(y + 400, mo - 1, d, h, mi, s, ms) - CYCLE_MS;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -127,7 +139,7 @@ function parseCommon(s: string, out: ParsedLabel): boolean | null | undefined {
   }
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
     return null;
-  out.wall = Date.UTC(y, mo - 1, d, h, mi, sec);
+  out.wall = wallOf(y, mo, d, h, mi, sec);
   out.offsetMs = offsetMs;
   return true;
 }
@@ -212,7 +224,7 @@ export function parseLabel(text: string): ParsedLabel | null {
     if (!c.done) return null;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59) return null;
-  return { wall: Date.UTC(y, mo - 1, d, h, mi, sec, ms), offsetMs };
+  return { wall: wallOf(y, mo, d, h, mi, sec, ms), offsetMs };
 }
 
 /** `YYYY-MM-DD HH:MM` of a wall value, for messages. */

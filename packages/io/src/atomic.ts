@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tempStemFor } from './names.js';
 
 const crashAt = process.env.LPTOOL_CRASH_AT;
 
@@ -25,10 +26,15 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** How every temp name of a file called `baseName` starts (the name is shortened when a temp of it would pass 255 bytes). */
+export function tempPrefixFor(baseName: string): string {
+  return `.${tempStemFor(baseName)}.tmp-`;
+}
+
 export function tempNameFor(target: string): string {
   return path.join(
     path.dirname(target),
-    `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    `${tempPrefixFor(path.basename(target))}${process.pid}-${randomBytes(4).toString('hex')}`,
   );
 }
 
@@ -37,7 +43,7 @@ export function tempNameFor(target: string): string {
  * writer's temp is never touched. Called whenever a new temp is started for the same target.
  */
 export function clearStaleTemps(target: string): number {
-  return clearStale(path.dirname(target), `.${path.basename(target)}.tmp-`);
+  return clearStale(path.dirname(target), tempPrefixFor(path.basename(target)));
 }
 
 /**
@@ -292,6 +298,15 @@ export function moveDurable(src: string, dest: string): void {
     fs.rmSync(temp, { force: true });
     throw e;
   }
-  fs.unlinkSync(src);
+  try {
+    fs.unlinkSync(src);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      // the source cannot go (e.g. its folder is not writable): take the copy back, so the file stays in one place
+      fs.rmSync(dest, { force: true });
+      fsyncDir(path.dirname(dest));
+      throw e;
+    }
+  }
   fsyncDir(path.dirname(src));
 }

@@ -56,12 +56,32 @@ export class ExportRejected extends Error {
   }
 }
 
+/** The columns lptool reads from an export: each may appear once. */
+const EXPORT_COLUMNS: readonly ExportColumn[] = [...REQUIRED_EXPORT_COLUMNS, 'Record No.', 'Event Type'];
+
+/** The first interval a real export can hold: 1970-01-01 00:00 local (anything earlier is a mis-typed year). */
+const EARLIEST_WALL = Date.UTC(1970, 0, 1);
+/** How far past now an export's times may reach: one year (a meter clock or a year typed wrong, beyond that). */
+const LATEST_AHEAD_MS = 366 * 86_400_000;
+
+export interface CheckOptions {
+  /** "Now", for the latest date an export may hold (default: the clock). */
+  now?: number;
+}
+
 /**
  * Check a raw export's text (SPEC §3 step 2): parseable CSV, the required
- * columns, one meter, every row's instants resolve, each row one interval
- * long, each row's end = the next row's start. Throws ExportRejected.
+ * columns (each once), one meter, every row's instants resolve to a date from
+ * 1970 to a year from now, each row one interval long, each row's end = the
+ * next row's start. Throws ExportRejected.
  */
-export function checkExport(text: string, file: string, clock: SiteClock, intervalMs: number): CheckedExport {
+export function checkExport(
+  text: string,
+  file: string,
+  clock: SiteClock,
+  intervalMs: number,
+  options: CheckOptions = {},
+): CheckedExport {
   let table: CsvTable;
   try {
     table = parseCsvText(text, file);
@@ -70,20 +90,18 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
       throw new ExportRejected('PARSE-ERROR', e.code, e.message, [{ line: e.where.line ?? 1, message: e.message }]);
     throw e;
   }
-  if (table.rows.length === 0) {
-    const what = table.header.length ? 'a header but no data rows' : 'no content';
-    throw new ExportRejected('EMPTY', 'LPT_EMPTY', `rows — expected at least one data row, got ${what}`, []);
-  }
-  let columns: Record<ExportColumn, number>;
-  try {
-    const required = findColumns(table, REQUIRED_EXPORT_COLUMNS);
-    const lower = table.header.map((h) => h.toLowerCase());
-    columns = { ...required, 'Record No.': lower.indexOf('record no.'), 'Event Type': lower.indexOf('event type') };
-  } catch (e) {
-    const err = e as LptError;
-    throw new ExportRejected('PARSE-ERROR', err.code, err.message, [{ line: table.headerLine, message: err.message }]);
-  }
+  if (table.header.length === 0)
+    throw new ExportRejected('EMPTY', 'LPT_EMPTY', 'rows — expected at least one data row, got no content', []);
+  // the header first: text without the required columns (`hello`) is not an empty export but not an export at all
+  const columns = exportColumns(table);
   const { rows, lines } = table;
+  if (rows.length === 0)
+    throw new ExportRejected(
+      'EMPTY',
+      'LPT_EMPTY',
+      'rows — expected at least one data row, got a header but no data rows',
+      [],
+    );
   const meter = rows[0]![columns.meter]!.trim();
   if (!meter)
     throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', 'meter — expected a meter id, got an empty field', [
@@ -99,21 +117,23 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
   const starts = rows.map((r) => r[columns['Start Time']]!);
   const ends = rows.map((r) => r[columns['End Time']]!);
   const intervals = resolveIntervals(starts, ends, { clock, intervalMs, lines });
-  if (intervals.problems.length) {
+  const outside = datesOutsideWindow(intervals, starts, ends, lines, clock, options.now ?? Date.now());
+  if (intervals.problems.length || outside.length) {
     const parseLike = intervals.problems.filter((p) => p.kind === 'bad-label' || p.kind === 'nonexistent');
-    const chosen = parseLike.length ? parseLike : intervals.problems;
-    const reason: RejectReason = parseLike.length ? 'PARSE-ERROR' : 'SEQUENCE-ERROR';
+    const chosen = parseLike.length ? parseLike : outside.length ? [] : intervals.problems;
+    const reason: RejectReason = parseLike.length || outside.length ? 'PARSE-ERROR' : 'SEQUENCE-ERROR';
     const rowsOut: ExportProblemRow[] = chosen.map((p) => ({
       line: p.line,
       ...('column' in p ? { column: p.column } : {}),
       message: describeProblem(p, clock.zone),
       labels: { 'Start Time': starts[p.index]!, 'End Time': ends[p.index]! },
     }));
+    if (!parseLike.length) rowsOut.push(...outside);
     const first = rowsOut[0]!;
     const more = rowsOut.length > 1 ? ` (+${rowsOut.length - 1} more)` : '';
     throw new ExportRejected(
       reason,
-      parseLike.length ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
+      reason === 'PARSE-ERROR' ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
       `line ${first.line}: ${first.message}${more}`,
       rowsOut,
       chosen,
@@ -130,4 +150,59 @@ export function checkExport(text: string, file: string, clock: SiteClock, interv
     }
   }
   return { table, columns, meter, intervals, recordJumps };
+}
+
+/**
+ * The export's columns by name: every required one present, and each column lptool reads present once
+ * (a second `kw_del` would make the value depend on which one is read). Otherwise a PARSE-ERROR naming them.
+ */
+function exportColumns(table: CsvTable): Record<ExportColumn, number> {
+  const lower = table.header.map((h) => h.trim().toLowerCase());
+  for (const name of EXPORT_COLUMNS) {
+    const at = lower.flatMap((h, i) => (h === name.toLowerCase() ? [i] : []));
+    if (at.length > 1) {
+      const both = at.map((i) => `${JSON.stringify(table.header[i])} (column ${i + 1})`).join(' and ');
+      const message = `header — expected each column once, got ${name} ${at.length} times: ${both}`;
+      throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', message, [
+        { line: table.headerLine, column: name, message },
+      ]);
+    }
+  }
+  try {
+    const required = findColumns(table, REQUIRED_EXPORT_COLUMNS);
+    return { ...required, 'Record No.': lower.indexOf('record no.'), 'Event Type': lower.indexOf('event type') };
+  } catch (e) {
+    const err = e as LptError;
+    throw new ExportRejected('PARSE-ERROR', err.code, err.message, [{ line: table.headerLine, message: err.message }]);
+  }
+}
+
+/**
+ * Rows whose times resolve to a date before 1970 or more than a year after `now`: a year typed wrong
+ * (`0024`, `1924`) or a meter clock gone astray, never data to file by its month. Each names its column.
+ */
+function datesOutsideWindow(
+  intervals: ResolvedIntervals,
+  starts: string[],
+  ends: string[],
+  lines: number[],
+  clock: SiteClock,
+  now: number,
+): ExportProblemRow[] {
+  const latest = now + LATEST_AHEAD_MS;
+  const latestDay = new Date(clock.wallOf(latest)).toISOString().slice(0, 10);
+  const out: ExportProblemRow[] = [];
+  const bad = (t: number) => !Number.isNaN(t) && (clock.wallOf(t) < EARLIEST_WALL || t > latest);
+  for (let i = 0; i < starts.length; i++) {
+    const column = bad(intervals.start[i]!) ? 'Start Time' : bad(intervals.end[i]!) ? 'End Time' : null;
+    if (!column) continue;
+    const label = column === 'Start Time' ? starts[i]! : ends[i]!;
+    out.push({
+      line: lines[i]!,
+      column,
+      message: `${column} — expected a date from 1970-01-01 to ${latestDay} (a year from now), got ${JSON.stringify(label)}`,
+      labels: { 'Start Time': starts[i]!, 'End Time': ends[i]! },
+    });
+  }
+  return out;
 }

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { LptError } from '@lptool/core';
 
 /** The folders and files of a site root (SPEC §1). */
 export interface SiteLayout {
@@ -42,4 +44,49 @@ export function siteLayout(root: string): SiteLayout {
 /** A name that may become a file name: `[A-Za-z0-9_.-]+`, not `.`/`..`. */
 export function isPlainFileName(name: string): boolean {
   return /^[A-Za-z0-9_.-]+$/.test(name) && name !== '.' && name !== '..';
+}
+
+/** The folders of a site a command reads or writes, by part. */
+const SITE_FOLDERS = {
+  dropbox: ['_dropbox', '_dropbox/KW'],
+  archive: ['data', 'data/KW', 'data/KW/ERROR', 'data/KW/DUPLICATE'],
+  lp: ['lp', 'lp/.cache'],
+  logs: ['logs'],
+} as const;
+export type SitePart = keyof typeof SITE_FOLDERS;
+
+/**
+ * Each site folder a command uses is a real folder when it exists (absent ones are created as needed):
+ * a symlinked `_dropbox`, `data`, `ERROR`, month folder, `lp` or `logs` would make lptool read from or
+ * move files outside the site root (SPEC §9), and a file where a folder belongs would fail half-way.
+ * Either is LPT_SITE_LAYOUT (exit 2) naming it, before anything is touched. The root itself may be a
+ * symlink: it is the operator's choice, resolved once. With `archive`, the month folders are checked too.
+ */
+export function checkSiteFolders(layout: SiteLayout, parts: readonly SitePart[]): void {
+  const rels: string[] = parts.flatMap((p) => [...SITE_FOLDERS[p]]);
+  if (parts.includes('archive')) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(layout.archive);
+    } catch {
+      /* absent or not a folder: reported below */
+    }
+    for (const n of names.sort()) if (/^\d{4}-\d{2}$/.test(n)) rels.push(`data/KW/${n}`);
+  }
+  for (const rel of rels) {
+    const full = path.join(layout.root, rel);
+    const st = fs.lstatSync(full, { throwIfNoEntry: false });
+    if (!st || st.isDirectory()) continue;
+    const got = st.isSymbolicLink()
+      ? `a symlink (to ${fs.readlinkSync(full)})`
+      : st.isFile()
+        ? 'a file'
+        : 'something else (not a folder)';
+    const fix = st.isSymbolicLink()
+      ? 'lptool never reads or writes through a symlink (SPEC §9): mount the other disk at this path, or point --root at a site on it'
+      : 'move it aside and run again';
+    throw new LptError('LPT_SITE_LAYOUT', `site folder ${rel} — expected a folder, got ${got}; ${fix}`, {
+      file: full,
+    });
+  }
 }

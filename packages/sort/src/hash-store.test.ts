@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LptError } from '@lptool/core';
 import { moveDurable } from '@lptool/io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashStore, sha256File } from './hash-store.js';
@@ -48,18 +49,94 @@ describe('HashStore.recover', () => {
     ]);
   });
 
-  it('finishes a cross-device copy that died before unlinking the source', () => {
-    fs.writeFileSync(path.join(root, '_dropbox/KW/c.csv'), 'c');
-    fs.copyFileSync(path.join(root, '_dropbox/KW/c.csv'), path.join(root, 'data/KW/2024-07/c.csv'));
-    fs.writeFileSync(path.join(root, 'data/KW/2024-07/.c.csv.tmp-1-deadbeef'), 'partial');
-    const h = sha256File(path.join(root, '_dropbox/KW/c.csv'));
-    HashStore.load(root, storeFile()).intent(h, '_dropbox/KW/c.csv', entry('data/KW/2024-07/c.csv'));
-    const s = HashStore.load(root, storeFile());
-    expect(s.recover()).toEqual({ recorded: 1, forgotten: 0, cleanedTemps: 1 });
-    expect(fs.existsSync(path.join(root, '_dropbox/KW/c.csv'))).toBe(false);
-    expect(fs.readdirSync(path.join(root, 'data/KW/2024-07'))).toEqual(['c.csv']);
+  // a dropbox on another file system (here /dev/shm, linked in: HashStore itself does not look at links)
+  const shm = '/dev/shm';
+  const otherDevice = fs.existsSync(shm) && fs.statSync(shm).dev !== fs.statSync(os.tmpdir()).dev;
+  it.runIf(otherDevice)('finishes a cross-device copy that died before unlinking the source', () => {
+    const box = fs.mkdtempSync(path.join(shm, 'lpt-box-'));
+    try {
+      fs.rmSync(path.join(root, '_dropbox/KW'), { recursive: true });
+      fs.symlinkSync(box, path.join(root, '_dropbox/KW'));
+      fs.writeFileSync(path.join(box, 'c.csv'), 'c');
+      fs.copyFileSync(path.join(box, 'c.csv'), path.join(root, 'data/KW/2024-07/c.csv'));
+      fs.writeFileSync(path.join(root, 'data/KW/2024-07/.c.csv.tmp-1-deadbeef'), 'partial');
+      const h = sha256File(path.join(box, 'c.csv'));
+      HashStore.load(root, storeFile()).intent(h, '_dropbox/KW/c.csv', entry('data/KW/2024-07/c.csv'));
+      const s = HashStore.load(root, storeFile());
+      expect(s.recover()).toEqual({ recorded: 1, forgotten: 0, cleanedTemps: 1 });
+      expect(fs.existsSync(path.join(box, 'c.csv'))).toBe(false);
+      expect(fs.readdirSync(path.join(root, 'data/KW/2024-07'))).toEqual(['c.csv']);
+    } finally {
+      fs.rmSync(box, { recursive: true, force: true });
+    }
+  });
+
+  it('never deletes what is under the source name now unless it is the journaled file left by a cross-device copy', () => {
+    const dest = path.join(root, 'data/KW/2024-07/f.csv');
+    const src = path.join(root, '_dropbox/KW/f.csv');
+    fs.writeFileSync(dest, 'the export as first delivered');
+    const h = sha256File(dest);
+    HashStore.load(root, storeFile()).intent(h, '_dropbox/KW/f.csv', entry('data/KW/2024-07/f.csv'));
+    // killed after the rename, before `done`; then a corrected re-export arrives under the same name
+    fs.writeFileSync(src, 'the corrected re-export');
+    expect(HashStore.load(root, storeFile()).recover()).toEqual({ recorded: 1, forgotten: 0, cleanedTemps: 0 });
+    expect(fs.readFileSync(src, 'utf8')).toBe('the corrected re-export');
+    expect(HashStore.load(root, storeFile()).get(h)?.dest).toBe('data/KW/2024-07/f.csv');
+    // the same bytes again under the same name (same file system: a move is one rename, so it came later)
+    HashStore.load(root, storeFile()).intent(h, '_dropbox/KW/f.csv', entry('data/KW/2024-07/f.csv'));
+    fs.writeFileSync(src, 'the export as first delivered');
+    HashStore.load(root, storeFile()).recover();
+    expect(fs.readFileSync(src, 'utf8')).toBe('the export as first delivered');
   });
 });
+
+describe('HashStore.load', () => {
+  it('a journal line of valid JSON but the wrong shape, or a journal that is a folder, is exit 2 naming it', () => {
+    const s = HashStore.load(root, storeFile());
+    fs.writeFileSync(s.journalFile, '{"op":"intent","hash":"abc","src":7}\n{"op":"done","hash":"abc"}\n');
+    const e = expectCorrupt(() => HashStore.load(root, storeFile()).recover());
+    expect(e.toLine()).toMatch(
+      /^LPT_HASH_STORE_CORRUPT: hash journal — expected lptool's journal lines, got hash — expected a SHA-256 in hex; nothing was moved: .*\(\.processed-hashes\.journal:1\)$/,
+    );
+    fs.rmSync(s.journalFile);
+    fs.mkdirSync(s.journalFile);
+    expect(expectCorrupt(() => HashStore.load(root, storeFile())).toLine()).toMatch(
+      /^LPT_HASH_STORE_CORRUPT: hash journal — expected a file, got a folder; nothing was moved: move it aside/,
+    );
+    fs.rmdirSync(s.journalFile);
+    fs.mkdirSync(storeFile());
+    expect(expectCorrupt(() => HashStore.load(root, storeFile())).toLine()).toMatch(
+      /^LPT_HASH_STORE_CORRUPT: hash store — expected a file, got a folder; nothing was moved: move it aside and run again \(the store is then rebuilt from the archive\)/,
+    );
+  });
+
+  it('a missing store is rebuilt from the archive: archived files and rejects, not duplicates', () => {
+    fs.writeFileSync(path.join(root, 'data/KW/2024-07/a.csv'), 'a');
+    fs.mkdirSync(path.join(root, 'data/KW/ERROR'));
+    fs.writeFileSync(path.join(root, 'data/KW/ERROR/b_PARSE-ERROR.csv'), 'b');
+    fs.writeFileSync(path.join(root, 'data/KW/ERROR/b_PARSE-ERROR.json'), '{}');
+    fs.mkdirSync(path.join(root, 'data/KW/DUPLICATE'));
+    fs.writeFileSync(path.join(root, 'data/KW/DUPLICATE/a.csv'), 'a');
+    const s = HashStore.load(root, storeFile());
+    expect(s.existed).toBe(false);
+    expect(s.rebuildFromArchive(path.join(root, 'data/KW'))).toBe(2);
+    expect([...s.files.values()].map((e) => [e.dest, e.outcome])).toEqual([
+      ['data/KW/2024-07/a.csv', 'archived'],
+      ['data/KW/ERROR/b_PARSE-ERROR.csv', 'error'],
+    ]);
+  });
+});
+
+function expectCorrupt(f: () => unknown): LptError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LptError);
+    expect((e as LptError).exitCode).toBe(2);
+    return e as LptError;
+  }
+  throw new Error('expected LPT_HASH_STORE_CORRUPT');
+}
 
 describe('moveDurable across file systems', () => {
   const shm = '/dev/shm';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LptError } from '@lptool/core';
-import { writeFileAtomic } from '@lptool/io';
+import { tempPrefixFor, writeFileAtomic } from '@lptool/io';
 import { z } from 'zod';
 
 /**
@@ -20,14 +20,17 @@ import { z } from 'zod';
  * The store itself is only rewritten (temp + fsync + rename) at the end of a
  * run or when a run starts and finds a journal: it then folds the journal in.
  * An intent without its `done` is settled by looking at the files: dest
- * present and src gone → the move happened, record it; src still present →
- * the move did not happen (or only a temp copy exists, which is removed),
- * forget the intent and the file is processed again; both present (a
- * cross-device copy that died before unlinking src) → dest is complete (it
- * appeared by rename after fsync), so src is unlinked and the hash recorded.
- * A hash is therefore recorded only once its file is durably in place, every
- * input is at any instant in the dropbox or in exactly one place under
- * data/KW/, and a re-run finishes what a killed run started.
+ * present with the journaled hash → the move happened (dest appears only by a
+ * rename after fsync, so it is complete): record it; else the move did not
+ * happen (or only a temp copy exists, which is removed): forget the intent, and
+ * the file is processed again. A file under the source's name is removed only
+ * when it is the journaled file left behind by a cross-device copy that died
+ * before unlinking it: its own SHA-256 is the journal's and it is on another
+ * file system than dest. Anything else there is a new delivery (a corrected
+ * re-export under the same name, or the same bytes again) and is sorted like
+ * any other. A hash is therefore recorded only once its file is durably in
+ * place, every input is at any instant in the dropbox or in exactly one place
+ * under data/KW/, and a re-run finishes what a killed run started.
  */
 
 export type Outcome = 'archived' | 'error' | 'duplicate';
@@ -51,7 +54,12 @@ const StoreSchema = z
   .object({ version: z.literal(1), files: z.record(z.string().regex(/^[0-9a-f]{64}$/), EntrySchema) })
   .strict();
 
-type JournalLine = { op: 'intent'; hash: string; src: string; entry: HashEntry } | { op: 'done'; hash: string };
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 in hex');
+const JournalLineSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('intent'), hash: Sha256, src: z.string().min(1), entry: EntrySchema }),
+  z.object({ op: z.literal('done'), hash: Sha256 }),
+]);
+type JournalLine = z.infer<typeof JournalLineSchema>;
 
 /** SHA-256 of a file, read in 1 MB chunks (never the whole file in memory). */
 export function sha256File(file: string): string {
@@ -74,6 +82,9 @@ export class HashStore {
   readonly files = new Map<string, HashEntry>();
   private journalFd: number | null = null;
 
+  /** Whether the store file was there when loaded (a missing one may need `rebuildFromArchive`). */
+  existed = false;
+
   private constructor(
     readonly root: string,
     readonly file: string,
@@ -83,9 +94,14 @@ export class HashStore {
     return `${this.file.replace(/\.json$/, '')}.journal`;
   }
 
-  /** Load the store; a corrupt or hand-edited store is LPT_HASH_STORE_CORRUPT (exit 2), never reset. */
+  /**
+   * Load the store; a corrupt or hand-edited store, or a folder where the store or its journal belongs, is
+   * LPT_HASH_STORE_CORRUPT (exit 2), never reset.
+   */
   static load(root: string, file: string): HashStore {
     const store = new HashStore(root, file);
+    store.mustBeAFile(file, 'hash store');
+    store.mustBeAFile(store.journalFile, 'hash journal');
     let text: string | null = null;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -93,6 +109,7 @@ export class HashStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     if (text !== null) {
+      store.existed = true;
       let data: unknown;
       try {
         data = JSON.parse(text);
@@ -109,10 +126,53 @@ export class HashStore {
     return store;
   }
 
+  private mustBeAFile(file: string, what: string): void {
+    const st = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (!st || st.isFile()) return;
+    throw new LptError(
+      'LPT_HASH_STORE_CORRUPT',
+      `${what} — expected a file, got ${st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symlink' : 'something else'}; nothing was moved: move it aside and run again${what === 'hash store' ? ' (the store is then rebuilt from the archive)' : ''}`,
+      { file: path.basename(file) },
+    );
+  }
+
+  /**
+   * A store that went missing while the archive has files is rebuilt from the archive: every file under
+   * `data/KW/YYYY-MM/` is recorded as archived, every reject under `ERROR/` as rejected (DUPLICATE/ holds
+   * only copies of those). Without this a missing store would silently start empty and every re-delivery
+   * of an archived export would be archived a second time. Returns the number of files hashed.
+   */
+  rebuildFromArchive(archive: string): number {
+    const add = (dir: string, name: string, outcome: Outcome) => {
+      const full = path.join(dir, name);
+      const st = fs.lstatSync(full, { throwIfNoEntry: false });
+      if (!st?.isFile() || name.startsWith('.')) return 0;
+      const hash = sha256File(full);
+      if (!this.files.has(hash)) {
+        const dest = path.relative(this.root, full).split(path.sep).join('/');
+        this.files.set(hash, { dest, outcome, source: name, at: new Date(st.mtimeMs).toISOString() });
+      }
+      return 1;
+    };
+    let n = 0;
+    const list = (dir: string) => {
+      try {
+        return fs.readdirSync(dir).sort();
+      } catch {
+        return [];
+      }
+    };
+    for (const month of list(archive).filter((m) => /^\d{4}-\d{2}$/.test(m)))
+      for (const name of list(path.join(archive, month))) n += add(path.join(archive, month), name, 'archived');
+    const error = path.join(archive, 'ERROR');
+    for (const name of list(error).filter((x) => /\.csv$/i.test(x))) n += add(error, name, 'error');
+    return n;
+  }
+
   private corrupt(why: string): LptError {
     return new LptError(
       'LPT_HASH_STORE_CORRUPT',
-      `hash store — expected lptool's JSON, got ${why}; nothing was moved. Restore it from backup, or move it aside to re-take everything in the dropbox as new`,
+      `hash store — expected lptool's JSON, got ${why}; nothing was moved. Restore it from backup, or move it aside: the next sort rebuilds it from the archive`,
       { file: path.basename(this.file) },
     );
   }
@@ -127,26 +187,17 @@ export class HashStore {
     let text: string;
     try {
       text = fs.readFileSync(this.journalFile, 'utf8');
-    } catch {
-      return result;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return result;
+      throw e;
     }
     const pending = new Map<string, { src: string; entry: HashEntry }>();
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i]!;
-      if (!raw.trim()) continue;
-      let line: JournalLine;
-      try {
-        line = JSON.parse(raw) as JournalLine;
-      } catch {
-        if (i >= lines.length - 2) continue; // the last line was cut by the kill
-        throw new LptError('LPT_HASH_STORE_CORRUPT', `hash journal — expected JSON lines, got a broken line ${i + 1}`, {
-          file: path.basename(this.journalFile),
-          line: i + 1,
-        });
-      }
+      const line = this.journalLine(lines, i);
+      if (!line) continue;
       if (line.op === 'intent') pending.set(line.hash, { src: line.src, entry: line.entry });
-      else if (line.op === 'done') {
+      else {
         const p = pending.get(line.hash);
         pending.delete(line.hash);
         if (p) {
@@ -160,10 +211,8 @@ export class HashStore {
       const destAbs = path.join(this.root, entry.dest);
       const base = path.basename(destAbs);
       result.cleanedTemps += removeTemps(path.dirname(destAbs), [base, base.replace(/\.csv$/i, '.json')]);
-      const srcThere = fs.existsSync(srcAbs);
-      const destThere = fs.existsSync(destAbs);
-      if (destThere && (!srcThere || sha256File(destAbs) === hash)) {
-        if (srcThere) fs.unlinkSync(srcAbs);
+      if (fs.existsSync(destAbs) && sha256File(destAbs) === hash) {
+        if (isLeftBehindCopy(srcAbs, destAbs, hash)) fs.unlinkSync(srcAbs);
         this.record(hash, entry);
         result.recorded++;
       } else {
@@ -173,6 +222,36 @@ export class HashStore {
     this.save();
     fs.rmSync(this.journalFile, { force: true });
     return result;
+  }
+
+  /** Line i of the journal, checked; null for a blank line or the last line cut by a kill. */
+  private journalLine(lines: string[], i: number): JournalLine | null {
+    const raw = lines[i]!;
+    if (!raw.trim()) return null;
+    const where = { file: path.basename(this.journalFile), line: i + 1 };
+    const fix =
+      'nothing was moved: if no sort is running, move it aside and run again (files it lists that reached data/KW/ stay there)';
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      if (i >= lines.length - 2) return null; // the last line was cut by the kill
+      throw new LptError(
+        'LPT_HASH_STORE_CORRUPT',
+        `hash journal — expected JSON lines, got a broken line; ${fix}`,
+        where,
+      );
+    }
+    const r = JournalLineSchema.safeParse(data);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new LptError(
+        'LPT_HASH_STORE_CORRUPT',
+        `hash journal — expected lptool's journal lines, got ${issue.path.join('.') || 'a line'} — ${issue.message}; ${fix}`,
+        where,
+      );
+    }
+    return r.data;
   }
 
   /** Journal: an intent before a move. */
@@ -210,6 +289,18 @@ export class HashStore {
   }
 }
 
+/**
+ * Is the file at `src` the journaled input itself, left behind by a cross-device move (copy, fsync,
+ * rename into place) killed before it unlinked its source? Only then may recovery delete it: it has
+ * the journaled hash, and it is on another file system than dest (on one file system a move is a
+ * single rename, so a file found there afterwards was delivered afterwards).
+ */
+function isLeftBehindCopy(src: string, dest: string, hash: string): boolean {
+  const s = fs.statSync(src, { throwIfNoEntry: false });
+  const d = fs.statSync(dest, { throwIfNoEntry: false });
+  return !!s && !!d && s.dev !== d.dev && sha256File(src) === hash;
+}
+
 /** Remove temp files `.<name>.tmp-*` a killed move or sidecar write left beside each name. */
 function removeTemps(dir: string, names: string[]): number {
   let n = 0;
@@ -220,7 +311,7 @@ function removeTemps(dir: string, names: string[]): number {
     return 0;
   }
   for (const e of entries) {
-    if (names.some((name) => e.startsWith(`.${name}.tmp-`))) {
+    if (names.some((name) => e.startsWith(tempPrefixFor(name)))) {
       fs.rmSync(path.join(dir, e), { force: true });
       n++;
     }

@@ -91,7 +91,14 @@ describe('lptool sort — the golden tree', () => {
     const before = snapshot(root);
     const again = lptool(['sort', '--root', root, '--settle', '0', '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout).counts).toEqual({ archived: 0, error: 0, duplicate: 0, settling: 0, ignored: 2 });
+    expect(JSON.parse(again.stdout).counts).toEqual({
+      archived: 0,
+      error: 0,
+      duplicate: 0,
+      settling: 0,
+      ignored: 2,
+      failed: 0,
+    });
     expect(snapshot(root)).toEqual(before);
     fs.copyFileSync(
       path.join(root, 'data/KW/2024-07/north-071224-110000_071224-124500.csv'),
