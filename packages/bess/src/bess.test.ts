@@ -227,3 +227,78 @@ describe('bess — properties', () => {
     );
   });
 });
+
+describe('lptool bess — hostile configs and globs (issue 13 item 10)', () => {
+  const edit = (dir: string, f: (y: string) => string) =>
+    fs.writeFileSync(path.join(dir, 'bess.yaml'), f(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')));
+
+  it('a regex that backtracks without end is stopped after 2 s: exit 2 naming the key and the column', () => {
+    const dir = site();
+    // a column of 40 `a`s and a `!`, and a power regex with a nested quantifier that meets it
+    const part = path.join(dir, 'telemetry/part-1.csv');
+    const lines = fs.readFileSync(part, 'utf8').split('\n');
+    fs.writeFileSync(part, lines.map((l, i) => (l ? `${l},${i === 0 ? `${'a'.repeat(40)}!` : ''}` : l)).join('\n'));
+    edit(dir, (y) => y.replace(/(power:[^\n]*\n\s+regex: '[^']*)'/, (_m, head) => `${head}|^(a+)+$'`));
+    expect(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')).toContain('|^(a+)+$');
+    const t0 = Date.now();
+    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(
+      /^lptool: LPT_CONFIG: bess\.yaml: power\.regex — expected a pattern that decides each column name quickly, got one still running after 2 s on "a{40}!": nested quantifiers such as \(a\+\)\+ backtrack without end — simplify it \(.*bess\.yaml, key power\.regex\)$/,
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
+
+  it('more files than source.max_files (default 10,000) is exit 2 before any is read; raising it reads them', () => {
+    const dir = site();
+    const many = path.join(dir, 'many');
+    fs.mkdirSync(many);
+    const [head, first] = fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8').split('\n');
+    // (hard links to one small file: creating 10,001 files with data takes seconds on some disks)
+    fs.writeFileSync(path.join(dir, 'one.csv'), `${head}\n${first}\n`);
+    for (let i = 0; i <= 10_000; i++) fs.linkSync(path.join(dir, 'one.csv'), path.join(many, `t${i}.csv`));
+    edit(dir, (y) => y.replace('telemetry/*.csv', 'many/*.csv'));
+    const t0 = Date.now();
+    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(
+      /^lptool: LPT_CONFIG: bess\.yaml: source\.paths — expected at most 10,000 files, got 10,001 matching many\/\*\.csv; narrow the globs \(e\.g\. one month per run\), or raise source\.max_files/,
+    );
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    for (let i = 21; i <= 10_000; i++) fs.rmSync(path.join(many, `t${i}.csv`));
+    edit(dir, (y) => y.replace('many/*.csv]', 'many/*.csv]\n  max_files: 20'));
+    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).stderr).toMatch(/expected at most 20 files, got 21/);
+    edit(dir, (y) => y.replace('max_files: 20', 'max_files: 21'));
+    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).stderr).not.toMatch(/LPT_CONFIG/);
+  }, 60_000);
+
+  it.each([
+    [
+      'an input',
+      'daily: ../telemetry/part-1.csv',
+      /output\.daily — expected a file that is not an input, got telemetry\/part-1\.csv \(writing there would destroy it\)/,
+    ],
+    [
+      'the config itself',
+      'summary: ../bess.yaml',
+      /output\.summary — expected a file that is not an input, got bess\.yaml/,
+    ],
+    [
+      'another output',
+      'outliers: daily_energy_by_enclosure.csv',
+      /output\.outliers — expected a file of its own, got out\/daily_energy_by_enclosure\.csv, which output\.daily writes too/,
+    ],
+  ])('an output that is %s is exit 2 and nothing is written', (_what, line, message) => {
+    const dir = site();
+    const key = line.split(':')[0]!;
+    edit(dir, (y) => y.replace(new RegExp(`  ${key}: .*`), `  ${line}`));
+    const before = fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8');
+    const config = fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8');
+    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8')).toBe(before);
+    expect(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')).toBe(config);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+});

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   EnergyIntegrator,
@@ -9,9 +10,9 @@ import {
   SiteClock,
 } from '@lptool/core';
 import { AtomicFile, csvLine } from '@lptool/io';
-import { type BessConfig, loadBessConfig } from './config.js';
+import { type BessConfig, configError, loadBessConfig } from './config.js';
 import { assignEnclosures, type InputAssignment } from './groups.js';
-import { readTelemetry } from './read.js';
+import { readTelemetry, telemetryFiles } from './read.js';
 
 const HOUR = 3_600_000;
 const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
@@ -65,10 +66,28 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
   const timezone = options.tz ?? config.timestamp.timezone;
   const clock = new SiteClock(timezone);
   const { from, to } = parseRange(options.from, options.to, clock);
-  const telemetry = await readTelemetry(config, clock, {
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
-  });
+  const files = await telemetryFiles(config);
+  const outDir = options.out ? path.resolve(options.out) : config.outputDir;
+  const out = (name: string) => path.join(outDir, name);
+  checkOutputs(
+    config,
+    {
+      daily: out(config.output.daily),
+      outliers: out(config.output.outliers),
+      summary: out(config.output.summary),
+      heatmap: out(config.output.heatmap),
+    },
+    [config.file, ...files],
+  );
+  const telemetry = await readTelemetry(
+    config,
+    clock,
+    {
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    },
+    files,
+  );
   const assignments = assignEnclosures(config, [...telemetry.power.keys()], telemetry.enclosureColumns);
   const step = medianStepMs(telemetry.times);
   const maxGapMs = config.maxGapMs ?? (Number.isFinite(step) ? 5 * step : 0);
@@ -103,8 +122,6 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
   }
   const dates = [...daily.keys()].sort();
   const enclosures = [...enclosureOf.keys()].sort(natural);
-  const outDir = options.out ? path.resolve(options.out) : config.outputDir;
-  const out = (name: string) => path.join(outDir, name);
 
   const dailyFile = new AtomicFile(out(config.output.daily));
   dailyFile.write(
@@ -257,6 +274,46 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
     warnings,
     exitCode: warnings.length ? 1 : 0,
   };
+}
+
+/**
+ * Outputs never overwrite an input — a telemetry file or the config itself, by path or by being the
+ * same file (a link) — and no two outputs share a file: LPT_CONFIG (exit 2) naming the key, before
+ * anything is read or written.
+ */
+function checkOutputs(config: BessConfig, outputs: Record<string, string>, inputs: string[]): void {
+  const idOf = (p: string) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    return st ? `${st.dev}:${st.ino}` : null;
+  };
+  const shown = (p: string) => path.relative(config.baseDir, p) || p;
+  const inputAt = new Map<string, string>();
+  for (const f of inputs) {
+    inputAt.set(path.resolve(f), f);
+    const id = idOf(f);
+    if (id) inputAt.set(id, f);
+  }
+  const taken = new Map<string, string>();
+  for (const [key, p] of Object.entries(outputs)) {
+    const abs = path.resolve(p);
+    const id = idOf(abs);
+    const input = inputAt.get(abs) ?? (id ? inputAt.get(id) : undefined);
+    if (input)
+      throw configError(
+        config,
+        `output.${key}`,
+        `expected a file that is not an input, got ${shown(input)} (writing there would destroy it)`,
+      );
+    const other = taken.get(abs) ?? (id ? taken.get(id) : undefined);
+    if (other)
+      throw configError(
+        config,
+        `output.${key}`,
+        `expected a file of its own, got ${shown(abs)}, which output.${other} writes too`,
+      );
+    taken.set(abs, key);
+    if (id) taken.set(id, key);
+  }
 }
 
 export function formatBessSummary(s: BessSummary): string {

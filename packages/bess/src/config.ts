@@ -29,8 +29,13 @@ export const BessConfigSchema = z
   .object({
     source: z
       .object({
-        paths: z.array(z.string().min(1)).min(1, 'expected at least one path or glob'),
+        paths: z
+          .array(z.string().min(1))
+          .min(1, 'expected at least one path or glob')
+          .max(1000, 'expected at most 1,000 paths or globs (a glob matches many files)'),
         format: z.enum(['csv', 'parquet']).optional(),
+        /** The most files the globs may match (default 10,000): each file read costs memory. */
+        max_files: z.number().int().positive().optional(),
       })
       .strict(),
     timestamp: z.object({ column: z.string().min(1), timezone: z.string().min(1) }).strict(),

@@ -4,6 +4,7 @@ import { readCsvProjected } from '@lptool/io';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { glob } from 'tinyglobby';
 import { type BessConfig, configError } from './config.js';
+import { type ColumnMatch, matchColumns } from './match.js';
 
 /** Power samples on one time line: instants ascending and distinct, one Float64Array (kW, NaN = missing) per column. */
 export interface Telemetry {
@@ -21,14 +22,29 @@ interface FileData {
   power: Map<string, Float64Array>;
 }
 
-/** The telemetry files of a config: its globs, relative to the config file, sorted. */
+/** The most telemetry files one run reads unless `source.max_files` says otherwise (each costs memory). */
+export const DEFAULT_MAX_FILES = 10_000;
+
+/**
+ * The telemetry files of a config: its globs, relative to the config file, sorted. More than
+ * `source.max_files` (default 10,000) is LPT_CONFIG (exit 2) before any is read: 200,000 small files
+ * once exhausted V8's heap (a crash, exit 134) after minutes of reading.
+ */
 export async function telemetryFiles(config: BessConfig): Promise<string[]> {
   const files = (await glob(config.source.paths, { cwd: config.baseDir, absolute: true, onlyFiles: true })).sort();
+  const describe = `${config.source.paths.slice(0, 3).join(', ')}${config.source.paths.length > 3 ? ', …' : ''}`;
   if (!files.length)
     throw configError(
       config,
       'source.paths',
-      `expected files matching ${config.source.paths.join(', ')} (relative to ${config.baseDir}), got none`,
+      `expected files matching ${describe} (relative to ${config.baseDir}), got none`,
+    );
+  const max = config.source.max_files ?? DEFAULT_MAX_FILES;
+  if (files.length > max)
+    throw configError(
+      config,
+      'source.paths',
+      `expected at most ${max.toLocaleString('en')} files, got ${files.length.toLocaleString('en')} matching ${describe}; narrow the globs (e.g. one month per run), or raise source.max_files`,
     );
   return files;
 }
@@ -64,10 +80,9 @@ export async function readTelemetry(
   config: BessConfig,
   clock: SiteClock,
   range: { from?: number; to?: number } = {},
+  files?: string[],
 ): Promise<Telemetry> {
-  const files = await telemetryFiles(config);
-  const powerRe = new RegExp(config.power.regex);
-  const enclosureRe = new RegExp(config.enclosures.regex);
+  files ??= await telemetryFiles(config);
   const enclosureColumns = new Set<string>();
   const warnings: string[] = [];
   const perFile: FileData[] = [];
@@ -79,6 +94,7 @@ export async function readTelemetry(
     let powerRaw: unknown[][] = [];
     let lines: number[] = [];
     if (format === 'csv') {
+      let matched: ColumnMatch = { power: [], enclosures: [] };
       const t = readCsvProjected(file, display, (header) => {
         names = header;
         const ts = header.indexOf(config.timestamp.column);
@@ -88,12 +104,13 @@ export async function readTelemetry(
             'timestamp.column',
             `expected a column ${JSON.stringify(config.timestamp.column)} in ${display}, got none`,
           );
-        return [ts, ...header.flatMap((h, i) => (powerRe.test(h) ? [i] : []))];
+        matched = matchColumns(config, header);
+        return [ts, ...matched.power];
       });
       tsRaw = t.columns[0]!;
       powerRaw = t.columns.slice(1);
       names = t.indices.slice(1).map((i) => t.header[i]!);
-      for (const h of t.header) if (enclosureRe.test(h)) enclosureColumns.add(h);
+      for (const i of matched.enclosures) enclosureColumns.add(t.header[i]!);
       lines = t.lines;
     } else {
       const buffer = await asyncBufferFromFile(file);
@@ -105,8 +122,9 @@ export async function readTelemetry(
           'timestamp.column',
           `expected a column ${JSON.stringify(config.timestamp.column)} in ${display}, got none`,
         );
-      names = all.filter((n) => powerRe.test(n));
-      for (const h of all) if (enclosureRe.test(h)) enclosureColumns.add(h);
+      const matched = matchColumns(config, all);
+      names = matched.power.map((i) => all[i]!);
+      for (const i of matched.enclosures) enclosureColumns.add(all[i]!);
       const wanted = [config.timestamp.column, ...names];
       const data = new Map<string, unknown[]>(wanted.map((n) => [n, new Array(Number(metadata.num_rows))]));
       await parquetRead({

@@ -3,9 +3,12 @@ import path from 'node:path';
 import { LptError, parseLabel, parseRange, SiteClock } from '@lptool/core';
 import {
   acquireLock,
+  checkSiteFolders,
   clearStaleTempsIn,
   crashPoint,
   createLogger,
+  escapeFileName,
+  isUtf8Name,
   loadSettings,
   parseCsvText,
   type SettingFlags,
@@ -16,8 +19,8 @@ import { sha256File } from '@lptool/sort';
 import { commitProfiles } from './commit.js';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
 import { readMeterData } from './meter-data.js';
-import { type MeterJob, runMeterJob } from './meter-job.js';
-import { runMeterJobs } from './pool.js';
+import type { MeterJob } from './meter-job.js';
+import { runGuarded, runMeterJobs } from './pool.js';
 import { inShard, type Shard } from './shard.js';
 
 export { PROFILE_COLUMNS } from './meter-job.js';
@@ -101,6 +104,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const { from, to } = parseRange(options.from, options.to, clock);
   const outDir = extractFolder(options.out, from !== undefined || to !== undefined, layout.lp);
   const extract = outDir !== layout.lp;
+  checkSiteFolders(layout, ['archive', 'lp', 'logs']);
   const meters = readMeterData(layout.meterData);
   const byName = new Map([...meters.values()].map((m) => [m.name, m]));
   if (options.meter !== undefined && !byName.has(options.meter)) {
@@ -149,7 +153,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       'build started',
     );
     const manifest = loadManifest(layout.buildManifest);
-    const files = listArchive(layout.archive, layout.root, manifest);
+    const badNames: string[] = [];
+    const files = listArchive(layout.archive, layout.root, manifest, badNames);
+    for (const f of badNames) {
+      const message = 'name is not valid UTF-8 — not read; rename it';
+      summary.badFiles.push({ file: f, reason: 'PARSE-ERROR', message });
+      log.error({ event: 'bad-file', file: f, message }, `${f}: ${message}`);
+    }
     const byMeter = new Map<string, string[]>();
     for (const [rel, rec] of files) {
       const list = byMeter.get(rec.meter) ?? [];
@@ -255,20 +265,20 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       summary.meters.push(result);
     }
     // build the meters whose inputs changed (in parallel where cores allow), then take the outcomes in order;
-    // an append whose new rows overlap the profile is redone as a full build of that meter
-    const outcomes = await runMeterJobs(jobs, options.env);
+    // an append whose new rows overlap the profile — or whose worker died — is redone as a full build of that meter
+    const asFullJob = (job: MeterJob): MeterJob => ({
+      ...job,
+      list: job.allFiles,
+      firstStart: firstStarts(job.allFiles),
+      mtimes: mtimes(job.allFiles),
+      append: null,
+      result: { ...job.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] },
+    });
+    const outcomes = await runMeterJobs(jobs, options.env, asFullJob);
     outcomes.forEach((o, i) => {
       if (o.result.status !== 'needs-full') return;
-      const job = jobs[i]!;
-      jobs[i] = {
-        ...job,
-        list: job.allFiles,
-        firstStart: firstStarts(job.allFiles),
-        mtimes: mtimes(job.allFiles),
-        append: null,
-        result: { ...o.result, status: 'built', rows: 0, conflicts: 0, badRows: 0, incompleteDays: [], dstDays: [] },
-      };
-      outcomes[i] = runMeterJob(jobs[i]!);
+      jobs[i] = asFullJob({ ...jobs[i]!, result: o.result });
+      outcomes[i] = runGuarded(jobs[i]!);
     });
     // the new profiles replace the old ones together — except any that would have fewer rows than it (kept)
     await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
@@ -414,6 +424,7 @@ function listArchive(
   archive: string,
   root: string,
   manifest: { files: Record<string, FileRecord> },
+  badNames: string[],
 ): Map<string, FileRecord> {
   const out = new Map<string, FileRecord>();
   if (!fs.existsSync(archive)) return out;
@@ -421,11 +432,16 @@ function listArchive(
   for (const month of fs.readdirSync(archive).sort()) {
     if (!/^\d{4}-\d{2}$/.test(month)) continue;
     const dir = path.join(archive, month);
-    for (const name of fs.readdirSync(dir).sort()) {
+    const names: string[] = [];
+    for (const raw of fs.readdirSync(dir, { encoding: 'buffer' })) {
+      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
+      else badNames.push(`${base}/${month}/${escapeFileName(raw)}`);
+    }
+    for (const name of names.sort()) {
       if (name.startsWith('.') || !/\.csv$/i.test(name)) continue;
       const full = `${dir}${path.sep}${name}`;
-      const st = fs.lstatSync(full);
-      if (!st.isFile()) continue;
+      const st = fs.lstatSync(full, { throwIfNoEntry: false });
+      if (!st?.isFile()) continue;
       const rel = `${base}/${month}/${name}`;
       const known = manifest.files[rel];
       // unchanged size and mtime: the recorded hash and first row stand (a record from before `first` is re-peeked)

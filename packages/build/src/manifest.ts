@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { LptError } from '@lptool/core';
 import { writeFileAtomic } from '@lptool/io';
+import { z } from 'zod';
 
 /**
  * `lp/.build-manifest.json`: what each profile was built from, so a cron run
@@ -47,14 +50,72 @@ export interface Manifest {
   meters: Record<string, MeterRecord>;
 }
 
+const SizeAndTime = z.object({ size: z.number(), mtimeMs: z.number() });
+const FileRecordSchema = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  hash: z.string(),
+  meter: z.string(),
+  first: z.string().optional(),
+});
+const MeterRecordSchema = z.object({
+  inputsKey: z.string(),
+  settingsKey: z.string(),
+  paths: z.array(z.string()).optional(),
+  files: z.record(z.string()).optional(),
+  builtAt: z.string(),
+  output: SizeAndTime,
+  shadow: SizeAndTime.nullable().optional(),
+  rows: z.number(),
+  first: z.string().nullable(),
+  // a profile with no rows ends nowhere: NaN, which JSON writes as null
+  lastEnd: z
+    .number()
+    .nullable()
+    .transform((v) => v ?? Number.NaN),
+  lastDay: z.object({ day: z.number(), count: z.number() }).nullable(),
+});
+const ManifestSchema = z.object({
+  version: z.literal(1),
+  files: z.record(FileRecordSchema),
+  meters: z.record(MeterRecordSchema),
+});
+
+/**
+ * The manifest, checked with zod like the hash store. Missing: an empty one (every profile is built in
+ * full). Not lptool's JSON (hand-edited, or a folder): LPT_MANIFEST_CORRUPT, exit 2 — a manifest that
+ * says the wrong thing could make a build append to a profile it should rebuild, so it is never guessed at.
+ */
 export function loadManifest(file: string): Manifest {
+  let text: string;
   try {
-    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
-    if (m && m.version === 1 && m.files && m.meters) return m;
-  } catch {
-    /* missing or unreadable: start over (it is only a cache) */
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { version: 1, files: {}, meters: {} };
+    if (code !== 'EISDIR') throw e;
+    throw corruptManifest(file, 'a folder');
   }
-  return { version: 1, files: {}, meters: {} };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw corruptManifest(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const r = ManifestSchema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw corruptManifest(file, `${issue.path.join('.') || 'top level'} — ${issue.message}`);
+  }
+  return r.data;
+}
+
+function corruptManifest(file: string, got: string): LptError {
+  return new LptError(
+    'LPT_MANIFEST_CORRUPT',
+    `build manifest — expected lptool's JSON, got ${got}; nothing was built: delete ${path.basename(file)} and run again (every profile is then built in full from the archive)`,
+    { file: path.join(path.basename(path.dirname(file)), path.basename(file)) },
+  );
 }
 
 export function saveManifest(file: string, m: Manifest): void {

@@ -1,6 +1,9 @@
 import { LptError } from '@lptool/core';
 import { findColumns, isPlainFileName, readCsvFile } from '@lptool/io';
 
+/** The longest meter name: it becomes file names with lptool's suffixes and temp names around it. */
+export const MAX_METER_NAME = 100;
+
 export interface MeterInfo {
   meter: string;
   name: string;
@@ -32,6 +35,14 @@ export function readMeterData(file: string): Map<string, MeterInfo> {
       throw new LptError(
         'LPT_BAD_METER_DATA',
         `name — expected a plain file name ([A-Za-z0-9_.-]+, not "all", not ending in "_gaps"), got ${JSON.stringify(name)}`,
+        where('name'),
+      );
+    }
+    // a name becomes lp/<name>.csv, lp/.cache/<name>.csv.shadow and their temp names: all must fit 255 bytes
+    if (name.length > MAX_METER_NAME) {
+      throw new LptError(
+        'LPT_BAD_METER_DATA',
+        `name — expected at most ${MAX_METER_NAME} characters, got ${name.length} (${JSON.stringify(`${name.slice(0, 40)}…`)})`,
         where('name'),
       );
     }

@@ -1,7 +1,15 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { startFsync } from '@lptool/io';
+import { cachePathFor, isSiteWideError, removeTempsOf, shadowPathFor, startFsync } from '@lptool/io';
 import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+
+/** A worker's old-generation cap (MB): keeps each thread's RSS flat. `LPTOOL_WORKER_HEAP_MB` changes it. */
+const WORKER_HEAP_MB = 192;
+
+/** What a worker posts back for one job. */
+export type WorkerReply =
+  | { ok: true; outcome: MeterOutcome }
+  | { ok: false; message: string; code?: string | undefined; stack?: string | undefined };
 
 /**
  * Run meter jobs on a pool of worker threads (one per core, at most one per
@@ -11,50 +19,101 @@ import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
  * order, so output and logs do not depend on thread timing. As each meter
  * finishes, the fsyncs of what it wrote start on this thread's libuv pool, so
  * the disk works while the next meters are built; the caller commits.
+ *
+ * One meter never fails the others: a meter whose job throws is reported as
+ * failed (its profile left as it was); a worker that dies on its memory cap (one
+ * huge export) is replaced, and its meter is built again in this thread, whose
+ * heap is not capped, as `retry` makes it (a full build). Only a full or
+ * read-only disk stops the run.
  */
-export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
+export async function runMeterJobs(
+  jobs: MeterJob[],
+  env: NodeJS.ProcessEnv = process.env,
+  retry: (job: MeterJob) => MeterJob = (job) => job,
+): Promise<MeterOutcome[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const wanted = env.LPTOOL_WORKERS ? Math.max(1, Number(env.LPTOOL_WORKERS) || 1) : cores;
   // a thread costs ~0.15 s to start: only worth it for real work (a cron append reads a file or two per meter)
   const files = jobs.reduce((n, j) => n + j.list.length, 0);
   const size = Math.min(wanted, jobs.length, Math.ceil(files / 64));
-  const workerUrl = new URL('./worker.js', import.meta.url);
-  const started = (o: MeterOutcome) => {
-    for (const f of o.pending ?? []) startFsync(f.temp);
-    if (o.swap) startFsync(o.swap.shadow);
-    return o;
-  };
-  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => started(runMeterJob(j)));
+  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => started(runGuarded(j)));
 
   const outcomes: MeterOutcome[] = new Array(jobs.length);
+  const died: number[] = [];
   let next = 0;
   const workers: Worker[] = [];
+  const heapMb = Number(env.LPTOOL_WORKER_HEAP_MB) > 0 ? Number(env.LPTOOL_WORKER_HEAP_MB) : WORKER_HEAP_MB;
+  /** One worker taking jobs until none are left; if it dies, the job it had is noted and a new worker goes on. */
+  const drain = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      // a young generation of 16 MB keeps scavenges cheap; the old-generation cap keeps RSS flat per worker
+      const w = new Worker(new URL('./worker.js', import.meta.url), {
+        resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, heapMb) },
+      });
+      workers.push(w);
+      let current = -1;
+      const feed = () => {
+        if (next >= jobs.length) return resolve();
+        current = next++;
+        w.postMessage(jobs[current]);
+      };
+      w.on('message', (m: WorkerReply) => {
+        if (!m.ok && isSiteWideError(m)) return reject(Object.assign(new Error(m.message), { code: m.code }));
+        outcomes[current] = m.ok ? started(m.outcome) : failedOutcome(jobs[current]!, m.message);
+        current = -1;
+        feed();
+      });
+      w.once('error', () => {
+        w.removeAllListeners('message');
+        if (current >= 0) died.push(current);
+        drain().then(resolve, reject);
+      });
+      feed();
+    });
   try {
-    await Promise.all(
-      Array.from({ length: size }, () => {
-        // a young generation of 16 MB keeps scavenges cheap; the old-generation cap keeps RSS flat per worker
-        const w = new Worker(workerUrl, {
-          resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 },
-        });
-        workers.push(w);
-        return new Promise<void>((resolve, reject) => {
-          const feed = () => {
-            if (next >= jobs.length) return resolve();
-            const i = next++;
-            w.once('message', (m: { ok: true; outcome: MeterOutcome } | { ok: false; error: string }) => {
-              if (!m.ok) return reject(new Error(m.error));
-              outcomes[i] = started(m.outcome);
-              feed();
-            });
-            w.postMessage(jobs[i]);
-          };
-          w.once('error', reject);
-          feed();
-        });
-      }),
-    );
+    await Promise.all(Array.from({ length: size }, drain));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  for (const i of died.sort((a, b) => a - b)) {
+    // what the dead worker was writing is nobody's now (we hold the site lock)
+    for (const f of [jobs[i]!.output, shadowPathFor(jobs[i]!.output), cachePathFor(jobs[i]!.output)]) removeTempsOf(f);
+    outcomes[i] = started(runGuarded(retry(jobs[i]!)));
+    outcomes[i]!.events.unshift([
+      'warn',
+      { event: 'worker-died', meter: jobs[i]!.info.meter, name: jobs[i]!.info.name, heapMb },
+      `${jobs[i]!.info.name}: its worker thread hit its memory cap (${heapMb} MB); built again in the main thread`,
+    ]);
+  }
   return outcomes;
+}
+
+/** As each meter finishes, start the fsyncs of what it wrote (the caller commits). */
+function started(o: MeterOutcome): MeterOutcome {
+  for (const f of o.pending ?? []) startFsync(f.temp);
+  if (o.swap) startFsync(o.swap.shadow);
+  return o;
+}
+
+/** Build one meter in this thread; anything it throws fails that meter only — but a full or read-only disk stops the run. */
+export function runGuarded(job: MeterJob): MeterOutcome {
+  try {
+    return runMeterJob(job);
+  } catch (e) {
+    if (isSiteWideError(e)) throw e;
+    return failedOutcome(job, (e as Error)?.message ?? String(e));
+  }
+}
+
+/** The outcome of a meter whose build failed: its profile is left as it was. */
+export function failedOutcome(job: MeterJob, message: string): MeterOutcome {
+  const { meter, name } = job.info;
+  return {
+    result: { ...job.result, status: 'failed', error: `build failed — ${message}; lp/${name}.csv left as it was` },
+    badFiles: [],
+    badRows: [],
+    conflicts: [],
+    rowsRead: 0,
+    events: [['error', { event: 'meter-failed', meter, name, message }, `${name}: build failed — ${message}`]],
+  };
 }

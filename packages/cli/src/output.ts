@@ -1,4 +1,5 @@
 import { ExitCode, isLptError } from '@lptool/core';
+import { explainSystemError } from '@lptool/io';
 
 /** What every command adapter gives back to the CLI. */
 export interface CommandResult {
@@ -17,8 +18,16 @@ export interface Io {
   err: (s: string) => void;
 }
 
-/** Map anything thrown to one stderr line and an exit code (SPEC §8), in one place. */
+/**
+ * Map anything thrown to one stderr line and an exit code (SPEC §8), in one place. A full or read-only
+ * disk or a refused permission is the machine's state, not a bug: one line saying what to do, exit 2.
+ */
 export function exitCodeFor(e: unknown, io: Io): ExitCode {
+  const system = explainSystemError(e);
+  if (system) {
+    io.err(`lptool: ${system.toLine()}${process.env.LPTOOL_DEBUG ? `\n${(e as Error).stack}` : ''}`);
+    return system.exitCode;
+  }
   if (isLptError(e)) {
     io.err(`lptool: ${e.toLine()}`);
     return e.exitCode;

@@ -21,7 +21,10 @@ export interface CliRun {
 }
 
 /** Run the built CLI; the environment is cleaned of LPTOOL_* so tests do not depend on the caller's. */
-export function lptool(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+export function lptool(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): CliRun {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
@@ -29,6 +32,7 @@ export function lptool(args: string[], opts: { cwd?: string; env?: Record<string
     cwd: opts.cwd ?? REPO,
     env: { ...env, TZ: 'America/Los_Angeles', ...opts.env },
     encoding: 'utf8',
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -105,4 +109,35 @@ export async function lptoolKilledAfter(args: string[], delayMs: number): Promis
   await exited;
   clearTimeout(timer);
   return { killed: child.signalCode === 'SIGKILL' };
+}
+
+export const EXPORT_HEADER = 'meter,Record No.,Event Type,Start Time,End Time,kw_del,kw_rec,kva_del,kva_rec';
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+/** `MM/DD/YY HH:MM:SS` of a wall time (calendar fields as UTC). */
+export function exportLabel(wall: number, yearDigits: 2 | 4 = 2): string {
+  const d = new Date(wall);
+  const y = yearDigits === 2 ? p2(d.getUTCFullYear() % 100) : String(d.getUTCFullYear()).padStart(4, '0');
+  return `${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${y} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:00`;
+}
+
+/**
+ * A valid raw export (SPEC §2): `rows` rows of `intervalMin` minutes from the naive wall time `start`
+ * (`2024-07-12T11:00`), values that vary with `seed`. Labels come from `label` (default MM/DD/YY).
+ */
+export function exportText(
+  meter: string,
+  start: string,
+  rows: number,
+  opts: { seed?: number; intervalMin?: number; label?: (wall: number) => string } = {},
+): string {
+  const { seed = 1, intervalMin = 15, label = (w: number) => exportLabel(w) } = opts;
+  let w = Date.parse(`${start}:00Z`);
+  const step = intervalMin * 60_000;
+  const out = [EXPORT_HEADER];
+  for (let i = 0; i < rows; i++, w += step) {
+    const kw = ((i * 7 + seed * 13) % 90) + 0.25;
+    out.push(`${meter},${1000 + i},Normal,${label(w)},${label(w + step)},${kw},0,${(kw + 3).toFixed(2)},0`);
+  }
+  return `${out.join('\n')}\n`;
 }

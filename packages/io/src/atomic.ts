@@ -55,6 +55,27 @@ export function clearStaleTempsIn(dir: string): number {
   return clearStale(dir, '.');
 }
 
+/**
+ * Remove every temp file of `target`, whoever started it. Only for a caller that holds the site lock and
+ * knows no writer of that target is left — e.g. after the worker thread that was writing it died.
+ */
+export function removeTempsOf(target: string): number {
+  const prefix = tempPrefixFor(path.basename(target));
+  let removed = 0;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.dirname(target));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !isTempName(name)) continue;
+    fs.rmSync(path.join(path.dirname(target), name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
 function clearStale(dir: string, prefix: string): number {
   let removed = 0;
   let names: string[] = [];

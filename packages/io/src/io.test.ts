@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
 import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
 import { readCsvProjected } from './csv-stream.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, currentBootId, processStartTime } from './lock.js';
 import { loadSettings } from './settings.js';
+import { escapeFileName, fitName, isUtf8Name, safeFileName, tempStemFor } from './names.js';
 import { isPlainFileName, resolveRoot } from './site.js';
 
 let dir: string;
@@ -177,6 +178,74 @@ describe('acquireLock', () => {
   });
 });
 
+describe('acquireLock: stale holders and impossible locks (issue 13 item 7)', () => {
+  const lockAt = () => path.join(dir, '.lptool.lock');
+  const write = (content: object) => fs.writeFileSync(lockAt(), JSON.stringify(content));
+  const mine = () => ({
+    pid: process.pid,
+    host: os.hostname(),
+    command: 'sort',
+    since: 'then',
+    startTime: processStartTime(process.pid),
+    bootId: currentBootId(),
+  });
+
+  it('records the holder: pid, host, its start time (/proc/<pid>/stat field 22) and the boot id', () => {
+    const release = acquireLock(lockAt(), { command: 'sort' });
+    const held = JSON.parse(fs.readFileSync(lockAt(), 'utf8'));
+    expect(held).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'sort' });
+    expect(held.startTime).toMatch(/^\d+$/);
+    expect(held.bootId).toMatch(/^[0-9a-f-]{36}$/);
+    release();
+  });
+
+  it('a lock of a live process with its own start time holds', () => {
+    write(mine());
+    expectLpt(() => acquireLock(lockAt(), { waitMs: 0 }), 'LPT_LOCKED', /site is locked/);
+  });
+
+  it.each([
+    ['whose pid now belongs to a process that started at another time', { startTime: '1' }],
+    ['from before a reboot (another boot id)', { bootId: '00000000-0000-0000-0000-000000000000' }],
+  ])('a lock %s is stale and taken over at once', (_what, change) => {
+    write({ ...mine(), ...change });
+    const release = acquireLock(lockAt(), { waitMs: 0 });
+    expect(JSON.parse(fs.readFileSync(lockAt(), 'utf8')).since).not.toBe('then');
+    release();
+    expect(fs.existsSync(lockAt())).toBe(false);
+  });
+
+  it('an old-style lock (no start time, no boot id) written before this boot is stale, even if its pid lives', () => {
+    write({ pid: process.pid, host: os.hostname(), command: 'sort', since: 'then' });
+    const before = new Date(Date.now() - os.uptime() * 1000 - 3_600_000);
+    fs.utimesSync(lockAt(), before, before);
+    acquireLock(lockAt(), { waitMs: 0 })();
+  });
+
+  it.each([
+    ['pid 0', () => write({ ...mine(), pid: 0 }), /got pid 0;/],
+    ['pid -1', () => write({ ...mine(), pid: -1 }), /got pid -1;/],
+    ['no pid', () => write({ host: os.hostname() }), /got pid missing;/],
+    ['a folder', () => fs.mkdirSync(lockAt()), /got a folder;/],
+    [
+      'a dangling symlink',
+      () => fs.symlinkSync(path.join(dir, 'nowhere'), lockAt()),
+      /got a symlink \(to .*nowhere\);/,
+    ],
+  ])('%s as the lock is exit 2 saying what to do, at once', (_what, make, got) => {
+    make();
+    const t0 = Date.now();
+    const e = expectLpt(
+      () => acquireLock(lockAt(), { waitMs: 5_000 }),
+      'LPT_LOCK_INVALID',
+      /^LPT_LOCK_INVALID: site lock — expected lptool's lock file \(a process id > 0\), got .*; if no lptool runs on this site, remove \.lptool\.lock and run again/,
+    );
+    expect(e.toLine()).toMatch(got);
+    expect(e.exitCode).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+});
+
 describe('parseCsvText — the quote-free fast path equals csv-parse', () => {
   it('property: same header, rows and lines as csv-parse for any quote-free CSV', async () => {
     const fc = (await import('fast-check')).default;
@@ -261,5 +330,30 @@ describe('readCsvProjected', () => {
       'LPT_PARSE',
       /expected 2 fields like the header, got 1 \(bad\.csv:3\)/,
     );
+  });
+});
+
+describe('names that fit (issue 13 item 2)', () => {
+  const bytes = (x: string) => Buffer.byteLength(x);
+  it('keeps a name that fits; shortens a longer one keeping its suffix and a hash of the whole', () => {
+    expect(fitName('north', '_PARSE-ERROR.csv')).toBe('north_PARSE-ERROR.csv');
+    const a = fitName('x'.repeat(300), '.2.csv');
+    const b = fitName(`${'x'.repeat(299)}y`, '.2.csv');
+    expect(bytes(a)).toBe(255);
+    expect(a).toMatch(/^x+~[0-9a-f]{10}\.2\.csv$/);
+    expect(a).not.toBe(b);
+    // never a split character
+    const c = fitName('é'.repeat(200), '.csv', 100);
+    expect(bytes(c)).toBeLessThanOrEqual(100);
+    expect(c).not.toContain('\uFFFD');
+    expect(tempStemFor('n'.repeat(250)).length).toBeLessThanOrEqual(255 - 25);
+  });
+
+  it('tells names that are not UTF-8, shows them escaped, and suggests a safe one', () => {
+    const bad = Buffer.from([0x61, 0xff, 0xc3, 0xa9, 0xed, 0xa0, 0x80, 0x0a]);
+    expect(isUtf8Name(bad)).toBe(false);
+    expect(isUtf8Name(Buffer.from('né.csv'))).toBe(true);
+    expect(escapeFileName(bad)).toBe('a\\xFFé\\xED\\xA0\\x80\\x0A');
+    expect(safeFileName(bad)).toBe('a%FFé%ED%A0%80%0A');
   });
 });

@@ -2,6 +2,7 @@ import {
   boundMessage,
   describeProblem,
   LptError,
+  parseLabel,
   type ResolvedIntervals,
   resolveIntervals,
   type SequenceProblem,
@@ -119,23 +120,28 @@ export function checkExport(
   const intervals = resolveIntervals(starts, ends, { clock, intervalMs, lines });
   const outside = datesOutsideWindow(intervals, starts, ends, lines, clock, options.now ?? Date.now());
   if (intervals.problems.length || outside.length) {
-    const parseLike = intervals.problems.filter((p) => p.kind === 'bad-label' || p.kind === 'nonexistent');
-    const chosen = parseLike.length ? parseLike : outside.length ? [] : intervals.problems;
-    const reason: RejectReason = parseLike.length || outside.length ? 'PARSE-ERROR' : 'SEQUENCE-ERROR';
-    const rowsOut: ExportProblemRow[] = chosen.map((p) => ({
+    const out = new Set(outside.map((r) => r.index));
+    const parseLike = intervals.problems.filter(
+      (p) => (p.kind === 'bad-label' || p.kind === 'nonexistent') && !out.has(p.index),
+    );
+    const isParse = parseLike.length > 0 || outside.length > 0;
+    const chosen = isParse ? parseLike : intervals.problems;
+    const rowsOut: (ExportProblemRow & { index: number })[] = chosen.map((p) => ({
+      index: p.index,
       line: p.line,
       ...('column' in p ? { column: p.column } : {}),
       message: describeProblem(p, clock.zone),
       labels: { 'Start Time': starts[p.index]!, 'End Time': ends[p.index]! },
     }));
-    if (!parseLike.length) rowsOut.push(...outside);
+    if (isParse) rowsOut.push(...outside);
+    rowsOut.sort((a, b) => a.index - b.index);
     const first = rowsOut[0]!;
     const more = rowsOut.length > 1 ? ` (+${rowsOut.length - 1} more)` : '';
     throw new ExportRejected(
-      reason,
-      reason === 'PARSE-ERROR' ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
+      isParse ? 'PARSE-ERROR' : 'SEQUENCE-ERROR',
+      isParse ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
       `line ${first.line}: ${first.message}${more}`,
-      rowsOut,
+      rowsOut.map(({ index: _, ...row }) => row),
       chosen,
     );
   }
@@ -178,8 +184,10 @@ function exportColumns(table: CsvTable): Record<ExportColumn, number> {
 }
 
 /**
- * Rows whose times resolve to a date before 1970 or more than a year after `now`: a year typed wrong
- * (`0024`, `1924`) or a meter clock gone astray, never data to file by its month. Each names its column.
+ * Rows whose times are before 1970 or more than a year after `now`: a year typed wrong (`0024`, `1924`)
+ * or a meter clock gone astray, never data to file by its month. Read from the resolved instants, and
+ * from the labels of rows that did not resolve (a year-24 label has no instant in most zones). Each
+ * names its column.
  */
 function datesOutsideWindow(
   intervals: ResolvedIntervals,
@@ -188,16 +196,25 @@ function datesOutsideWindow(
   lines: number[],
   clock: SiteClock,
   now: number,
-): ExportProblemRow[] {
-  const latest = now + LATEST_AHEAD_MS;
-  const latestDay = new Date(clock.wallOf(latest)).toISOString().slice(0, 10);
-  const out: ExportProblemRow[] = [];
-  const bad = (t: number) => !Number.isNaN(t) && (clock.wallOf(t) < EARLIEST_WALL || t > latest);
+): (ExportProblemRow & { index: number })[] {
+  const latestWall = clock.wallOf(now + LATEST_AHEAD_MS);
+  const latestDay = new Date(latestWall).toISOString().slice(0, 10);
+  const wallOutside = (w: number | undefined) => w !== undefined && (w < EARLIEST_WALL || w > latestWall);
+  const labelOutside = (label: string) => wallOutside(parseLabel(label)?.wall);
+  const instantOutside = (t: number) => !Number.isNaN(t) && wallOutside(clock.wallOf(t));
+  const unresolved = new Set(intervals.problems.filter((p) => p.kind !== 'break').map((p) => p.index));
+  const out: (ExportProblemRow & { index: number })[] = [];
   for (let i = 0; i < starts.length; i++) {
-    const column = bad(intervals.start[i]!) ? 'Start Time' : bad(intervals.end[i]!) ? 'End Time' : null;
+    const check = unresolved.has(i) ? (_t: number, label: string) => labelOutside(label) : instantOutside;
+    const column = check(intervals.start[i]!, starts[i]!)
+      ? 'Start Time'
+      : check(intervals.end[i]!, ends[i]!)
+        ? 'End Time'
+        : null;
     if (!column) continue;
     const label = column === 'Start Time' ? starts[i]! : ends[i]!;
     out.push({
+      index: i,
       line: lines[i]!,
       column,
       message: `${column} — expected a date from 1970-01-01 to ${latestDay} (a year from now), got ${JSON.stringify(label)}`,

@@ -5,6 +5,7 @@ import { formatDecimal, formatShortDuration, LptError, parseBucket, Resampler, S
 import {
   AtomicFile,
   acquireLock,
+  checkSiteFolders,
   createLogger,
   loadSettings,
   readProfile,
@@ -126,6 +127,7 @@ function readSeries(file: string, display: string, clock: SiteClock): ProfileSer
 /** One `lptool merge` run (SPEC §5). */
 export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const layout = siteLayout(options.root);
+  checkSiteFolders(layout, ['lp', 'logs']); // a symlinked or file lp/ is exit 2 before anything is read
   const settings = loadSettings(layout.settings, options, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
   const { names: expectedNames, missing, ignored } = selectFeeders(layout, options.only, options.exclude);

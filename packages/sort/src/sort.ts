@@ -16,6 +16,7 @@ import {
   isUtf8Name,
   type Logger,
   loadSettings,
+  MAX_NAME_BYTES,
   moveDurable,
   nullLogger,
   type RejectReason,
@@ -326,7 +327,8 @@ function fileArchived(run: SortRun, name: string, full: string, hash: string, ch
 function fileRejected(run: SortRun, name: string, full: string, hash: string, r: ExportRejected): SortedFile {
   const { summary, clock } = run;
   const stem = name.replace(/\.csv$/i, '');
-  const dest = freeName(run.layout.error, stem, `_${r.reason}`, '.csv', run.planned);
+  // (sized for its sidecar, `.json`: one byte longer than `.csv`)
+  const dest = freeName(run.layout.error, stem, `_${r.reason}`, '.csv', run.planned, MAX_NAME_BYTES - 1);
   const entry: HashEntry = { dest: siteRel(run, dest), outcome: 'error', source: name, at: new Date().toISOString() };
   if (!run.dryRun) {
     // the sidecar keeps the original name: the reject's own name may have been shortened to fit
@@ -438,10 +440,17 @@ function splitName(name: string): [string, string, string] {
  * overwritten. A name longer than a file system takes (255 bytes) is shortened keeping a hash of the
  * whole (`fitName`), so derived names — a reject's `_PARSE-ERROR.csv`, a clash's `.2.csv` — always fit.
  */
-function freeName(dir: string, stem: string, tail: string, ext: string, planned: Set<string>): string {
-  let candidate = path.join(dir, fitName(stem, `${tail}${ext}`));
+function freeName(
+  dir: string,
+  stem: string,
+  tail: string,
+  ext: string,
+  planned: Set<string>,
+  max = MAX_NAME_BYTES,
+): string {
+  let candidate = path.join(dir, fitName(stem, `${tail}${ext}`, max));
   for (let k = 2; fs.existsSync(candidate) || planned.has(candidate); k++)
-    candidate = path.join(dir, fitName(stem, `${tail}.${k}${ext}`));
+    candidate = path.join(dir, fitName(stem, `${tail}.${k}${ext}`, max));
   planned.add(candidate);
   return candidate;
 }
