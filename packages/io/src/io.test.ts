@@ -8,8 +8,8 @@ import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
 import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
 import { readCsvProjected } from './csv-stream.js';
 import { acquireLock, currentBootId, processStartTime } from './lock.js';
-import { loadSettings } from './settings.js';
 import { escapeFileName, fitName, isUtf8Name, safeFileName, tempStemFor } from './names.js';
+import { loadSettings } from './settings.js';
 import { isPlainFileName, resolveRoot } from './site.js';
 
 let dir: string;
