@@ -37,10 +37,25 @@ export function lptool(
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A fresh temp folder (removed by the returned function). */
-export function tempDir(prefix = 'lptool-test-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/** A fresh temp folder (removed by the returned function); `memory`: on tmpfs (/dev/shm) where there is one. */
+export function tempDir(prefix = 'lptool-test-', memory = false): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(memory ? memoryTmp() : os.tmpdir(), prefix));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * /dev/shm when it is a writable tmpfs, else the temp folder. For the kill tests: a SIGKILL stops a process,
+ * not the machine, so what it leaves does not depend on whether an fsync reached the disk — and on tmpfs an
+ * fsync costs nothing, so many more kill points fit in the test budget.
+ */
+function memoryTmp(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    if (fs.statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    /* none */
+  }
+  return os.tmpdir();
 }
 
 /** Copy a fixture tree into a fresh temp site root. */
@@ -140,4 +155,82 @@ export function exportText(
     out.push(`${meter},${1000 + i},Normal,${label(w)},${label(w + step)},${kw},0,${(kw + 3).toFixed(2)},0`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * strace, for the tests that kill lptool at a given system call or make one fail (a full disk, a
+ * read-only folder). It is a test dependency: `.ci/run` installs it (`apt-get install -y strace`).
+ */
+export function strace(): string {
+  for (const p of ['/usr/bin/strace', '/bin/strace', '/usr/local/bin/strace']) if (fs.existsSync(p)) return p;
+  throw new Error('strace is required by this test: apt-get install -y strace (.ci/run installs it)');
+}
+
+/** The system calls of the crash sweeps: every durability step of a commit. */
+export const DURABLE_SYSCALLS = '/^(fsync|fdatasync|rename|renameat|renameat2|link|linkat|unlink|unlinkat)$';
+
+export interface TracedRun extends CliRun {
+  /** The signal that ended lptool (`SIGKILL` when an injection killed it), or null. */
+  signal: NodeJS.Signals | null;
+  /** The traced calls, in order: thread id, system call, and the call's text. */
+  calls: { tid: number; name: string; text: string }[];
+}
+
+/**
+ * Run the built CLI under `strace -f`: trace the calls whose names match `trace` (a regex over
+ * system call names, as strace takes it) and apply `inject` (strace's `-e inject=` expressions, e.g.
+ * `fsync:signal=SIGKILL:when=3`: killed on entering its 3rd fsync; counted per call and per thread).
+ */
+export function lptoolTraced(
+  args: string[],
+  opts: { trace: string; inject?: string[]; env?: Record<string, string>; cwd?: string } = { trace: 'fsync' },
+): TracedRun {
+  const out = path.join(os.tmpdir(), `lptool-strace-${process.pid}-${Math.random().toString(16).slice(2)}.txt`);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('LPTOOL_') && !k.startsWith('npm_') && v !== undefined) env[k] = v;
+  const r = spawnSync(
+    strace(),
+    [
+      '-f',
+      '-qq', // (no --seccomp-bpf: strace 6.1 then skips the injections)
+      '-o',
+      out,
+      '-e',
+      `trace=${opts.trace}`,
+      ...(opts.inject ?? []).flatMap((i) => ['-e', `inject=${i}`]),
+      process.execPath,
+      BIN,
+      ...args,
+    ],
+    { cwd: opts.cwd ?? REPO, env: { ...env, TZ: 'America/Los_Angeles', ...opts.env }, encoding: 'utf8' },
+  );
+  let text = '';
+  try {
+    text = fs.readFileSync(out, 'utf8');
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
+  const calls: TracedRun['calls'] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d+) +([a-z0-9_]+)\((.*)$/.exec(line);
+    if (m) calls.push({ tid: Number(m[1]), name: m[2]!, text: m[3]! });
+  }
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, signal: r.signal, calls };
+}
+
+/** For each system call name, the most calls any one thread made (the `when=K` range of an injection). */
+export function callCounts(calls: TracedRun['calls']): Map<string, number> {
+  const per = new Map<string, number>();
+  for (const c of calls) {
+    const k = `${c.tid} ${c.name}`;
+    per.set(k, (per.get(k) ?? 0) + 1);
+  }
+  const out = new Map<string, number>();
+  for (const [k, n] of per) {
+    const name = k.split(' ')[1]!;
+    out.set(name, Math.max(out.get(name) ?? 0, n));
+  }
+  return out;
 }

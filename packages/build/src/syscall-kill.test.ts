@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callCounts,
+  DURABLE_SYSCALLS,
+  exportText,
+  listFiles,
+  lptool,
+  lptoolTraced,
+  seededRandom,
+  sha256,
+  tempDir,
+} from '../../cli/src/testing.js';
+
+/**
+ * `build` killed at its system calls (issue 13): strace stops it on entering the K-th fsync, rename,
+ * link or unlink of a thread (`-e inject=rename:signal=SIGKILL:when=K`), in a cron-style build that
+ * appends a day to some profiles through their shadows and rebuilds one whose new file overlaps, and
+ * in a --full build. After each kill every profile is byte for byte the old one or the new one and the
+ * archive is untouched; a re-run ends with every profile exactly as an uninterrupted build makes it, no
+ * temp left, and the manifest right (the run after that has nothing to do). A seeded sample of points
+ * per run (LPTOOL_SWEEP_SEED repeats one; the seed is in every failure message).
+ */
+const SEED = Number(process.env.LPTOOL_SWEEP_SEED) || Date.now() % 1_000_000;
+const SAMPLE = { append: 14, full: 8 };
+const METERS = ['north', 'south', 'east', 'west'];
+// one libuv thread for the async fsyncs, meters built in the main thread: K counts the same calls every run
+const ENV = { UV_THREADPOOL_SIZE: '1', LPTOOL_WORKERS: '1' };
+
+function addDay(root: string, m: number, day: number, seed = day): void {
+  const start = new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 16);
+  const dir = path.join(root, 'data/KW', start.slice(0, 7));
+  fs.mkdirSync(dir, { recursive: true });
+  const name = `${METERS[m]}-${start.slice(0, 10)}${seed === day ? '' : `-r${seed}`}.csv`;
+  fs.writeFileSync(path.join(dir, name), exportText(String(1001 + m), start, 96, { seed: seed * 10 + m }));
+}
+/** `cp -a`: keeps mtimes to the nanosecond, so the copy's profiles are still what its manifest recorded. */
+function copySite(from: string, to: string): void {
+  const r = spawnSync('cp', ['-a', `${from}/.`, to]);
+  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`);
+}
+const profiles = (root: string) =>
+  Object.fromEntries(
+    fs
+      .readdirSync(path.join(root, 'lp'))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => [f, fs.readFileSync(path.join(root, 'lp', f), 'utf8')]),
+  );
+const archive = (root: string) =>
+  Object.fromEntries(
+    listFiles(path.join(root, 'data/KW')).map((f) => [f, sha256(fs.readFileSync(path.join(root, 'data/KW', f)))]),
+  );
+
+function shuffled<T>(xs: T[], random: () => number): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)', () => {
+  let template: { dir: string; cleanup: () => void };
+  let before: Record<string, string>;
+  let after: Record<string, string>;
+
+  beforeAll(() => {
+    template = tempDir('lptool-build-syscall-', true);
+    const root = template.dir;
+    fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
+    fs.writeFileSync(
+      path.join(root, 'meter-data.csv'),
+      `meter,name,multiplier\n${METERS.map((n, m) => `${1001 + m},${n},${m + 1}`).join('\n')}\n`,
+    );
+    for (let m = 0; m < METERS.length; m++) for (let d = 0; d < 3; d++) addDay(root, m, d);
+    expect(lptool(['build', '--root', root]).code).toBe(0);
+    before = profiles(root);
+    // the cron delivery: one more day for every meter, and a corrected re-export of south's second day
+    for (let m = 0; m < METERS.length; m++) addDay(root, m, 3);
+    addDay(root, 1, 1, 7);
+    const done = tempDir('lptool-build-syscall-done-', true);
+    const full = tempDir('lptool-build-syscall-full-', true);
+    try {
+      copySite(root, done.dir);
+      const r = lptool(['build', '--root', done.dir, '--json']);
+      expect(r.code).toBe(1); // south's overlap is a conflict
+      expect(JSON.parse(r.stdout).meters.map((x: { status: string }) => x.status)).toEqual([
+        'appended',
+        'built',
+        'appended',
+        'appended',
+      ]);
+      after = profiles(done.dir);
+      copySite(root, full.dir);
+      expect(lptool(['build', '--root', full.dir, '--full']).code).toBe(1);
+      expect(profiles(full.dir)).toEqual(after); // an append is byte for byte a full build
+    } finally {
+      done.cleanup();
+      full.cleanup();
+    }
+  });
+  afterAll(() => template.cleanup());
+
+  const sweep = (label: string, args: string[], sample: number) => {
+    const count = tempDir('lptool-build-syscall-count-', true);
+    let points: [string, number][];
+    try {
+      copySite(template.dir, count.dir);
+      const r = lptoolTraced(['build', '--root', count.dir, ...args], { trace: DURABLE_SYSCALLS, env: ENV });
+      expect(r.code).toBe(1);
+      points = [...callCounts(r.calls)].flatMap(([call, n]) =>
+        Array.from({ length: n }, (_, i) => [call, i + 1] as [string, number]),
+      );
+    } finally {
+      count.cleanup();
+    }
+    const chosen = shuffled(points, seededRandom(SEED)).slice(0, sample);
+    const inputs = archive(template.dir);
+    let killed = 0;
+    for (const [call, k] of chosen) {
+      const where = `${label}: killed at ${call} #${k} (LPTOOL_SWEEP_SEED=${SEED})`;
+      const t = tempDir('lptool-build-syscall-kill-', true);
+      try {
+        copySite(template.dir, t.dir);
+        const r = lptoolTraced(['build', '--root', t.dir, ...args], {
+          trace: DURABLE_SYSCALLS,
+          inject: [`${call}:signal=SIGKILL:when=${k}`],
+          env: ENV,
+        });
+        if (r.signal === 'SIGKILL') killed++;
+        const now = profiles(t.dir);
+        for (const [f, text] of Object.entries(now))
+          expect(text === before[f] || text === after[f], `${where}: ${f} is the old or the new profile`).toBe(true);
+        expect(archive(t.dir), `${where}: the archive is untouched`).toEqual(inputs);
+        const again = lptool(['build', '--root', t.dir]);
+        expect(again.stderr, where).toBe('');
+        expect([0, 1], where).toContain(again.code);
+        expect(profiles(t.dir), `${where}: after a re-run`).toEqual(after);
+        const leftovers = [...listFiles(path.join(t.dir, 'lp')), ...fs.readdirSync(t.dir)].filter((f) =>
+          /\.tmp-|\.lptool\.lock/.test(f),
+        );
+        expect(leftovers, where).toEqual([]);
+        const third = JSON.parse(lptool(['build', '--root', t.dir, '--json']).stdout);
+        expect(
+          third.meters.map((m: { status: string }) => m.status),
+          `${where}: the run after has nothing to do`,
+        ).toEqual(METERS.map(() => 'up-to-date'));
+      } finally {
+        t.cleanup();
+      }
+    }
+    const kinds = [...new Set(points.map((p) => p[0]))]
+      .map((c) => `${c} ×${points.filter((p) => p[0] === c).length}`)
+      .join(', ');
+    console.log(
+      `build syscall sweep (${label}, seed ${SEED}): ${chosen.length} of ${points.length} points (${kinds}), ${killed} killed, 0 failed`,
+    );
+    expect(killed).toBe(chosen.length);
+  };
+
+  it(`a cron build (appends through the shadows, one overlap rebuilt): ${SAMPLE.append} seeded points`, () => {
+    sweep('append', [], SAMPLE.append);
+  }, 240_000);
+
+  it(`a --full build: ${SAMPLE.full} seeded points`, () => {
+    sweep('full', ['--full'], SAMPLE.full);
+  }, 240_000);
+});
