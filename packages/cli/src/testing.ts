@@ -183,7 +183,9 @@ export interface TracedRun extends CliRun {
  */
 export function lptoolTraced(
   args: string[],
-  opts: { trace: string; inject?: string[]; env?: Record<string, string>; cwd?: string } = { trace: 'fsync' },
+  opts: { trace: string; inject?: string[]; paths?: string[]; env?: Record<string, string>; cwd?: string } = {
+    trace: 'fsync',
+  },
 ): TracedRun {
   const out = path.join(os.tmpdir(), `lptool-strace-${process.pid}-${Math.random().toString(16).slice(2)}.txt`);
   const env: Record<string, string> = {};
@@ -199,6 +201,7 @@ export function lptoolTraced(
       '-e',
       `trace=${opts.trace}`,
       ...(opts.inject ?? []).flatMap((i) => ['-e', `inject=${i}`]),
+      ...(opts.paths ?? []).flatMap((p) => ['-P', p]),
       process.execPath,
       BIN,
       ...args,
