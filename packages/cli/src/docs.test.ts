@@ -113,6 +113,7 @@ const EXAMPLES: Record<string, Expect> = {
   },
   // development
   'LPTOOL_UPDATE_GOLDEN=1 pnpm test': { notRun: 'rewrites the golden files' },
+  'LPTOOL_SWEEP_SEED=123 LPTOOL_FUZZ_SEED=7 pnpm test': { notRun: "the test suite itself, with a failed run's seeds" },
   'pnpm bench': { notRun: 'the benchmark (minutes); `pnpm bench --quick` runs in bench/bench.test.ts' },
   'pnpm bench --quick': { notRun: 'run by bench/bench.test.ts' },
   'pnpm build': { notRun: 'the tests run on the build (vitest.setup.ts builds it)' },

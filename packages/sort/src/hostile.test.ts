@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportLabel, exportText, listFiles, lptool, sha256, tempDir } from '../../cli/src/testing.js';
@@ -279,5 +280,28 @@ describe('exports that only look like exports (issue 12 "hello"; issue 13 items 
     const side = JSON.parse(fs.readFileSync(path.join(root, 'data/KW/ERROR/y0024_PARSE-ERROR.json'), 'utf8'));
     expect(side.rows[0]).toMatchObject({ line: 2, column: 'Start Time' });
     expect(fs.existsSync(path.join(root, 'data/KW/1924-03'))).toBe(false);
+  });
+});
+
+describe('locks that name no real holder (issue 13 item 7)', () => {
+  it('a lock with pid 0 is exit 2 at once, saying what to do; a lock whose pid is now another process is taken over', () => {
+    const root = site();
+    deliver(root, 'north.csv', exportText('144800052', '2024-07-12T00:00', 4));
+    const lock = path.join(root, '.lptool.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: 0, host: os.hostname(), command: 'lptool sort', since: 'then' }));
+    const r = sortCli(root, '--lock-wait', '30');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `lptool: LPT_LOCK_INVALID: site lock — expected lptool's lock file (a process id > 0), got pid 0; if no lptool runs on this site, remove .lptool.lock and run again (${lock})\n`,
+    );
+    // this test's own pid is alive, but the lock says it started at another time: a reused pid
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'lptool sort', since: 'then', startTime: '1' }),
+    );
+    const t0 = Date.now();
+    expect(sortCli(root, '--lock-wait', '30').code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 });
