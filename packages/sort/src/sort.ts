@@ -109,19 +109,7 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
   const release = dryRun
     ? () => {}
     : acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool sort' });
-  const summary: SortSummary = {
-    root: layout.root,
-    dryRun,
-    files: [],
-    counts: { archived: 0, error: 0, duplicate: 0, settling: 0, ignored: 0, failed: 0 },
-    errorsByReason: {},
-    skipped: [],
-    failed: [],
-    warnings: [],
-    recovered: null,
-    rebuiltStore: null,
-    exitCode: 0,
-  };
+  const summary = emptySummary(layout.root, dryRun);
   const log: Logger = dryRun ? nullLogger() : createLogger(layout.logs, 'dropbox', { cmd: 'sort' });
   const errLog: Logger = dryRun ? nullLogger() : createLogger(layout.logs, 'dropbox-error', { cmd: 'sort' });
   try {
@@ -172,6 +160,22 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
   } finally {
     release();
   }
+}
+
+function emptySummary(root: string, dryRun: boolean): SortSummary {
+  return {
+    root,
+    dryRun,
+    files: [],
+    counts: { archived: 0, error: 0, duplicate: 0, settling: 0, ignored: 0, failed: 0 },
+    errorsByReason: {},
+    skipped: [],
+    failed: [],
+    warnings: [],
+    recovered: null,
+    rebuiltStore: null,
+    exitCode: 0,
+  };
 }
 
 /**
