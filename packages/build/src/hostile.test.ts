@@ -84,7 +84,6 @@ describe('one meter that fails (issue 13 item 8)', () => {
       onBadRow: 'skip',
       settingsKey: 'k',
       append: null,
-      defer: true,
       result: {
         name,
         meter: id,
@@ -113,7 +112,8 @@ describe('one meter that fails (issue 13 item 8)', () => {
     expect(outcomes[1]!.pending?.length).toBe(2);
     expect(read(root, 'lp/north.csv')).toBe('the old profile\n');
     expect(fs.readdirSync(path.join(root, 'lp')).filter((f) => f.startsWith('.north.csv.tmp-'))).toEqual([]);
-    for (const o of outcomes) for (const f of o.pending ?? []) fs.rmSync(f.temp);
+    for (const o of outcomes)
+      for (const f of [...(o.pending ?? []), ...(o.pendingCache ? [o.pendingCache] : [])]) fs.rmSync(f.temp);
   });
 });
 
