@@ -34,9 +34,16 @@ export async function commitProfiles(
     if (o.result.rows >= before || options.allowShrink) passed.push(o);
     else refuse(o, job, before, options.root);
   });
-  await commitAll(passed.flatMap((o) => o.pending ?? []));
-  await commitSwaps(passed.flatMap((o) => (o.swap ? [o.swap] : [])));
-  commitColumnCaches(passed.flatMap((o) => (o.pendingCache ? [o.pendingCache] : [])));
+  const caches = passed.flatMap((o) => (o.pendingCache ? [o.pendingCache] : []));
+  try {
+    await commitAll(passed.flatMap((o) => o.pending ?? []));
+    await commitSwaps(passed.flatMap((o) => (o.swap ? [o.swap] : [])));
+  } catch (e) {
+    // (a full disk, say: commitAll removed its temps; the sidecars' go too, so nothing of this run is left)
+    for (const c of caches) fs.rmSync(c.temp, { force: true });
+    throw e;
+  }
+  commitColumnCaches(caches);
 }
 
 /** The rows of the profile as it is: the manifest's count while the file is as the last build left it, else counted. */
