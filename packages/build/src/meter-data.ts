@@ -1,4 +1,4 @@
-import { LptError } from '@lptool/core';
+import { decimalProblem, emptyDecimal, LptError } from '@lptool/core';
 import { findColumns, isPlainFileName, readCsvFile } from '@lptool/io';
 
 /** The longest meter name: it becomes file names with lptool's suffixes and temp names around it. */
@@ -9,6 +9,8 @@ export interface MeterInfo {
   name: string;
   /** NaN when the line's multiplier is bad (then `problem` says why). */
   multiplier: number;
+  /** The multiplier as written (the power maths use this, exactly). */
+  multiplierText: string;
   line: number;
   problem?: string;
 }
@@ -60,11 +62,13 @@ export function readMeterData(file: string): Map<string, MeterInfo> {
         `name — expected each name once, got ${name} again (first on line ${prevName.line})`,
         where('name'),
       );
-    const multiplier = multText === '' ? Number.NaN : Number(multText);
-    const info: MeterInfo = { meter, name, multiplier, line };
-    if (!(Number.isFinite(multiplier) && multiplier > 0)) {
+    // a decimal number only (not 0x10, Infinity or 1e999), > 0
+    const mult = emptyDecimal();
+    const problem = decimalProblem(multText, mult) ?? (mult.value > 0 ? null : 'a number > 0');
+    const info: MeterInfo = { meter, name, multiplier: mult.value, multiplierText: multText, line };
+    if (problem) {
       info.multiplier = Number.NaN;
-      info.problem = `multiplier — expected a number > 0, got ${JSON.stringify(multText)} (meter-data.csv:${line}, column multiplier)`;
+      info.problem = `multiplier — expected ${problem}, got ${JSON.stringify(multText)} (meter-data.csv:${line}, column multiplier)`;
     }
     byId.set(meter, info);
     byName.set(name.toLowerCase(), info);

@@ -1,6 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { boundMessage, type ClockMode, computePower, formatDecimal, SiteClock } from '@lptool/core';
+import {
+  boundMessage,
+  type ClockMode,
+  computePowerMicros,
+  DERIVED_POWER_COLUMNS,
+  type Decimal,
+  decimalProblem,
+  emptyDecimal,
+  formatMicros,
+  formatPowerFactor,
+  MAX_EXACT,
+  parseDecimal,
+  type Readings,
+  SiteClock,
+  sameDecimal,
+} from '@lptool/core';
 import {
   AtomicFile,
   appendColumnCache,
@@ -85,18 +100,34 @@ interface MeterContext {
   result: MeterBuild;
 }
 
-/** Checks one row's numbers; returns the problem or null. */
-function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: string; message: string } | null {
+/** How a meter's rows become numbers: its multiplier as written and the net convention. */
+interface PowerRule {
+  multiplier: Decimal;
+  multiplierText: string;
+  legacyNet: boolean;
+}
+
+/**
+ * Checks one row's numbers, parsed exactly into `d`, and computes its six derived values in millionths into
+ * `micros` at `at`; returns the problem or null. A value must be a decimal number (SPEC §4: nothing else is
+ * read as one), finite, ≥ 0, and every derived value within the exact range.
+ */
+function checkValues(
+  d: Decimal[],
+  raw: string[],
+  cols: number[],
+  rule: PowerRule,
+  micros: Float64Array,
+  at: number,
+): { column: string; message: string } | null {
   for (let k = 0; k < 4; k++) {
     const text = raw[cols[k]!]!.trim();
-    const x = text === '' ? Number.NaN : Number(text);
-    v[k] = x;
-    if (Number.isNaN(x))
+    const problem = decimalProblem(text, d[k]!) ?? (d[k]!.value < 0 ? 'a value ≥ 0' : null);
+    if (problem)
       return {
         column: VALUE_COLUMNS[k]!,
-        message: `${VALUE_COLUMNS[k]} — expected a number, got ${JSON.stringify(text)}`,
+        message: `${VALUE_COLUMNS[k]} — expected ${problem}, got ${JSON.stringify(text)}`,
       };
-    if (x < 0) return { column: VALUE_COLUMNS[k]!, message: `${VALUE_COLUMNS[k]} — expected a value ≥ 0, got ${text}` };
   }
   // Apparent power cannot be below real power, but kW and kVA registers are measured and rounded apart:
   // near zero they disagree by a few hundredths (the golden rows have kw_rec 0.04 with kva_rec 0.01).
@@ -105,12 +136,25 @@ function checkValues(v: Float64Array, raw: string[], cols: number[]): { column: 
     [0, 2],
     [1, 3],
   ] as const) {
-    if (v[kva]! + Math.max(0.1, v[kw]! * 0.05) < v[kw]!) {
+    const w = d[kw]!.value;
+    const va = d[kva]!.value;
+    if (va + Math.max(0.1, w * 0.05) < w) {
       return {
         column: VALUE_COLUMNS[kva],
-        message: `${VALUE_COLUMNS[kva]} — expected ≥ ${VALUE_COLUMNS[kw]} (${v[kw]}), got ${v[kva]}`,
+        message: `${VALUE_COLUMNS[kva]} — expected ≥ ${VALUE_COLUMNS[kw]} (${raw[cols[kw]!]!.trim()}), got ${raw[cols[kva]!]!.trim()}`,
       };
     }
+  }
+  const outside = computePowerMicros(d as unknown as Readings, rule.multiplier, rule.legacyNet, micros, at);
+  if (outside >= 0) {
+    // name the reading the result comes from (MW_net/MVA_net: the larger of the two)
+    const k =
+      outside < 4 ? outside : outside === 4 ? (d[0]!.value >= d[1]!.value ? 0 : 1) : d[2]!.value >= d[3]!.value ? 2 : 3;
+    const text = raw[cols[k]!]!.trim();
+    return {
+      column: VALUE_COLUMNS[k]!,
+      message: `${VALUE_COLUMNS[k]} — expected ${DERIVED_POWER_COLUMNS[outside]} within ±${formatMicros(MAX_EXACT)} (the range kept exact), got ${text} × multiplier ${rule.multiplierText} / 1000`,
+    };
   }
   return null;
 }
@@ -138,7 +182,11 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     fileEnd: number;
     mtimeMs: number;
     rank: number;
-    values: Float64Array;
+    /** Each row's four readings exactly: coefficient (NaN: too long for a Number, parse the text again) and exponent. */
+    coef: Float64Array;
+    exp: Float64Array;
+    /** Each row's six derived values in millionths (DERIVED_POWER_COLUMNS). */
+    micros: Float64Array;
     ok: Uint8Array;
     pending: number;
   }
@@ -152,14 +200,19 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     append?.shadowSize != null
       ? new ShadowAppend(output, append.previousOutput.size, append.shadowSize)
       : new AtomicFile(output, append ? output : undefined);
-  const v = new Float64Array(4);
+  const rule: PowerRule = {
+    multiplier: parseDecimal(info.multiplierText)!,
+    multiplierText: info.multiplierText,
+    legacyNet: ctx.legacyNet,
+  };
+  const d = [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
   let bad = 0;
   const dayCount = new Map<number, number>();
   if (append?.lastDay) dayCount.set(append.lastDay.day, append.lastDay.count);
   // columns for the sidecar cache (merge and gaps read these instead of the text)
   const cStart: number[] = [];
   const cEnd: number[] = [];
-  const cMw: number[] = [];
+  const cMw: number[] = []; // millionths, as the sidecar keeps power columns
   const cMva: number[] = [];
   const meterField = csvField(info.meter);
   let prevEnd = Number.NaN;
@@ -172,9 +225,35 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     const raw = f.ex.table.rows[r]!;
     return VALUE_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`).join(' ');
   };
+  /** A row's four readings as exact decimals, into `out` (long coefficients are parsed again from the text). */
+  const readingsOf = (f: Loaded, r: number, out: Decimal[]): Readings => {
+    for (let k = 0; k < 4; k++) {
+      const c = f.coef[r * 4 + k]!;
+      const x = out[k]!;
+      if (Number.isNaN(c)) Object.assign(x, parseDecimal(f.ex.table.rows[r]![f.ex.columns[VALUE_COLUMNS[k]!]]!.trim()));
+      else {
+        x.coef = c;
+        x.exp = f.exp[r * 4 + k]!;
+        x.big = null;
+      }
+    }
+    return out as unknown as Readings;
+  };
+  const other = [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
+  /** Same readings (exactly: 2.50 is 2.5) and the same end? */
   const sameRow = (fa: Loaded, ra: number, fb: Loaded, rb: number) => {
-    for (let k = 0; k < 4; k++) if (fa.values[ra * 4 + k] !== fb.values[rb * 4 + k]) return false;
-    return fa.ex.intervals.end[ra] === fb.ex.intervals.end[rb];
+    if (fa.ex.intervals.end[ra] !== fb.ex.intervals.end[rb]) return false;
+    for (let k = 0; k < 4; k++) {
+      const ca = fa.coef[ra * 4 + k]!;
+      const cb = fb.coef[rb * 4 + k]!;
+      if (Number.isNaN(ca) || Number.isNaN(cb)) {
+        const a = readingsOf(fa, ra, d);
+        const b = readingsOf(fb, rb, other);
+        return a.every((x, i) => sameDecimal(x, b[i]!));
+      }
+      if (ca !== cb || fa.exp[ra * 4 + k] !== fb.exp[rb * 4 + k]) return false;
+    }
+    return true;
   };
 
   /** Write every window row that starts before `watermark`; false if an append turns out to overlap. */
@@ -231,25 +310,20 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
       const { ex } = wf;
       const r = ex.table.rows[wr]!;
       const e = ex.intervals.end[wr]!;
-      const o = wr * 4;
-      const p = computePower(
-        { kwDel: wf.values[o]!, kwRec: wf.values[o + 1]!, kvaDel: wf.values[o + 2]!, kvaRec: wf.values[o + 3]! },
-        info.multiplier,
-        ctx.legacyNet,
-      );
+      const m = wf.micros;
+      const o = wr * 6;
       const rec = ex.columns['Record No.'] >= 0 ? r[ex.columns['Record No.']]!.trim() : '';
       const evt = ex.columns['Event Type'] >= 0 ? r[ex.columns['Event Type']]!.trim() : '';
       const startText = s === prevEnd ? prevEndText : clock.format(s); // a row starts where the last one ended
       const endText = clock.format(e);
-      const mwNet = formatDecimal(p.MW_net);
-      const mvaNet = formatDecimal(p.MVA_net);
+      const pf = formatPowerFactor(readingsOf(wf, wr, d), ctx.legacyNet);
       out.write(
-        `${startText},${endText},${meterField},${csvField(rec)},${csvField(evt)},${r[ex.columns.kw_del]!.trim()},${r[ex.columns.kw_rec]!.trim()},${r[ex.columns.kva_del]!.trim()},${r[ex.columns.kva_rec]!.trim()},${formatDecimal(p.MW_del)},${formatDecimal(p.MW_rec)},${formatDecimal(p.MVA_del)},${formatDecimal(p.MVA_rec)},${mwNet},${mvaNet},${formatDecimal(p.PF_net)}\n`,
+        `${startText},${endText},${meterField},${csvField(rec)},${csvField(evt)},${r[ex.columns.kw_del]!.trim()},${r[ex.columns.kw_rec]!.trim()},${r[ex.columns.kva_del]!.trim()},${r[ex.columns.kva_rec]!.trim()},${formatMicros(m[o]!)},${formatMicros(m[o + 1]!)},${formatMicros(m[o + 2]!)},${formatMicros(m[o + 3]!)},${formatMicros(m[o + 4]!)},${formatMicros(m[o + 5]!)},${pf}\n`,
       );
       cStart.push(s);
       cEnd.push(e);
-      cMw.push(Number(mwNet)); // exactly what a reader of the CSV gets
-      cMva.push(Number(mvaNet));
+      cMw.push(m[o + 4]!);
+      cMva.push(m[o + 5]!);
       prevEnd = e;
       prevEndText = endText;
       const day = Math.floor(clock.wallOf(s) / DAY);
@@ -291,13 +365,15 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
           fileEnd: ex.intervals.end[n - 1]!,
           mtimeMs: ctx.mtimes?.[rel] ?? fs.statSync(path.join(ctx.root, rel)).mtimeMs,
           rank: rank.get(rel)!,
-          values: new Float64Array(n * 4),
+          coef: new Float64Array(n * 4),
+          exp: new Float64Array(n * 4),
+          micros: new Float64Array(n * 6),
           ok: new Uint8Array(n),
           pending: n,
         };
         const cols = VALUE_COLUMNS.map((c) => ex!.columns[c]);
         for (let i = 0; i < n; i++) {
-          const problem = checkValues(v, ex.table.rows[i]!, cols);
+          const problem = checkValues(d, ex.table.rows[i]!, cols, rule, f.micros, i * 6);
           if (problem) {
             bad++;
             const b: BadRow = {
@@ -313,7 +389,10 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
             );
           } else {
             f.ok[i] = 1;
-            f.values.set(v, i * 4);
+            for (let k = 0; k < 4; k++) {
+              f.coef[i * 4 + k] = d[k]!.coef;
+              f.exp[i * 4 + k] = d[k]!.exp;
+            }
           }
         }
         summary.rowsRead += n;

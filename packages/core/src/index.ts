@@ -1,3 +1,4 @@
+export * from './decimal.js';
 export * from './duration.js';
 export * from './energy.js';
 export * from './errors.js';

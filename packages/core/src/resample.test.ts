@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LptError } from './errors.js';
-import { parseBucket, Resampler } from './resample.js';
+import { bucketEnergy, bucketMean, parseBucket, Resampler } from './resample.js';
 import { SiteClock } from './zone.js';
 
 const I = 900_000;
@@ -14,14 +14,27 @@ function run(starts: number[], values: number[], bucket: string) {
 }
 
 describe('Resampler', () => {
-  it('15m → 1h: mean power, energy sums, presence', () => {
+  it('15m → 1h: mean power, energy sums, presence (millionths in, exact millionths out)', () => {
     const t0 = Date.parse('2024-07-12T11:00:00-07:00');
     const starts = [0, 1, 2, 3, 4, 6].map((k) => t0 + k * I);
-    const out = run(starts, [1, 2, 3, 4, 8, 8], '1h');
-    expect(out.map((b) => [b.start, b.present, b.expected, b.means[0], b.energy[0]])).toEqual([
-      [t0, 4, 4, 2.5, 2.5],
-      [t0 + 4 * I, 2, 4, 8, 4],
+    const out = run(starts, [1e6, 2e6, 3e6, 4e6, 8e6, 8e6], '1h');
+    expect(out.map((b) => [b.start, b.present, b.expected, bucketMean(b, 0), bucketEnergy(b, 0, I)])).toEqual([
+      [t0, 4, 4, 2.5e6, 2.5e6],
+      [t0 + 4 * I, 2, 4, 8e6, 4e6],
     ]);
+  });
+
+  it('means and energies are rounded half-up once, from the exact sums', () => {
+    const t0 = Date.parse('2024-07-12T11:00:00-07:00');
+    // 0.000001 + 0.000002 MW over two 15-minute intervals: Σ × 0.25 h = 0.00000075 MWh → 0.000001; mean 1.5 → 2
+    const [b] = run([t0, t0 + I], [1, 2], '1h');
+    expect([bucketMean(b!, 0), bucketEnergy(b!, 0, I)]).toEqual([2, 1]);
+    const [n] = run([t0, t0 + I], [-1, -2], '1h');
+    expect([bucketMean(n!, 0), bucketEnergy(n!, 0, I)]).toEqual([-2, -1]);
+    // 5-minute intervals: hours are 1/12, no finite decimal — still exact: 6 × 0.000001 MW × 1/12 h = 0.0000005 → 0.000001
+    const five = new Resampler({ clock: la, intervalMs: 300_000, bucket: parseBucket('1h'), columns: 1 });
+    for (let k = 0; k < 6; k++) five.push(t0 + k * 300_000, [1]);
+    expect(bucketEnergy(five.finish()[0]!, 0, 300_000)).toBe(1);
   });
 
   it('keeps the two passes of the repeated hour apart and gives 23/25-hour days their real length', () => {
@@ -63,20 +76,22 @@ describe('Resampler', () => {
     expect(() => parseBucket('2d')).toThrow(/divides a day/);
   });
 
-  it('property: resampled energy summed equals the energy of the source', () => {
+  it('property: bucket sums are exact and add up to the source; energies are Σ × 0.25 h rounded half-up', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 400 }),
+        fc.array(fc.integer({ min: -50_000_000, max: 50_000_000 }), { minLength: 1, maxLength: 400 }),
         fc.constantFrom('1h', '1d', '1mo', '30m'),
         (vals, b) => {
           const t0 = Date.parse('2024-11-02T20:00:00-07:00');
           const starts = vals.map((_, i) => t0 + i * I);
           const out = run(starts, vals, b);
-          const e = out.reduce((s, x) => s + x.energy[0]!, 0);
-          expect(e).toBeCloseTo(
-            vals.reduce((s, v) => s + v * 0.25, 0),
-            6,
-          );
+          const total = out.reduce((s, x) => s + BigInt(x.sums[0]!.value), 0n);
+          expect(total).toBe(vals.reduce((s, v) => s + BigInt(v), 0n));
+          for (const x of out) {
+            const sum = BigInt(x.sums[0]!.value);
+            const sign = sum < 0n ? -1n : 1n;
+            expect(BigInt(bucketEnergy(x, 0, I))).toBe((sign * (2n * sign * sum + 4n)) / 8n); // round(Σ / 4)
+          }
           expect(out.reduce((s, x) => s + x.present, 0)).toBe(vals.length);
         },
       ),

@@ -1,3 +1,4 @@
+import { ExactSum, mulDivRound } from './decimal.js';
 import { parseDuration } from './duration.js';
 import { LptError } from './errors.js';
 import type { SiteClock } from './zone.js';
@@ -34,12 +35,8 @@ export interface ResampledBucket {
   present: number;
   /** Intervals the bucket would hold if complete (23/25-hour days count their real length). */
   expected: number;
-  /** Σ of each column over present intervals. */
-  sums: Float64Array;
-  /** Σ over present intervals of value × interval hours (MWh for MW). */
-  energy: Float64Array;
-  /** Mean of each column over the rows (NaN if none). */
-  means: Float64Array;
+  /** Σ of each column over the rows, exactly (integers in, so millionths in → millionths out). */
+  sums: ExactSum[];
 }
 
 export interface ResampleOptions {
@@ -53,7 +50,9 @@ export interface ResampleOptions {
 
 /**
  * Push-based resampler: rows in time order (interval start instant + values),
- * out come buckets in time order. Buckets with no rows are not emitted.
+ * out come buckets in time order. Buckets with no rows are not emitted. Values
+ * are integers — power in millionths as written — so sums, means and energies
+ * are exact (bucketMean, bucketEnergy).
  */
 export class Resampler {
   private current: ResampledBucket | null = null;
@@ -77,40 +76,50 @@ export class Resampler {
     return { start: clock.instantAtOrAfter(Date.UTC(y, m, 1)), end: clock.instantAtOrAfter(Date.UTC(y, m + 1, 1)) };
   }
 
-  /** One row; `complete` false for an interval whose values are not whole (a total lacking feeders). */
+  /**
+   * One row: its start instant and its values (integers, e.g. millionths of MW); `complete` false for an
+   * interval whose values are not whole (a total lacking feeders).
+   */
   push(t: number, values: ArrayLike<number>, complete = true): void {
     let b = this.current;
     if (!b || t >= b.end || t < b.start) {
       if (b) this.out.push(b);
       const { start, end } = this.bucketOf(t);
-      const n = this.options.columns;
       b = {
         start,
         end,
         rows: 0,
         present: 0,
         expected: Math.round((end - start) / this.options.intervalMs),
-        sums: new Float64Array(n),
-        energy: new Float64Array(n),
-        means: new Float64Array(n),
+        sums: Array.from({ length: this.options.columns }, () => new ExactSum()),
       };
       this.current = b;
     }
-    const hours = this.options.intervalMs / HOUR;
     b.rows++;
     if (complete) b.present++;
-    for (let i = 0; i < this.options.columns; i++) {
-      const v = values[i]!;
-      b.sums[i]! += v;
-      b.energy[i]! += v * hours;
-    }
+    for (let i = 0; i < this.options.columns; i++) b.sums[i]!.add(values[i]!);
   }
 
   finish(): ResampledBucket[] {
     if (this.current) this.out.push(this.current);
     this.current = null;
-    for (const b of this.out)
-      for (let i = 0; i < b.sums.length; i++) b.means[i] = b.rows ? b.sums[i]! / b.rows : Number.NaN;
     return this.out;
   }
+}
+
+/** A column's mean over the bucket's rows, rounded half-up (in the input's units). */
+export function bucketMean(b: ResampledBucket, column: number): number | bigint {
+  return mulDivRound(b.sums[column]!.value, 1, b.rows);
+}
+
+/** A column's energy over the bucket: Σ value × interval hours, rounded half-up (millionths of MW → of MWh). */
+export function bucketEnergy(b: ResampledBucket, column: number, intervalMs: number): number | bigint {
+  return energyOf(b.sums[column]!.value, intervalMs);
+}
+
+/** Σ power × interval hours, exactly rounded half-up: a sum of millionths of MW → millionths of MWh. */
+export function energyOf(sum: number | bigint, intervalMs: number): number | bigint {
+  let [a, b] = [intervalMs, HOUR];
+  while (b) [a, b] = [b, a % b];
+  return mulDivRound(sum, intervalMs / a, HOUR / a); // the fraction reduced: 15 min → × 1 / 4
 }

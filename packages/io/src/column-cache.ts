@@ -5,8 +5,10 @@ import { clearStaleTemps, type PendingFile, tempNameFor } from './atomic.js';
 
 /**
  * A binary column sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
- * of its columns as Float64 (start/end instants, MW_net, …), so merge and gaps
- * need not parse 16-column text again. It is used only while the CSV still has
+ * of its columns as Float64 (start/end instants, MW_net in millionths, …), so merge
+ * and gaps need not parse 16-column text again. Every value is a finite number:
+ * a column with NaN or ±Infinity in it is never cached (a CSV cell that is not a
+ * number is for the text reader to report, not for a cache to turn into 0). It is used only while the CSV still has
  * the size and mtime recorded in it (as make and git do) and its bytes match
  * the CRC-32 recorded in it; anything else makes readers take the CSV itself.
  *
@@ -14,11 +16,11 @@ import { clearStaleTemps, type PendingFile, tempNameFor } from './atomic.js';
  * (the data first, then the header): a crash, a torn write or a concurrent
  * reader can only ever make it fail its checks — never give wrong numbers.
  *
- * Layout: a 512-byte header — `LPTC2\n`, one JSON line {size, mtimeMs, rows,
+ * Layout: a 512-byte header — `LPTC3\n`, one JSON line {size, mtimeMs, rows,
  * columns, crc}, space padding, `\n` — then the rows, each row its columns'
  * Float64 values (little endian), so appending rows appends bytes.
  */
-const MAGIC = 'LPTC2\n';
+const MAGIC = 'LPTC3\n'; // 3: power columns hold integer millionths (2: MW as doubles)
 const HEADER = 512;
 
 interface Meta {
@@ -68,6 +70,7 @@ function columnsOf(columns: Record<string, Float64Array>): { names: string[]; co
   const cols = names.map((n) => columns[n]!);
   const rows = cols.length ? cols[0]!.length : 0;
   if (cols.some((c) => c.length !== rows)) throw new Error('column cache: columns of different lengths');
+  for (const c of cols) for (let i = 0; i < rows; i++) if (!Number.isFinite(c[i]!)) throw new Error('not a number');
   return { names, cols, rows };
 }
 

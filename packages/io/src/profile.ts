@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   asTimeOrdered,
+  decimalProblem,
+  emptyDecimal,
+  formatMicros,
   LptError,
+  MAX_EXACT,
+  microsOfDecimal,
   permute,
   resolveStartInstants,
   type SiteClock,
@@ -40,8 +45,10 @@ export interface Profile {
   end: Float64Array;
   /** The most common End − Start (NaN without End Time). */
   intervalMs: number;
-  /** Power columns, in the same (time) order. */
+  /** Power columns, in the same (time) order: MW/MVA (doubles), or with `exact` integer millionths. */
   columns: Map<PowerColumn, Float64Array>;
+  /** Whether `columns` hold integer millionths (the `exact` option); else MW/MVA. */
+  exact?: boolean;
   /** all.csv: 1 where feeders_reporting < feeders_expected. */
   partial: Uint8Array;
   /** all.csv: the largest feeders_expected (how many feeders make up the total); null for a feeder profile. */
@@ -61,6 +68,11 @@ export interface ReadProfileOptions {
   intervalHint?: number;
   /** Further columns to return unparsed, as text (e.g. `meter`, `Event Type`, or `Start Time`'s labels). */
   text?: readonly string[];
+  /**
+   * Power columns as the exact values written, in integer millionths (a value with more than 6 decimals rounded
+   * half-up; one beyond ±MAX_EXACT millionths is an error naming its cell) — for sums that must be exact.
+   */
+  exact?: boolean;
 }
 
 /** The most common interval length; ties go to the longer. */
@@ -156,12 +168,30 @@ interface RowsInFileOrder {
   text: Map<string, string[]>;
 }
 
+/** A power column's text → MW (doubles), or exact millionths; a cell that is not a decimal number is an error. */
+function powerColumn(raw: string[], column: string, lines: number[], file: string, exact: boolean): Float64Array {
+  const d = emptyDecimal();
+  return Float64Array.from(raw, (text, i) => {
+    const t = text.trim();
+    const problem = decimalProblem(t, d);
+    const m = problem || !exact ? 0 : microsOfDecimal(d);
+    if (problem || Number.isNaN(m))
+      throw new LptError(
+        'LPT_PARSE',
+        `${column} — expected ${problem ?? `a value within ±${formatMicros(MAX_EXACT)} (the range kept exact)`}, got ${JSON.stringify(t)}`,
+        { file, line: lines[i]!, column },
+      );
+    return exact ? m : d.value;
+  });
+}
+
 function readRows(
   file: string,
   display: string,
   clock: SiteClock,
   header: { wanted: PowerColumn[]; feeders: boolean; hasEnd: boolean; text: readonly string[] },
   intervalHint: number,
+  exact: boolean,
 ): RowsInFileOrder {
   const { wanted, feeders, hasEnd } = header;
   const feederColumns = feeders ? (['feeders_reporting', 'feeders_expected'] as const) : [];
@@ -173,7 +203,8 @@ function readRows(
     return {
       start: c.start!,
       end: c.end!,
-      columns: new Map(wanted.map((w) => [w, c[w]!])),
+      // the sidecar keeps power columns in millionths; MW is the nearest double, as Number() of the text gives
+      columns: new Map(wanted.map((w) => [w, exact ? c[w]! : c[w]!.map((m) => m / 1e6)])),
       reporting: feeders ? c.feeders_reporting! : null,
       expected: feeders ? c.feeders_expected! : null,
       lines: Array.from(c.start!, (_, i) => i + 2),
@@ -211,7 +242,7 @@ function readRows(
   return {
     start,
     end: hasEnd ? instants('End Time') : new Float64Array(start.length).fill(Number.NaN),
-    columns: new Map(wanted.map((w) => [w, numbers(w)])),
+    columns: new Map(wanted.map((w) => [w, powerColumn(cols[w]!, w, lines, display, exact)])),
     reporting: feeders ? numbers('feeders_reporting') : null,
     expected: feeders ? numbers('feeders_expected') : null,
     lines,
@@ -258,6 +289,7 @@ export function readProfile(
     clock,
     { wanted, feeders, hasEnd: header.includes('End Time'), text: options.text ?? [] },
     options.intervalHint ?? 900_000,
+    !!options.exact,
   );
   const { reporting, expected } = rows;
   const partial =
@@ -279,6 +311,7 @@ export function readProfile(
     end: sorted(rows.end),
     intervalMs: commonLength(rows.start, rows.end),
     columns,
+    exact: !!options.exact,
     partial: sorted(partial),
     feedersExpected,
     lines: order ? permute(rows.lines, order) : rows.lines,

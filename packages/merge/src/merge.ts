@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readMeterData } from '@lptool/build';
-import { formatDecimal, formatShortDuration, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
+import {
+  bucketMean,
+  formatMicros,
+  formatShortDuration,
+  LptError,
+  MAX_EXACT,
+  parseBucket,
+  Resampler,
+  ratioMicros,
+  SiteClock,
+} from '@lptool/core';
 import {
   AtomicFile,
   acquireLock,
@@ -106,14 +116,15 @@ interface ProfileSeries {
   name: string;
   start: Float64Array;
   end: Float64Array;
+  /** MW_net and MVA_net as written, in integer millionths. */
   mw: Float64Array;
   mva: Float64Array;
   intervalMs: number;
 }
 
-/** A feeder profile's MW_net and MVA_net per interval (the binary column sidecar when fresh). */
+/** A feeder profile's MW_net and MVA_net per interval, exactly (the binary column sidecar when fresh). */
 function readSeries(file: string, display: string, clock: SiteClock): ProfileSeries {
-  const p = readProfile(file, display, clock, { columns: ['MW_net', 'MVA_net'] });
+  const p = readProfile(file, display, clock, { columns: ['MW_net', 'MVA_net'], exact: true });
   return {
     name: p.name,
     start: p.start,
@@ -158,7 +169,8 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       );
     }
     // Σ per interval start, feeder by feeder (memory: one slot per interval, not per feeder × interval):
-    // a start's slot index in a Map, the sums in growable typed arrays
+    // a start's slot index in a Map, the sums in growable typed arrays — of millionths, so exact while every
+    // partial sum stays within ±2^53 (checked; past it the sums are done again in BigInt)
     const slotOf = new Map<number, number>();
     let cap = 1 << 16;
     let slotStart = new Float64Array(cap);
@@ -167,8 +179,10 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
     let slotMva = new Float64Array(cap);
     let slotN = new Int32Array(cap);
     const feeders: MergeSummary['feeders'] = [];
-    for (const s0 of series) {
-      const s = s0.intervalMs === coarsest ? s0 : resampleComplete(s0, coarsest, clock);
+    let overflow = false;
+    const onGrid = series.map((s0) => (s0.intervalMs === coarsest ? s0 : resampleComplete(s0, coarsest, clock)));
+    for (const [f, s0] of series.entries()) {
+      const s = onGrid[f]!;
       feeders.push({ name: s0.name, rows: s.start.length, intervalMs: s0.intervalMs, resampled: s !== s0 });
       const seen = new Set<number>(); // starts already counted for this feeder (a duplicated row counts once)
       for (let i = 0; i < s.start.length; i++) {
@@ -195,12 +209,16 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
           slotStart[k] = t;
           slotEnd[k] = s.end[i]!;
         }
-        slotMw[k]! += s.mw[i]!;
-        slotMva[k]! += s.mva[i]!;
+        const mw = slotMw[k]! + s.mw[i]!;
+        const mva = slotMva[k]! + s.mva[i]!;
+        if (mw > MAX_EXACT || mw < -MAX_EXACT || mva > MAX_EXACT || mva < -MAX_EXACT) overflow = true;
+        slotMw[k] = mw;
+        slotMva[k] = mva;
         slotN[k]!++;
       }
     }
     const count = slotOf.size;
+    const totals = overflow ? bigTotals(onGrid, slotOf) : { mw: slotMw, mva: slotMva };
     const order = new Int32Array(count);
     for (let k = 0; k < count; k++) order[k] = k;
     order.sort((a, b) => slotStart[a]! - slotStart[b]!);
@@ -213,22 +231,24 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
         const k = order[j]!;
         const n = slotN[k]!;
         if (n < expected) incomplete++;
-        const mw = formatDecimal(slotMw[k]!);
-        const mva = slotMva[k]!;
+        const mw = formatMicros(totals.mw[k]!);
+        const pf = ratioMicros(totals.mw[k]!, totals.mva[k]!); // from the exact sums
         out.write(
-          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatDecimal(mva)},${mva === 0 ? '' : formatDecimal(slotMw[k]! / mva)},${mw},${n},${expected}\n`,
+          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatMicros(totals.mva[k]!)},${pf === null ? '' : formatMicros(pf)},${mw},${n},${expected}\n`,
         );
       }
       out.commit();
       const pick = (a: Float64Array | Int32Array) => Float64Array.from(order, (k) => a[k]!);
-      writeColumnCache(output, {
-        start: pick(slotStart),
-        end: pick(slotEnd),
-        MW_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMw[k]!))),
-        MVA_net: Float64Array.from(order, (k) => Number(formatDecimal(slotMva[k]!))),
-        feeders_reporting: pick(slotN),
-        feeders_expected: new Float64Array(count).fill(expected),
-      });
+      // the sidecar holds millionths as Float64: only totals in the exact range (else readers take the text)
+      if (!overflow)
+        writeColumnCache(output, {
+          start: pick(slotStart),
+          end: pick(slotEnd),
+          MW_net: pick(slotMw),
+          MVA_net: pick(slotMva),
+          feeders_reporting: pick(slotN),
+          feeders_expected: new Float64Array(count).fill(expected),
+        });
     } catch (e) {
       out.abort();
       throw e;
@@ -255,7 +275,30 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   }
 }
 
-/** A finer profile on the coarser grid: mean MW/MVA of buckets that are complete; partial buckets are left out. */
+/**
+ * The totals in BigInt, for the rare site whose sums leave the exact range of a Number (±2^53 millionths):
+ * the same feeder-by-feeder sums as the fast path, a duplicated row counted once.
+ */
+function bigTotals(series: ProfileSeries[], slotOf: Map<number, number>): { mw: bigint[]; mva: bigint[] } {
+  const mw = new Array<bigint>(slotOf.size).fill(0n);
+  const mva = new Array<bigint>(slotOf.size).fill(0n);
+  for (const s of series) {
+    const seen = new Set<number>();
+    for (let i = 0; i < s.start.length; i++) {
+      if (seen.has(s.start[i]!)) continue;
+      seen.add(s.start[i]!);
+      const k = slotOf.get(s.start[i]!)!;
+      mw[k]! += BigInt(s.mw[i]!);
+      mva[k]! += BigInt(s.mva[i]!);
+    }
+  }
+  return { mw, mva };
+}
+
+/**
+ * A finer profile on the coarser grid: mean MW/MVA of buckets that are complete, rounded half-up to millionths
+ * (what `lptool resample` writes for them); partial buckets are left out.
+ */
 function resampleComplete(s: ProfileSeries, coarsest: number, clock: SiteClock): ProfileSeries {
   const r = new Resampler({
     clock,
@@ -270,8 +313,8 @@ function resampleComplete(s: ProfileSeries, coarsest: number, clock: SiteClock):
     intervalMs: coarsest,
     start: Float64Array.from(buckets, (b) => b.start),
     end: Float64Array.from(buckets, (b) => b.end),
-    mw: Float64Array.from(buckets, (b) => b.means[0]!),
-    mva: Float64Array.from(buckets, (b) => b.means[1]!),
+    mw: Float64Array.from(buckets, (b) => Number(bucketMean(b, 0))),
+    mva: Float64Array.from(buckets, (b) => Number(bucketMean(b, 1))),
   };
 }
 

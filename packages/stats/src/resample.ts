@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { formatDecimal, LptError, parseBucket, Resampler, SiteClock } from '@lptool/core';
+import {
+  bucketEnergy,
+  bucketMean,
+  formatMicros,
+  LptError,
+  parseBucket,
+  Resampler,
+  ratioMicros,
+  SiteClock,
+} from '@lptool/core';
 import {
   AtomicFile,
   loadSettings,
@@ -33,7 +42,9 @@ export interface ResampleSummary {
  * Roll a profile up to coarser local-calendar buckets (SPEC-style columns):
  * mean of each power column, energy sums in MWh (delivered, received, net),
  * PF recomputed from the sums (never an average of PFs), and
- * intervals_present / intervals_expected so partial buckets show.
+ * intervals_present / intervals_expected so partial buckets show. Every
+ * number is exact: sums of the values as written (in millionths), each
+ * result rounded half-up once.
  */
 export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const layout = siteLayout(o.root);
@@ -47,7 +58,7 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     throw new LptError('LPT_USAGE', `profile — expected a load profile, got lptool's ${skipped[0]!.kind} ${display}`, {
       file: display,
     });
-  const p = readProfile(file, display, clock);
+  const p = readProfile(file, display, clock, { exact: true });
   if (!Number.isFinite(p.intervalMs))
     throw new LptError('LPT_INTERVAL_AMBIGUOUS', 'interval — expected rows with End Time after Start Time, got none', {
       file: display,
@@ -91,11 +102,19 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     out.write(`${header.join(',')}\n`);
     for (const b of buckets) {
       if (b.present < b.expected) partial++;
-      const fields = [clock.format(b.start), clock.format(b.end), ...cols.map((_, k) => formatDecimal(b.means[k]!))];
-      if (hasDirections) fields.push(formatDecimal(b.energy[idx('MW_del')]!), formatDecimal(b.energy[idx('MW_rec')]!));
-      fields.push(formatDecimal(b.energy[netMw]!));
+      const fields = [
+        clock.format(b.start),
+        clock.format(b.end),
+        ...cols.map((_, k) => formatMicros(bucketMean(b, k))),
+      ];
+      const energy = (k: number) => formatMicros(bucketEnergy(b, k, p.intervalMs));
+      if (hasDirections) fields.push(energy(idx('MW_del')), energy(idx('MW_rec')));
+      fields.push(energy(netMw));
       // PF from the sums over the bucket, never an average of interval PFs
-      if (netMva >= 0) fields.push(b.sums[netMva] === 0 ? '' : formatDecimal(b.sums[netMw]! / b.sums[netMva]!));
+      if (netMva >= 0) {
+        const pf = ratioMicros(b.sums[netMw]!.value, b.sums[netMva]!.value);
+        fields.push(pf === null ? '' : formatMicros(pf));
+      }
       fields.push(String(b.present), String(b.expected));
       out.write(`${fields.join(',')}\n`);
     }

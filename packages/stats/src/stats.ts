@@ -1,9 +1,25 @@
 import path from 'node:path';
-import { formatDecimal, LptError, lowerBound, parseBucket, parseRange, Resampler, SiteClock } from '@lptool/core';
+import {
+  ExactSum,
+  energyOf,
+  formatDecimal,
+  formatMicros,
+  LptError,
+  lowerBound,
+  MAX_EXACT,
+  microsOfWritten,
+  mulDivRound,
+  parseBucket,
+  parseRange,
+  Resampler,
+  ratioMicros,
+  SiteClock,
+} from '@lptool/core';
 import {
   AtomicFile,
   csvLine,
   loadSettings,
+  type PowerColumn,
   type Profile,
   readProfile,
   type SettingFlags,
@@ -85,54 +101,70 @@ const DAY = 86_400_000;
 /** The power column stats reads: all.csv's total, else the feeder's net. */
 const netOf = (p: Profile) => p.columns.get('MW_total') ?? p.columns.get('MW_net')!;
 
-/** The figures of one profile over [from, to) (its starts ascending). */
+/** Millionths (exact) → the number a summary carries (the nearest double; exact text comes from formatMicros). */
+const mwOf = (m: number | bigint) => Number(m) / 1e6;
+/** a × b exactly: a Number while in the exact range, else a BigInt. */
+const times = (a: number, b: number): number | bigint => (Math.abs(a * b) <= MAX_EXACT ? a * b : BigInt(a) * BigInt(b));
+/**
+ * A power column in millionths: as read with readProfile's `exact`, or recovered from MW read as the nearest
+ * double of the text lptool wrote (6 decimals: exact below 2^33 MW, see microsOfWritten; else the nearest).
+ */
+const microsColumn = (p: Profile, c: PowerColumn): Float64Array | undefined => {
+  const v = p.columns.get(c);
+  if (!v || p.exact) return v;
+  return v.map((x) => {
+    const m = microsOfWritten(x);
+    return Number.isNaN(m) ? Math.round(x * 1e6) : m;
+  });
+};
+
+/**
+ * The figures of one profile over [from, to) (its starts ascending). Energies, means and the load factor come
+ * from exact sums of the values as written, in millionths, each rounded half-up once; the peak and the minimum
+ * are the profile's own values.
+ */
 export function periodStats(p: Profile, clock: SiteClock, from: number, to: number, label: string): PeriodStats | null {
   const a = lowerBound(p.start, from);
   const b = lowerBound(p.start, to);
   if (b <= a) return null;
-  const mw = netOf(p);
-  const del = p.columns.get('MW_del');
-  const rec = p.columns.get('MW_rec');
-  const hours = p.intervalMs / HOUR;
-  let sum = 0;
-  let peak = Number.NEGATIVE_INFINITY;
-  let peakAt = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let minAt = 0;
-  let eDel = 0;
-  let eRec = 0;
+  const given = netOf(p);
+  const mw = microsColumn(p, 'MW_total') ?? microsColumn(p, 'MW_net')!;
+  const del = microsColumn(p, 'MW_del');
+  const rec = microsColumn(p, 'MW_rec');
+  const sum = new ExactSum();
+  let peak = -1; // (row indices)
+  let min = -1;
+  const eDel = new ExactSum();
+  const eRec = new ExactSum();
   let reversals = 0;
   let partial = 0;
-  const byHour = [new Float64Array(24), new Float64Array(24)];
+  const byHour = [0, 1].map(() => Array.from({ length: 24 }, () => new ExactSum()));
   const countHour = [new Uint32Array(24), new Uint32Array(24)];
   for (let i = a; i < b; i++) {
     const x = mw[i]!;
-    sum += x;
+    sum.add(x);
     partial += p.partial[i]!;
-    if (x > peak) {
-      peak = x;
-      peakAt = p.start[i]!;
-    }
-    if (x < min) {
-      min = x;
-      minAt = p.start[i]!;
-    }
+    if (peak < 0 || given[i]! > given[peak]!) peak = i;
+    if (min < 0 || given[i]! < given[min]!) min = i;
     if (del && rec) {
-      eDel += del[i]! * hours;
-      eRec += rec[i]! * hours;
+      eDel.add(del[i]!);
+      eRec.add(rec[i]!);
       if (del[i]! > 0 && rec[i]! > 0) reversals++;
     }
     const wall = clock.wallOf(p.start[i]!);
     const h = Math.floor((((wall % DAY) + DAY) % DAY) / HOUR);
     const wd = new Date(wall).getUTCDay();
     const k = wd === 0 || wd === 6 ? 1 : 0;
-    byHour[k]![h]! += x;
+    byHour[k]![h]!.add(x);
     countHour[k]![h]!++;
   }
   const n = b - a;
   const expected = Math.round((to - from) / p.intervalMs);
-  const average = sum / n;
-  const curve = (k: number) => Array.from(byHour[k]!, (s, h) => (countHour[k]![h] ? s / countHour[k]![h]! : null));
+  const average = mulDivRound(sum.value, 1, n);
+  const curve = (k: number) =>
+    byHour[k]!.map((s, h) => (countHour[k]![h] ? mwOf(mulDivRound(s.value, 1, countHour[k]![h]!)) : null));
+  const loadFactor = mw[peak]! > 0 ? ratioMicros(sum.value, times(n, mw[peak]!)) : null;
+  const asMw = (i: number) => (p.exact ? mwOf(given[i]!) : given[i]!);
   return {
     profile: p.name,
     period: label,
@@ -142,15 +174,15 @@ export function periodStats(p: Profile, clock: SiteClock, from: number, to: numb
     intervals_expected: expected,
     intervals_partial: partial,
     completeness_pct: expected ? (100 * (n - partial)) / expected : 0,
-    mwh_delivered: del ? eDel : null,
-    mwh_received: rec ? eRec : null,
-    mwh_net: sum * hours,
-    peak_mw: peak,
-    peak_at: clock.format(peakAt),
-    min_mw: min,
-    min_at: clock.format(minAt),
-    average_mw: average,
-    load_factor: peak > 0 ? average / peak : null,
+    mwh_delivered: del ? mwOf(energyOf(eDel.value, p.intervalMs)) : null,
+    mwh_received: rec ? mwOf(energyOf(eRec.value, p.intervalMs)) : null,
+    mwh_net: mwOf(energyOf(sum.value, p.intervalMs)),
+    peak_mw: asMw(peak),
+    peak_at: clock.format(p.start[peak]!),
+    min_mw: asMw(min),
+    min_at: clock.format(p.start[min]!),
+    average_mw: mwOf(average),
+    load_factor: loadFactor === null ? null : mwOf(loadFactor),
     flow_reversals: del && rec ? reversals : null,
     typical_day: { weekday: curve(0), weekend: curve(1) },
   };
@@ -377,7 +409,7 @@ function writeTable(file: string, periods: PeriodStats[]): void {
       out.write(
         csvLine(
           keys.map((k) =>
-            typeof s[k] === 'number' ? formatDecimal(s[k] as number) : s[k] === null ? '' : String(s[k]),
+            typeof s[k] === 'number' ? formatFigure(s[k] as number) : s[k] === null ? '' : String(s[k]),
           ),
         ),
       );
@@ -485,8 +517,19 @@ export function formatTable(header: string[], rows: string[][], rightAligned: bo
 }
 
 /** The human table: one line per profile and period, then the coincident peak. */
+/**
+ * A summary figure as text, `digits` decimals: figures are exact values of 6 decimals (millionths, carried as
+ * the nearest double), so they are rounded half-up from those exact digits — below ±2^33 (8,589,934,592),
+ * where the double gives its millionths back exactly; beyond it, and for figures that are no 6-decimal value
+ * (a percentage, a ratio of peaks), from the double.
+ */
+function formatFigure(x: number, digits = 6): string {
+  const m = microsOfWritten(x);
+  return Number.isNaN(m) ? formatDecimal(x, digits) : formatMicros(m, digits);
+}
+
 export function formatStats(s: StatsSummary): string {
-  const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? '—' : formatDecimal(x, d));
+  const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? '—' : formatFigure(x, d));
   const columns: [string, boolean, (p: PeriodStats) => string][] = [
     ['profile', false, (p) => p.profile],
     ['period', false, (p) => p.period],

@@ -1,0 +1,360 @@
+/**
+ * Exact decimal numbers for revenue data (SPEC §4): a value as written is an
+ * integer coefficient times a power of ten, and every number lptool writes is
+ * rounded half-up (ties away from zero, as a decimal calculator, a spreadsheet's
+ * ROUND or SQL NUMERIC do) from the exact value — never from a binary
+ * floating-point approximation of it.
+ *
+ * Written values have 6 decimals, so they are kept as integer millionths
+ * ("micros"). A Number holds integers exactly up to 2^53 − 1, which is
+ * ±9,007,199,254.740991 in millionths: the exact range. Arithmetic runs on
+ * Numbers while it provably stays in that range and falls back to BigInt where
+ * an intermediate product would leave it.
+ */
+
+/** 2^53 − 1: the largest integer a Number holds exactly (and so the largest magnitude in millionths). */
+export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** 10^0 … 10^22: the powers of ten a Number holds exactly. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const BIG10 = Array.from({ length: 40 }, (_, k) => 10n ** BigInt(k));
+const pow10n = (k: number): bigint => (k < BIG10.length ? BIG10[k]! : 10n ** BigInt(k));
+
+/**
+ * A decimal as written, exactly: `coef × 10^exp`, trailing zeros of the
+ * coefficient moved into the exponent (so equal values have equal parts).
+ * `coef` is an integer with |coef| ≤ MAX_EXACT, or NaN when the digits need a
+ * BigInt (then `big` holds it). `value` is the nearest double (what `Number()` gives).
+ */
+export interface Decimal {
+  coef: number;
+  exp: number;
+  big: bigint | null;
+  value: number;
+}
+
+export function emptyDecimal(): Decimal {
+  return { coef: 0, exp: 0, big: null, value: 0 };
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** While the coefficient stays below this, one more digit keeps it ≤ MAX_EXACT. */
+const SAFE_TIMES_10 = Math.floor((MAX_EXACT - 9) / 10);
+
+/**
+ * Parse a decimal number — an optional sign, digits with an optional point, an
+ * optional exponent (`12`, `-0.75`, `.5`, `1.5e-3`) — into `out`. Nothing
+ * else: no `0x1F`, `0b11`, `Infinity`, spaces or empty text (Number() takes all
+ * of those). Returns false when the text is not such a number. `out.value` may
+ * be ±Infinity (`9e999`): callers decide what is finite enough.
+ */
+export function parseDecimalInto(text: string, out: Decimal): boolean {
+  const n = text.length;
+  let i = 0;
+  let c = n ? text.charCodeAt(0) : 0;
+  const neg = c === 45;
+  if (c === 43 || c === 45) i++;
+  let coef = 0;
+  let big = false;
+  let digits = 0;
+  let scale = 0;
+  const intStart = i;
+  while (i < n && isDigit((c = text.charCodeAt(i)))) {
+    if (coef <= SAFE_TIMES_10) coef = coef * 10 + (c - 48);
+    else big = true;
+    digits++;
+    i++;
+  }
+  const intEnd = i;
+  let fracStart = i;
+  if (i < n && text.charCodeAt(i) === 46) {
+    fracStart = ++i;
+    while (i < n && isDigit((c = text.charCodeAt(i)))) {
+      if (coef <= SAFE_TIMES_10) coef = coef * 10 + (c - 48);
+      else big = true;
+      digits++;
+      scale++;
+      i++;
+    }
+  }
+  const fracEnd = i;
+  if (digits === 0) return false;
+  let exp = 0;
+  if (i < n && ((c = text.charCodeAt(i)) === 101 || c === 69)) {
+    i++;
+    const expNeg = i < n && text.charCodeAt(i) === 45;
+    if (i < n && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
+    const expStart = i;
+    while (i < n && isDigit((c = text.charCodeAt(i)))) {
+      if (exp < 1e15) exp = exp * 10 + (c - 48); // past 1e15 the value is 0 or infinite anyway
+      i++;
+    }
+    if (i === expStart) return false;
+    if (expNeg) exp = -exp;
+  }
+  if (i !== n) return false;
+  exp -= scale;
+  if (big) {
+    let b = BigInt(text.slice(intStart, intEnd) + text.slice(fracStart, fracEnd));
+    while (b !== 0n && b % 10n === 0n) {
+      b /= 10n;
+      exp++;
+    }
+    if (b <= BigInt(MAX_EXACT)) {
+      coef = Number(b);
+      big = false;
+    } else {
+      out.big = neg ? -b : b;
+      out.coef = Number.NaN;
+    }
+  }
+  if (!big) {
+    if (coef === 0) exp = 0;
+    else
+      while (coef % 10 === 0) {
+        coef /= 10;
+        exp++;
+      }
+    out.coef = neg && coef !== 0 ? -coef : coef;
+    out.big = null;
+  }
+  out.exp = exp;
+  // the nearest double: one correctly rounded operation on exact operands equals Number(text)
+  out.value = big || exp > 22 || exp < -22 ? Number(text) : exp < 0 ? out.coef / POW10[-exp]! : out.coef * POW10[exp]!;
+  if (out.value === 0) out.value = 0; // never -0
+  return true;
+}
+
+/** A decimal number as written, or null when the text is not one (see parseDecimalInto). */
+export function parseDecimal(text: string): Decimal | null {
+  const d = emptyDecimal();
+  return parseDecimalInto(text, d) ? d : null;
+}
+
+/** The coefficient as a BigInt. */
+export function coefBig(d: Decimal): bigint {
+  return d.big ?? BigInt(d.coef);
+}
+
+/** Do two decimals have the same value? (Exact: 2.50 equals 2.5.) */
+export function sameDecimal(a: Decimal, b: Decimal): boolean {
+  if (a.exp !== b.exp) return false;
+  return a.big === null && b.big === null ? a.coef === b.coef : coefBig(a) === coefBig(b);
+}
+
+/** The number of decimal digits of |n| (1 for 0). */
+function digitCount(n: bigint): number {
+  return (n < 0n ? -n : n).toString().length;
+}
+
+/** round(n × 10^k), ties away from zero, for any integer n and exponent k. */
+export function roundScaledBig(n: bigint, k: number): bigint {
+  if (n === 0n) return 0n;
+  if (k >= 0) return n * pow10n(k);
+  // |n| < 10^digits ≤ 10^(−k−1) → |n × 10^k| < 0.1: rounds to 0 (and no huge power is ever built)
+  if (-k > digitCount(n) + 1) return 0n;
+  return divRoundBig(n, pow10n(-k));
+}
+
+/** round(a / b), ties away from zero, for integers (b ≠ 0). */
+export function divRoundBig(a: bigint, b: bigint): bigint {
+  if (b < 0n) {
+    a = -a;
+    b = -b;
+  }
+  const neg = a < 0n;
+  const m = neg ? -a : a;
+  let q = m / b;
+  if (2n * (m - q * b) >= b) q++;
+  return neg ? -q : q;
+}
+
+/** 2^52: below it, q × b for q = ⌊a / b⌋ ± 1 stays below 2^53, so a − q × b is exact. */
+const TWO_52 = 4_503_599_627_370_496;
+
+/**
+ * round(a / b), ties away from zero, for integers a ≥ 0, b > 0 (both ≤ MAX_EXACT).
+ * The quotient of one float division is within one of ⌊a / b⌋; the remainder
+ * a − q·b is then exact and corrects it (when both are below 2^52; else `%`,
+ * which is exact on doubles, but slow).
+ */
+function divRoundPositive(a: number, b: number): number {
+  let q: number;
+  let r: number;
+  if (a < TWO_52 && b < TWO_52) {
+    q = Math.floor(a / b);
+    r = a - q * b;
+    if (r < 0) {
+      q--;
+      r += b;
+    } else if (r >= b) {
+      q++;
+      r -= b;
+    }
+  } else {
+    r = a % b;
+    q = (a - r) / b;
+  }
+  return 2 * r >= b ? q + 1 : q;
+}
+
+/**
+ * round(c × 10^k), ties away from zero, for an integer |c| ≤ MAX_EXACT; NaN when
+ * the result leaves ±MAX_EXACT. Every step is exact (see divRoundPositive).
+ */
+export function roundScaled(c: number, k: number): number {
+  if (k >= 0) {
+    if (c === 0) return 0;
+    if (k > 15) return Number.NaN;
+    const p = c * POW10[k]!;
+    return p <= MAX_EXACT && p >= -MAX_EXACT ? p : Number.NaN;
+  }
+  if (k < -16) return 0; // |c| < 10^16
+  if (c < 0) return -divRoundPositive(-c, POW10[-k]!) || 0;
+  return divRoundPositive(c, POW10[-k]!);
+}
+
+/** round(a / b), ties away from zero, for integers |a|, |b| ≤ MAX_EXACT (b ≠ 0), exactly. */
+export function divRound(a: number, b: number): number {
+  if (b < 0) {
+    a = -a;
+    b = -b;
+  }
+  return (a < 0 ? -divRoundPositive(-a, b) : divRoundPositive(a, b)) || 0; // (never -0)
+}
+
+/**
+ * round(a × num / den), ties away from zero, for integers; a Number while the
+ * result is in the exact range, else a BigInt. (Energy from power sums: MWh in
+ * millionths = Σ MW millionths × interval ms / 3,600,000.)
+ */
+export function mulDivRound(a: number | bigint, num: number, den: number): number | bigint {
+  if (typeof a === 'number') {
+    const p = a * num;
+    if (p <= MAX_EXACT && p >= -MAX_EXACT) return divRound(p, den);
+  }
+  const q = divRoundBig(BigInt(a) * BigInt(num), BigInt(den));
+  return q <= BigInt(MAX_EXACT) && q >= -BigInt(MAX_EXACT) ? Number(q) : q;
+}
+
+/**
+ * The ratio a / b of two exact sums of millionths, itself in millionths
+ * (round(a × 10^6 / b), ties away from zero): PF from exact MW and MVA.
+ * Null where b is 0. A BigInt only when the ratio leaves the exact range.
+ */
+export function ratioMicros(a: number | bigint, b: number | bigint): number | bigint | null {
+  if (b === 0 || b === 0n) return null;
+  if (typeof a === 'number' && typeof b === 'number') {
+    const p = a * 1e6;
+    if (p <= MAX_EXACT && p >= -MAX_EXACT) return divRound(p, b);
+  }
+  const q = divRoundBig(BigInt(a) * 1_000_000n, BigInt(b));
+  return q <= BigInt(MAX_EXACT) && q >= -BigInt(MAX_EXACT) ? Number(q) : q;
+}
+
+/**
+ * Millionths as text: 6 decimals, trailing zeros trimmed (`1606752` → `1.606752`,
+ * `1195200` → `1.1952`, `0`), never `-0`. With `digits` < 6 the value is first
+ * rounded half-up to that many decimals, exactly. Empty for NaN.
+ */
+export function formatMicros(m: number | bigint, digits = 6): string {
+  if (typeof m === 'bigint' || m > 1e15 || m < -1e15) return formatMicrosBig(BigInt(m), digits);
+  if (Number.isNaN(m)) return '';
+  if (digits < 6) m = roundScaled(m, digits - 6) * POW10[6 - digits]!;
+  if (m === 0) return '0';
+  const a = m < 0 ? -m : m;
+  let f: number;
+  let int: number;
+  if (a < 2_147_483_648) {
+    // int32 arithmetic (up to 2147 MW): V8 keeps it off the slow floating-point remainder
+    const ai = a | 0;
+    f = ai % 1_000_000;
+    int = ((ai - f) / 1_000_000) | 0;
+  } else {
+    f = a % 1e6;
+    int = (a - f) / 1e6;
+  }
+  const head = m < 0 ? `-${int}` : `${int}`;
+  if (f === 0) return head;
+  // the six decimals as two groups of three from tables: no loop, no padding at run time
+  const lo = f % 1000;
+  const hi = (f - lo) / 1000;
+  return lo === 0 ? head + TRIMMED3[hi]! : head + PADDED3[hi]! + TRIMMED3[lo]!.slice(1);
+}
+
+/** `.d`, `.dd` or `.ddd` for 1–999 with trailing zeros trimmed (`.5` for 500, `.05` for 50). */
+const TRIMMED3 = Array.from({ length: 1000 }, (_, k) => `.${`${k}`.padStart(3, '0')}`.replace(/0+$/, ''));
+/** `.ddd` for 0–999. */
+const PADDED3 = Array.from({ length: 1000 }, (_, k) => `.${`${k}`.padStart(3, '0')}`);
+
+function formatMicrosBig(m: bigint, digits: number): string {
+  if (digits < 6) m = roundScaledBig(m, digits - 6) * pow10n(6 - digits);
+  if (m === 0n) return '0';
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  const int = a / 1_000_000n;
+  const frac = `${a % 1_000_000n}`.padStart(6, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+}
+
+/**
+ * The millionths of a value written with at most 6 decimals and read back as
+ * the nearest double x; NaN where a double cannot tell them: |x| ≥ 2^33
+ * (8,589,934,592), where doubles are more than a millionth apart, or x not
+ * finite. Math.round(x × 10^6) alone is not enough: from 2^32 on, x × 10^6
+ * can land on q ± 0.5 and round away (4396367262.894325 gives …326), so the
+ * neighbours are checked too; below 2^33 exactly one of them divides back to x.
+ * (decimal.test.ts holds both facts to a property test.)
+ */
+export function microsOfWritten(x: number): number {
+  if (!(x < 8_589_934_592 && x > -8_589_934_592)) return Number.NaN;
+  const m = Math.round(x * 1e6);
+  if (m / 1e6 === x) return m === 0 ? 0 : m;
+  if ((m - 1) / 1e6 === x) return m - 1;
+  return (m + 1) / 1e6 === x ? m + 1 : Number.NaN;
+}
+
+/**
+ * A decimal rounded half-up to millionths: an integer in the exact range, or
+ * NaN when it leaves it. (How a profile's value as written becomes exact.)
+ */
+export function microsOfDecimal(d: Decimal): number {
+  if (d.big === null) return roundScaled(d.coef, d.exp + 6);
+  const m = roundScaledBig(d.big, d.exp + 6);
+  return m <= BigInt(MAX_EXACT) && m >= -BigInt(MAX_EXACT) ? Number(m) : Number.NaN;
+}
+
+/** An exact running sum of integers (millionths): Numbers while they stay in the exact range, then a BigInt. */
+export class ExactSum {
+  private n = 0;
+  private big: bigint | null = null;
+
+  add(x: number): void {
+    if (this.big !== null) {
+      this.big += BigInt(x);
+      return;
+    }
+    const s = this.n + x;
+    if (s <= MAX_EXACT && s >= -MAX_EXACT) this.n = s;
+    else this.big = BigInt(this.n) + BigInt(x);
+  }
+
+  get value(): number | bigint {
+    return this.big ?? this.n;
+  }
+}
+
+/**
+ * Why a text is not a usable number — the "expected …" part of a message — or
+ * null, with the number parsed into `out`. Usable: a decimal number (see
+ * parseDecimalInto) that is finite as a double and 0 or of a magnitude
+ * between 1e-300 and 1e300 (so no exact computation ever builds a power of ten
+ * beyond a few hundred digits).
+ */
+export function decimalProblem(text: string, out: Decimal): string | null {
+  if (!parseDecimalInto(text, out)) return 'a decimal number';
+  const a = out.value < 0 ? -out.value : out.value;
+  if (a === Number.POSITIVE_INFINITY) return 'a finite number';
+  if (out.coef !== 0 && (a < 1e-300 || a > 1e300)) return '0 or a magnitude between 1e-300 and 1e300';
+  return null;
+}
