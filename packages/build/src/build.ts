@@ -199,11 +199,11 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         clock: settings.clock,
         interval: settings.intervalMs,
         legacy: !!options.legacyNet,
-        mult: info.multiplier,
+        mult: info.multiplierText,
         from,
         to,
         policy: options.onBadRow ?? 'skip',
-        v: 1,
+        v: 2, // 2: exact decimal maths (profiles written by the float maths of 1 are rebuilt, never appended to)
       };
       const settingsKey = inputsKey(settingsPart, []);
       /** The key of these settings over some files as they are now (a missing file has no hash). */

@@ -64,7 +64,7 @@ export function readMeterData(file: string): Map<string, MeterInfo> {
       );
     // a decimal number only (not 0x10, Infinity or 1e999), > 0
     const mult = emptyDecimal();
-    const problem = decimalProblem(multText, mult) ?? (mult.value > 0 ? null : 'a number > 0');
+    const problem = decimalProblem(multText, mult, true);
     const info: MeterInfo = { meter, name, multiplier: mult.value, multiplierText: multText, line };
     if (problem) {
       info.multiplier = Number.NaN;

@@ -80,6 +80,13 @@ describe('parseDecimal — decimal numbers only (issue 13.4)', () => {
     expect(decimalProblem('1e-400', d)).toBe('0 or a magnitude between 1e-300 and 1e300');
     expect(decimalProblem('0e999999', d)).toBeNull();
     expect(decimalProblem('1e300', d)).toBeNull();
+    expect(['0', '-2', '1e-400', '1e308', '28.8'].map((t) => decimalProblem(t, d, true))).toEqual([
+      'a number > 0',
+      'a number > 0',
+      'a number between 1e-300 and 1e300',
+      'a number between 1e-300 and 1e300',
+      null,
+    ]);
   });
 
   it('property: value is Number(text) for every decimal text', () => {

@@ -349,12 +349,14 @@ export class ExactSum {
  * null, with the number parsed into `out`. Usable: a decimal number (see
  * parseDecimalInto) that is finite as a double and 0 or of a magnitude
  * between 1e-300 and 1e300 (so no exact computation ever builds a power of ten
- * beyond a few hundred digits).
+ * beyond a few hundred digits); with `positive`, > 0.
  */
-export function decimalProblem(text: string, out: Decimal): string | null {
+export function decimalProblem(text: string, out: Decimal, positive = false): string | null {
   if (!parseDecimalInto(text, out)) return 'a decimal number';
   const a = out.value < 0 ? -out.value : out.value;
   if (a === Number.POSITIVE_INFINITY) return 'a finite number';
-  if (out.coef !== 0 && (a < 1e-300 || a > 1e300)) return '0 or a magnitude between 1e-300 and 1e300';
+  if (positive && !(out.big !== null ? out.big > 0n : out.coef > 0)) return 'a number > 0';
+  if (out.coef !== 0 && (a < 1e-300 || a > 1e300))
+    return positive ? 'a number between 1e-300 and 1e300' : '0 or a magnitude between 1e-300 and 1e300';
   return null;
 }

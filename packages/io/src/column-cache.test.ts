@@ -80,4 +80,20 @@ describe('the columnar sidecar (lp/.cache)', () => {
     fs.writeFileSync(file, Buffer.concat([good.subarray(0, 512), Buffer.alloc(good.length - 512)]));
     expect(readColumnCache(csv, NAMES)).toBeNull();
   });
+
+  it('never holds a value that is not a finite number (issue 13.3: a blank cell is not 0)', () => {
+    writeColumnCache(csv, cols(0, 10));
+    growCsv();
+    const blank = cols(0, 11);
+    blank.MW_net[10] = Number.NaN; // a cell that is not a number (build once cached a blank one as Number('') = 0)
+    writeColumnCache(csv, blank);
+    expect(fs.existsSync(cachePathFor(csv))).toBe(false); // none written, and the earlier one gone
+    writeColumnCache(csv, cols(0, 11));
+    const before = stat();
+    growCsv();
+    expect(appendColumnCache(csv, before, { start: Float64Array.of(1), MW_net: Float64Array.of(Infinity) })).toBe(
+      false,
+    );
+    expect(fs.existsSync(cachePathFor(csv))).toBe(false);
+  });
 });

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lptool, tempDir } from '../../cli/src/testing.js';
+import { cachePathFor, readColumnCache } from '../../io/src/index.js';
+
+// What a number is (issues 19, 13.3, 13.4), through the real CLI on real files.
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+const HEADER = 'meter,Record No.,Event Type,Start Time,End Time,kw_del,kw_rec,kva_del,kva_rec';
+
+/** A site with meter-data.csv and one archived export per meter: rows of [kw_del, kw_rec, kva_del, kva_rec] from 11:00. */
+function site(meters: { id: string; name: string; multiplier: string; rows: string[][] }[]): string {
+  const t = tempDir('lptool-numbers-');
+  cleanups.push(t.cleanup);
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  fs.writeFileSync(
+    path.join(t.dir, 'meter-data.csv'),
+    `meter,name,multiplier\n${meters.map((m) => `${m.id},${m.name},${m.multiplier}`).join('\n')}\n`,
+  );
+  const dir = path.join(t.dir, 'data/KW/2024-07');
+  fs.mkdirSync(dir, { recursive: true });
+  const label = (q: number) => {
+    const m = 11 * 60 + 15 * q;
+    return `07/12/24 ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00`;
+  };
+  for (const m of meters) {
+    const lines = m.rows.map((r, i) => `${m.id},${i + 1},Normal,${label(i)},${label(i + 1)},${r.join(',')}`);
+    fs.writeFileSync(path.join(dir, `${m.name}.csv`), `${HEADER}\n${lines.join('\n')}\n`);
+  }
+  return t.dir;
+}
+const profileRows = (root: string, name: string) =>
+  fs
+    .readFileSync(path.join(root, 'lp', `${name}.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+describe('issue 19 — revenue numbers exact to the last digit', () => {
+  it('the repro: multiplier 0.75 with 2.97/3.68 and 2.59/3.07 kW/kVA writes 0.002228, 0.001943 and 0.002303', () => {
+    const root = site([
+      {
+        id: '1001',
+        name: 'tie',
+        multiplier: '0.75',
+        rows: [
+          ['2.97', '0', '3.68', '0'],
+          ['2.59', '0', '3.07', '0'],
+        ],
+      },
+    ]);
+    expect(lptool(['build', '--root', root]).code).toBe(0);
+    const rows = profileRows(root, 'tie');
+    // MW_del, MW_rec, MVA_del, MVA_rec, MW_net, MVA_net, PF_net
+    expect(rows[0]!.slice(9)).toEqual(['0.002228', '0', '0.00276', '0', '0.002228', '0.00276', '0.807065']);
+    expect(rows[1]!.slice(9)).toEqual(['0.001943', '0', '0.002303', '0', '0.001943', '0.002303', '0.843648']);
+  });
+
+  it('merge sums the written values exactly, and the total PF comes from the exact sums', () => {
+    // 0.1 + 0.2 in binary is 0.30000000000000004; eleven feeders of 0.000001 MW are 0.000011, not 0.000010999…
+    const feeders = Array.from({ length: 11 }, (_, k) => ({
+      id: String(2000 + k),
+      name: `f${k}`,
+      multiplier: '1',
+      rows: [
+        ['0.001', '0', '0.003', '0'],
+        [k % 2 ? '100' : '200', '0', '300', '0'],
+      ],
+    }));
+    const root = site(feeders);
+    expect(lptool(['build', '--root', root]).code).toBe(0);
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    const all = profileRows(root, 'all');
+    expect(all[0]!.slice(2, 5)).toEqual(['0.000011', '0.000033', '0.333333']);
+    expect(all[1]!.slice(2, 5)).toEqual(['1.7', '3.3', '0.515152']);
+    // the same from the text (no sidecar) and from the sidecar
+    fs.rmSync(path.join(root, 'lp/.cache'), { recursive: true });
+    const text = fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8');
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8')).toBe(text);
+  });
+});
+
+describe('issue 13.3 — a non-finite value or result is a bad row, never a blank cell', () => {
+  function hostileSite() {
+    return site([
+      {
+        id: '3001',
+        name: 'inf',
+        multiplier: '28.8',
+        rows: [
+          ['1', '0', '2', '0'],
+          ['Infinity', '0', '2', '0'],
+          ['1', '0', '9e999', '0'],
+          ['3', '0', '4', '0'],
+        ],
+      },
+      {
+        id: '3002',
+        name: 'huge',
+        multiplier: '1e12',
+        rows: [
+          ['5e10', '0', '6e10', '0'], // 5e19 MW: beyond what any double holds to the millionth
+          ['0', '0', '0', '0'],
+        ],
+      },
+      { id: '3003', name: 'absurd', multiplier: '1e308', rows: [['5', '0', '6', '0']] },
+    ]);
+  }
+
+  it('build names each bad cell (file, line, column), writes only whole rows and exits 1', () => {
+    const root = hostileSite();
+    const r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'bad row data/KW/2024-07/inf.csv:3 column kw_del: kw_del — expected a decimal number, got "Infinity"',
+    );
+    expect(r.stdout).toContain(
+      'bad row data/KW/2024-07/inf.csv:4 column kva_del: kva_del — expected a finite number, got "9e999"',
+    );
+    expect(r.stdout).toMatch(
+      /bad row data\/KW\/2024-07\/huge\.csv:2 column kw_del: kw_del — expected MW_del within ±9007199254\.740991 \(the range kept exact\), got 5e10 × multiplier 1e12 \/ 1000/,
+    );
+    // a multiplier that overflows whatever it multiplies is the meter-data line's fault: that meter stops
+    expect(r.stdout).toMatch(
+      /absurd +failed +multiplier — expected a number between 1e-300 and 1e300, got "1e308" \(meter-data\.csv:4, column multiplier\)/,
+    );
+    for (const name of ['inf', 'huge']) {
+      for (const row of profileRows(root, name)) {
+        expect(row.slice(9, 15).every((cell) => /^-?\d+(\.\d+)?$/.test(cell)), row.join(',')).toBe(true);
+      }
+    }
+    expect(profileRows(root, 'inf').map((r) => r[3])).toEqual(['1', '4']);
+    expect(profileRows(root, 'huge').map((r) => r.slice(3, 16).join(','))).toEqual(['2,Normal,0,0,0,0,0,0,0,0,0,0,']);
+    // the sidecar holds exactly the written MW_net, in millionths — never a blank read as 0
+    const cache = readColumnCache(path.join(root, 'lp/inf.csv'), ['MW_net', 'MVA_net'] as const)!;
+    expect([...cache.MW_net]).toEqual([28_800, 86_400]);
+    expect([...cache.MVA_net]).toEqual([57_600, 115_200]);
+  });
+
+  it('merge leaves a bad interval out of the feeder (not 0 MW), and stats reads lptool’s own profiles', () => {
+    const root = hostileSite();
+    lptool(['build', '--root', root]);
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    const all = profileRows(root, 'all');
+    // 11:15 and 11:30 of inf are bad: only huge reports there (1 of 2), with its own 0 MW
+    expect(all.map((r) => `${r[0]!.slice(11, 16)} ${r[2]} ${r[6]}/${r[7]}`)).toEqual([
+      '11:00 0.0288 1/2',
+      '11:15 0 1/2',
+      '11:45 0.0864 1/2',
+    ]);
+    const s = lptool(['stats', 'lp/inf.csv', 'lp/huge.csv', 'lp/all.csv', '--root', root, '--json'], { cwd: root });
+    expect(s.stderr).toBe('');
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout).periods[0]).toMatchObject({ profile: 'inf', mwh_net: 0.0288, peak_mw: 0.0864 });
+  });
+
+  it('a profile cell that is not a finite decimal is an error naming it, for merge as for gaps', () => {
+    const root = site([{ id: '4001', name: 'p', multiplier: '1', rows: [['1', '0', '1', '0']] }]);
+    lptool(['build', '--root', root]);
+    const file = path.join(root, 'lp/p.csv');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(',0.001,0.001,1\n', ',Infinity,0.001,1\n'));
+    const m = lptool(['merge', '--root', root]);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/LPT_PARSE: MW_net — expected a decimal number, got "Infinity" \(lp\/p\.csv:2, column MW_net\)/);
+    expect(fs.existsSync(path.join(root, 'lp/all.csv'))).toBe(false);
+    expect(fs.existsSync(cachePathFor(path.join(root, 'lp/all.csv')))).toBe(false);
+  });
+});
+
+describe('issue 13.4 — decimal numbers only', () => {
+  it('0x1F, 0b11 and 0o7 are bad rows, not 31, 3 and 7 kW; a multiplier of 0x10 stops its meter', () => {
+    const root = site([
+      {
+        id: '5001',
+        name: 'hex',
+        multiplier: '1',
+        rows: [
+          ['0x1F', '0', '40', '0'],
+          ['0b11', '0', '40', '0'],
+          ['1', '0o7', '40', '8'],
+          ['1.5e1', '0', '2E1', '0'],
+        ],
+      },
+      { id: '5002', name: 'mult', multiplier: '0x10', rows: [['1', '0', '1', '0']] },
+    ]);
+    const r = lptool(['build', '--root', root]);
+    expect(r.code).toBe(1);
+    for (const [line, column, text] of [
+      [2, 'kw_del', '0x1F'],
+      [3, 'kw_del', '0b11'],
+      [4, 'kw_rec', '0o7'],
+    ])
+      expect(r.stdout).toContain(
+        `bad row data/KW/2024-07/hex.csv:${line} column ${column}: ${column} — expected a decimal number, got "${text}"`,
+      );
+    expect(profileRows(root, 'hex').map((row) => row.slice(5, 11).join(','))).toEqual(['1.5e1,0,2E1,0,0.015,0']);
+    expect(r.stdout).toMatch(
+      /mult +failed +multiplier — expected a decimal number, got "0x10" \(meter-data\.csv:3, column multiplier\)/,
+    );
+    expect(fs.existsSync(path.join(root, 'lp/mult.csv'))).toBe(false);
+  });
+});
