@@ -134,7 +134,10 @@ describe('issue 13.3 — a non-finite value or result is a bad row, never a blan
     );
     for (const name of ['inf', 'huge']) {
       for (const row of profileRows(root, name)) {
-        expect(row.slice(9, 15).every((cell) => /^-?\d+(\.\d+)?$/.test(cell)), row.join(',')).toBe(true);
+        expect(
+          row.slice(9, 15).every((cell) => /^-?\d+(\.\d+)?$/.test(cell)),
+          row.join(','),
+        ).toBe(true);
       }
     }
     expect(profileRows(root, 'inf').map((r) => r[3])).toEqual(['1', '4']);
@@ -169,7 +172,9 @@ describe('issue 13.3 — a non-finite value or result is a bad row, never a blan
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(',0.001,0.001,1\n', ',Infinity,0.001,1\n'));
     const m = lptool(['merge', '--root', root]);
     expect(m.code).toBe(1);
-    expect(m.stderr).toMatch(/LPT_PARSE: MW_net — expected a decimal number, got "Infinity" \(lp\/p\.csv:2, column MW_net\)/);
+    expect(m.stderr).toMatch(
+      /LPT_PARSE: MW_net — expected a decimal number, got "Infinity" \(lp\/p\.csv:2, column MW_net\)/,
+    );
     expect(fs.existsSync(path.join(root, 'lp/all.csv'))).toBe(false);
     expect(fs.existsSync(cachePathFor(path.join(root, 'lp/all.csv')))).toBe(false);
   });

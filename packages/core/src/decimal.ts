@@ -51,51 +51,48 @@ const SAFE_TIMES_10 = Math.floor((MAX_EXACT - 9) / 10);
 export function parseDecimalInto(text: string, out: Decimal): boolean {
   const n = text.length;
   let i = 0;
-  let c = n ? text.charCodeAt(0) : 0;
-  const neg = c === 45;
-  if (c === 43 || c === 45) i++;
+  const sign = n ? text.charCodeAt(0) : 0;
+  const neg = sign === 45;
+  if (sign === 43 || sign === 45) i++;
   let coef = 0;
   let big = false;
   let digits = 0;
   let scale = 0;
+  let fracStart = -1;
   const intStart = i;
-  while (i < n && isDigit((c = text.charCodeAt(i)))) {
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && fracStart < 0) {
+      fracStart = i + 1;
+      continue;
+    }
+    if (!isDigit(c)) break;
     if (coef <= SAFE_TIMES_10) coef = coef * 10 + (c - 48);
     else big = true;
     digits++;
-    i++;
+    if (fracStart >= 0) scale++;
   }
-  const intEnd = i;
-  let fracStart = i;
-  if (i < n && text.charCodeAt(i) === 46) {
-    fracStart = ++i;
-    while (i < n && isDigit((c = text.charCodeAt(i)))) {
-      if (coef <= SAFE_TIMES_10) coef = coef * 10 + (c - 48);
-      else big = true;
-      digits++;
-      scale++;
-      i++;
-    }
-  }
-  const fracEnd = i;
+  const mantissaEnd = i;
   if (digits === 0) return false;
   let exp = 0;
-  if (i < n && ((c = text.charCodeAt(i)) === 101 || c === 69)) {
+  const e = i < n ? text.charCodeAt(i) : 0;
+  if (e === 101 || e === 69) {
     i++;
-    const expNeg = i < n && text.charCodeAt(i) === 45;
-    if (i < n && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
+    const expSign = i < n ? text.charCodeAt(i) : 0;
+    if (expSign === 43 || expSign === 45) i++;
     const expStart = i;
-    while (i < n && isDigit((c = text.charCodeAt(i)))) {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!isDigit(c)) break;
       if (exp < 1e15) exp = exp * 10 + (c - 48); // past 1e15 the value is 0 or infinite anyway
-      i++;
     }
     if (i === expStart) return false;
-    if (expNeg) exp = -exp;
+    if (expSign === 45) exp = -exp;
   }
   if (i !== n) return false;
   exp -= scale;
   if (big) {
-    let b = BigInt(text.slice(intStart, intEnd) + text.slice(fracStart, fracEnd));
+    let b = BigInt(text.slice(intStart, mantissaEnd).replace('.', ''));
     while (b !== 0n && b % 10n === 0n) {
       b /= 10n;
       exp++;
@@ -109,8 +106,16 @@ export function parseDecimalInto(text: string, out: Decimal): boolean {
     }
   }
   if (!big) {
+    // trailing zeros into the exponent (int32 arithmetic while it fits: V8's double remainder is slow)
     if (coef === 0) exp = 0;
-    else
+    else if (coef < 2_147_483_648) {
+      let k = coef | 0;
+      while (k % 10 === 0) {
+        k = (k / 10) | 0;
+        exp++;
+      }
+      coef = k;
+    } else
       while (coef % 10 === 0) {
         coef /= 10;
         exp++;

@@ -59,7 +59,7 @@ function sumTimesMultiplier(
 ): number {
   if (b === 0) return timesMultiplier(a, ea + me, multCoef);
   if (a === 0) return timesMultiplier(sign * b, eb + me, multCoef);
-  const e = ea < eb ? ea : eb;
+  const e = Math.min(ea, eb);
   const s = scaleUp(a, ea - e) + sign * scaleUp(b, eb - e);
   return s <= MAX_EXACT && s >= -MAX_EXACT ? timesMultiplier(s, e + me, multCoef) : Number.NaN;
 }
