@@ -64,7 +64,10 @@ describe('issue 19 — revenue numbers exact to the last digit', () => {
   });
 
   it('merge sums the written values exactly, and the total PF comes from the exact sums', () => {
-    // 0.1 + 0.2 in binary is 0.30000000000000004; eleven feeders of 0.000001 MW are 0.000011, not 0.000010999…
+    // eleven feeders of 0.000001 MW are 0.000011; ten of about 1.2e9 MW each are exact to the millionth too (their
+    // float sum is 12345679219.312342: the last digit lost to binary)
+    const big = (k: number) => `${1234567890 + 7 * k}.${String(123457 + 111111 * k).slice(0, 6)}`; // MW
+    const kw = (mw: string) => `${mw.slice(0, -7)}${mw.slice(-6, -3)}.${mw.slice(-3)}`; // × 1000
     const feeders = Array.from({ length: 11 }, (_, k) => ({
       id: String(2000 + k),
       name: `f${k}`,
@@ -72,19 +75,71 @@ describe('issue 19 — revenue numbers exact to the last digit', () => {
       rows: [
         ['0.001', '0', '0.003', '0'],
         [k % 2 ? '100' : '200', '0', '300', '0'],
+        k < 10 ? [kw(big(k)), '0', kw(big(k)), '0'] : ['0', '0', '0', '0'],
       ],
     }));
     const root = site(feeders);
     expect(lptool(['build', '--root', root]).code).toBe(0);
+    expect(profileRows(root, 'f1')[2]![9]).toBe('1234567897.234568'); // (the MW written, as intended)
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     const all = profileRows(root, 'all');
     expect(all[0]!.slice(2, 5)).toEqual(['0.000011', '0.000033', '0.333333']);
-    expect(all[1]!.slice(2, 5)).toEqual(['1.7', '3.3', '0.515152']);
-    // the same from the text (no sidecar) and from the sidecar
+    expect(all[1]!.slice(2, 5)).toEqual(['1.7', '3.3', '0.515152']); // 6 × 0.2 + 5 × 0.1 over 3.3
+    // the exact sum, worked out with BigInt: Σ of the ten values in millionths
+    const sum = Array.from({ length: 10 }, (_, k) => BigInt(big(k).replace('.', ''))).reduce((a, b) => a + b);
+    const text = `${sum / 1_000_000n}.${String(sum % 1_000_000n).padStart(6, '0')}`;
+    expect(text).toBe('12345679219.312343');
+    expect(all[2]!.slice(2, 5)).toEqual([text, text, '1']);
+    // the same from the text (no sidecar) as from the sidecar
     fs.rmSync(path.join(root, 'lp/.cache'), { recursive: true });
-    const text = fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8');
+    const fromCache = fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8');
     expect(lptool(['merge', '--root', root]).code).toBe(0);
-    expect(fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8')).toBe(text);
+    expect(fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8')).toBe(fromCache);
+  });
+});
+
+describe('issue 19 — resample and stats take energies from the values as written, summed exactly', () => {
+  it('5-minute intervals (1/12 h, no finite decimal): means, MWh and PF rounded half-up once from exact sums', () => {
+    const t = tempDir('lptool-numbers-');
+    cleanups.push(t.cleanup);
+    fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+    const T0 = Date.parse('2024-07-15T00:00:00-07:00');
+    const iso = (ms: number) => `${new Date(ms - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
+    // hour 0: six intervals of 0.000001 MW; hour 1: three of ~1.2e9 MW; hour 2: 0.000001 and 0.000002 MW
+    const mw = [
+      ...Array.from({ length: 6 }, (_, i) => [i, '0.000001']),
+      [12, '1234567890.123457'],
+      [13, '1234567891.987651'],
+      [14, '1234567892.555553'],
+      [24, '0.000001'],
+      [25, '0.000002'],
+    ] as [number, string][];
+    const lines = mw.map(([k, v]) => `${iso(T0 + k * 300_000)},${iso(T0 + (k + 1) * 300_000)},${v},${v},1`);
+    const file = path.join(t.dir, 'p.csv');
+    fs.writeFileSync(file, `Start Time,End Time,MW_net,MVA_net,PF_net\n${lines.join('\n')}\n`);
+    expect(lptool(['resample', file, '--to', '1h', '--root', t.dir]).code).toBe(0);
+    const out = fs.readFileSync(path.join(t.dir, 'resampled/p_1h.csv'), 'utf8').trim().split('\n');
+    expect(out[0]).toBe('Start Time,End Time,MW_net,MVA_net,MWh_net,PF,intervals_present,intervals_expected');
+    // worked out with BigInt: Σ in millionths; mean = Σ / n, energy = Σ / 12, each half-up
+    const micros = (v: string) => BigInt(v.replace('.', '').replace(/^0+(?=\d)/, ''));
+    const halfUp = (n: bigint, d: bigint) => (2n * n + d) / (2n * d);
+    const six = (m: bigint) => `${m / 1_000_000n}.${String(m % 1_000_000n).padStart(6, '0')}`.replace(/\.?0+$/, '');
+    const hour = (vs: string[]) => {
+      const sum = vs.map(micros).reduce((a, b) => a + b);
+      return [six(halfUp(sum, BigInt(vs.length))), six(halfUp(sum, 12n))];
+    };
+    const [m0, e0] = hour(mw.slice(0, 6).map((x) => x[1]));
+    const [m1, e1] = hour(mw.slice(6, 9).map((x) => x[1]));
+    const [m2, e2] = hour(mw.slice(9).map((x) => x[1]));
+    expect([m0, e0, m2, e2]).toEqual(['0.000001', '0.000001', '0.000002', '0']); // 6/12 millionth: a tie, up
+    expect(out.slice(1).map((l) => l.split(',').slice(2, 8).join(','))).toEqual([
+      `${m0},${m0},${e0},1,6,12`,
+      `${m1},${m1},${e1},1,3,12`,
+      `${m2},${m2},${e2},1,2,12`,
+    ]);
+    const s = lptool(['stats', file, '--root', t.dir, '--json']);
+    const total = mw.map((x) => micros(x[1])).reduce((a, b) => a + b);
+    expect(JSON.parse(s.stdout).periods[0].mwh_net).toBe(Number(six(halfUp(total, 12n))));
   });
 });
 
