@@ -113,7 +113,7 @@ interface PowerRule {
  * read as one), finite, ≥ 0, and every derived value within the exact range.
  */
 function checkValues(
-  d: Decimal[],
+  d: Readings,
   raw: string[],
   cols: number[],
   rule: PowerRule,
@@ -145,7 +145,7 @@ function checkValues(
       };
     }
   }
-  const outside = computePowerMicros(d as unknown as Readings, rule.multiplier, rule.legacyNet, micros, at);
+  const outside = computePowerMicros(d, rule.multiplier, rule.legacyNet, micros, at);
   if (outside >= 0) {
     // name the reading the result comes from (MW_net/MVA_net: the larger of the two)
     const k =
@@ -205,7 +205,8 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     multiplierText: info.multiplierText,
     legacyNet: ctx.legacyNet,
   };
-  const d = [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
+  const readings = (): Readings => [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
+  const d = readings();
   let bad = 0;
   const dayCount = new Map<number, number>();
   if (append?.lastDay) dayCount.set(append.lastDay.day, append.lastDay.count);
@@ -226,7 +227,7 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     return VALUE_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`).join(' ');
   };
   /** A row's four readings as exact decimals, into `out` (long coefficients are parsed again from the text). */
-  const readingsOf = (f: Loaded, r: number, out: Decimal[]): Readings => {
+  const readingsOf = (f: Loaded, r: number, out: Readings): Readings => {
     for (let k = 0; k < 4; k++) {
       const c = f.coef[r * 4 + k]!;
       const x = out[k]!;
@@ -237,9 +238,9 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
         x.big = null;
       }
     }
-    return out as unknown as Readings;
+    return out;
   };
-  const other = [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
+  const other = readings();
   /** Same readings (exactly: 2.50 is 2.5) and the same end? */
   const sameRow = (fa: Loaded, ra: number, fb: Loaded, rb: number) => {
     if (fa.ex.intervals.end[ra] !== fb.ex.intervals.end[rb]) return false;
