@@ -208,11 +208,11 @@ describe('issue 13.3 — a non-finite value or result is a bad row, never a blan
     lptool(['build', '--root', root]);
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     const all = profileRows(root, 'all');
-    // 11:15 and 11:30 of inf are bad: only huge reports there (1 of 2), with its own 0 MW
+    // 11:15 and 11:30 of inf are bad: only huge reports there, with its own 0 MW (of 3 meters: absurd has no profile)
     expect(all.map((r) => `${r[0]!.slice(11, 16)} ${r[2]} ${r[6]}/${r[7]}`)).toEqual([
-      '11:00 0.0288 1/2',
-      '11:15 0 1/2',
-      '11:45 0.0864 1/2',
+      '11:00 0.0288 1/3',
+      '11:15 0 1/3',
+      '11:45 0.0864 1/3',
     ]);
     const s = lptool(['stats', 'lp/inf.csv', 'lp/huge.csv', 'lp/all.csv', '--root', root, '--json'], { cwd: root });
     expect(s.stderr).toBe('');

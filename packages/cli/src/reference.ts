@@ -265,11 +265,14 @@ export function profileText(p: ReferenceProfile): string {
   return `${PROFILE_HEADER}\n${p.lines.join('\n')}\n`;
 }
 
-/** lp/all.csv: Σ MW_net and Σ MVA_net of the feeders at each instant, PF from the sums, how many reported. */
+/**
+ * lp/all.csv: Σ MW_net and Σ MVA_net of the feeders at each instant, PF from the sums, how many reported of
+ * meter-data.csv's meters. `complete`: every meter reported (else the total is partial).
+ */
 export function referenceTotal(
   site: ReferenceSite,
   profiles: ReferenceProfile[],
-): { starts: number[]; text: string; values: bigint[][] } {
+): { starts: number[]; text: string; values: bigint[][]; complete: boolean[] } {
   const at = new Map<number, { mw: bigint; mva: bigint; n: number }>();
   for (const p of profiles)
     p.starts.forEach((s, i) => {
@@ -291,7 +294,7 @@ export function referenceTotal(
       ratio(t.mw, t.mva),
       mw,
       t.n,
-      profiles.length,
+      site.meters.length,
     ].join(',');
   });
   return {
@@ -299,6 +302,7 @@ export function referenceTotal(
     text: `Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected\n${lines.map((l) => `${l}\n`).join('')}`,
     // MW_net, MW_total, MVA_total (the power columns of all.csv, in the order resample lists them)
     values: starts.map((s) => [at.get(s)!.mw, at.get(s)!.mw, at.get(s)!.mva]),
+    complete: starts.map((s) => at.get(s)!.n === site.meters.length),
   };
 }
 
@@ -327,9 +331,10 @@ function localDay(zone: string, t: number): [number, number] {
 }
 
 /**
- * resampled/<name>_1d.csv: per local day the mean of each power column, the energies (Σ MW × interval hours),
- * PF from the sums, and the intervals present and expected; every figure rounded half-up once from exact sums.
- * `columns` names the power columns (in file order); `energy` which of them give MWh columns; `pf` the pair for PF.
+ * resampled/<name>_1d.csv: per local day the mean of each power column over its rows, the energies (Σ MW ×
+ * interval hours), PF from the sums, and the intervals present (complete: a partial total is not) and expected;
+ * every figure rounded half-up once from exact sums. `columns` names the power columns (in file order); `energy`
+ * which of them give MWh columns; `pf` the pair for PF; `complete` per row (default: all).
  */
 export function referenceDaily(
   site: ReferenceSite,
@@ -338,12 +343,14 @@ export function referenceDaily(
   columns: string[],
   energy: { name: string; column: number }[],
   pf: [number, number],
+  complete: boolean[] = starts.map(() => true),
 ): string {
-  const days = new Map<number, { end: number; rows: bigint[][] }>();
+  const days = new Map<number, { end: number; rows: bigint[][]; complete: number }>();
   starts.forEach((s, i) => {
     const [a, b] = localDay(site.zone, s);
-    const d = days.get(a) ?? { end: b, rows: [] };
+    const d = days.get(a) ?? { end: b, rows: [], complete: 0 };
     d.rows.push(values[i]!);
+    if (complete[i]) d.complete++;
     days.set(a, d);
   });
   const header = [
@@ -362,7 +369,7 @@ export function referenceDaily(
     for (let k = 0; k < columns.length; k++) fields.push(sixDecimals(roundHalfUp(sum(k), n)));
     for (const e of energy)
       fields.push(sixDecimals(roundHalfUp(sum(e.column) * BigInt(site.intervalMs), BigInt(HOUR))));
-    fields.push(ratio(sum(pf[0]), sum(pf[1])), String(d.rows.length), String((d.end - start) / site.intervalMs));
+    fields.push(ratio(sum(pf[0]), sum(pf[1])), String(d.complete), String((d.end - start) / site.intervalMs));
     return fields.join(',');
   });
   return `${header.join(',')}\n${lines.map((l) => `${l}\n`).join('')}`;

@@ -107,6 +107,7 @@ function referenceTree(input: string, deliveries: string[]): Map<string, string>
       ['MW_net', 'MW_total', 'MVA_total'],
       [{ name: 'MWh_net', column: 1 }],
       [1, 2],
+      total.complete, // a total some meter is missing from is not a present interval
     ),
   );
   return out;

@@ -87,7 +87,8 @@ describe('the columnar sidecar (lp/.cache)', () => {
     const blank = cols(0, 11);
     blank.MW_net[10] = Number.NaN; // a cell that is not a number (build once cached a blank one as Number('') = 0)
     writeColumnCache(csv, blank);
-    expect(fs.existsSync(cachePathFor(csv))).toBe(false); // none written, and the earlier one gone
+    expect(readColumnCache(csv, NAMES)).toBeNull(); // none written (the earlier one describes the earlier CSV) …
+    expect(fs.readdirSync(path.dirname(cachePathFor(csv)))).toEqual(['north.bin']); // … and no temp left
     writeColumnCache(csv, cols(0, 11));
     const before = stat();
     growCsv();
