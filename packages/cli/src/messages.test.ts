@@ -45,7 +45,7 @@ describe('values from files in messages are escaped and cut', () => {
     const r = lptool(['build', '--root', s.root]);
     expect(r.code).toBe(1);
     const bad = r.stdout.split('\n').find((l) => l.startsWith('  bad row '))!;
-    expect(bad).toMatch(/kw_del — expected a number, got "\\x07\\x07\\x07y+… \(3012 chars\)"$/);
+    expect(bad).toMatch(/kw_del — expected a decimal number, got "\\x07\\x07\\x07y+… \(3012 chars\)"$/);
     expect(bad.length).toBeLessThan(250);
     expect(fs.readFileSync(path.join(s.root, 'logs/build.log'), 'utf8')).not.toContain('y'.repeat(200));
   });
