@@ -199,7 +199,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         clock: settings.clock,
         interval: settings.intervalMs,
         legacy: !!options.legacyNet,
-        mult: info.multiplierText,
+        mult: info.multiplierText ?? info.multiplier,
         from,
         to,
         policy: options.onBadRow ?? 'skip',

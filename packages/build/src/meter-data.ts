@@ -9,8 +9,8 @@ export interface MeterInfo {
   name: string;
   /** NaN when the line's multiplier is bad (then `problem` says why). */
   multiplier: number;
-  /** The multiplier as written (the power maths use this, exactly). */
-  multiplierText: string;
+  /** The multiplier as written (the power maths use this, exactly); else the shortest decimal of `multiplier`. */
+  multiplierText?: string;
   line: number;
   problem?: string;
 }

@@ -200,11 +200,8 @@ export function buildMeter(info: MeterInfo, list: string[], output: string, ctx:
     append?.shadowSize != null
       ? new ShadowAppend(output, append.previousOutput.size, append.shadowSize)
       : new AtomicFile(output, append ? output : undefined);
-  const rule: PowerRule = {
-    multiplier: parseDecimal(info.multiplierText)!,
-    multiplierText: info.multiplierText,
-    legacyNet: ctx.legacyNet,
-  };
+  const multiplierText = info.multiplierText ?? String(info.multiplier);
+  const rule: PowerRule = { multiplier: parseDecimal(multiplierText)!, multiplierText, legacyNet: ctx.legacyNet };
   const readings = (): Readings => [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
   const d = readings();
   let bad = 0;
