@@ -1,7 +1,42 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LptError } from '@lptool/core';
+import { Worker } from 'node:worker_threads';
+import { LptError, parseDuration } from '@lptool/core';
+
+/*
+ * The site lock, `.lptool.lock`: one lptool run per site root at a time, also across the hosts of a shared folder
+ * (NFS, SMB). Who may do what to the file:
+ *
+ * 1. A lock file appears at the path only whole and only where there was none: its content is written to a temp
+ *    file that is then hard-linked to the path (link fails with EEXIST over an existing file; where the file system
+ *    has no hard links, an O_EXCL create). So at any moment at most one process's lock file is at the path, and a
+ *    process holds the lock exactly while its own file (its inode) is there.
+ * 2. The holder keeps an fd of its file open. A heartbeat thread (a worker: it runs while the main thread is busy in
+ *    a long synchronous stretch) sets the file's mtime every `refreshMs` through that fd, and the holder removes the
+ *    file on release only while the path still holds that inode.
+ * 3. Any other removal is a takeover of a stale lock, and takeovers are serialised by a second lock, the takeover
+ *    mutex `<lock>.takeover`, created by rule 1 and held for a few system calls. Under the mutex the taker opens the
+ *    lock, reads it and judges it (`judgeLock`) again, then renames the path to a unique aside name and checks that
+ *    the file it moved is the inode it judged stale. Only then is it deleted; anything else is linked back (link
+ *    never replaces a file) and the taker starts over. Then the mutex is released and the taker competes for the
+ *    free path by rule 1 like everyone else.
+ *
+ * Why this is a compare-and-swap: between the judgement under the mutex and the rename, the file at the path can
+ * only change if someone removes it — a takeover (excluded by the mutex) or its holder's release. A holder that is
+ * judged stale is dead: on this host its pid is gone or is another process (pid and start time are exact), on
+ * another host it has not refreshed its file for `staleMs`, six heartbeats. So the inode that the rename moves is
+ * the one judged, and a lock that a third process creates after the rename is never touched: it is created by rule
+ * 1 on a free path, and nobody renames or deletes it unless it too goes stale. Without the mutex this fails: two
+ * takers both judge lock L0 stale; the first removes L0 and wins with L1; the second's rename then moves L1 away,
+ * and while it puts L1 back a third process can create L2 — two holders. (lptool's earlier takeover had exactly
+ * that window; the three-process test in io/lock.test.ts races it.) The mutex itself can be left behind by a taker
+ * that is killed within those few calls; it is judged like a lock and cleared by the same rename-and-check.
+ *
+ * The one assumption: the clocks of the hosts that share a site agree to well within `staleMs` (NTP): the mtime a
+ * holder writes is its clock, the age a waiter computes is its own.
+ */
 
 export interface LockOptions {
   /** How long to wait for another run to finish, ms (0 = do not wait). */
@@ -9,6 +44,15 @@ export interface LockOptions {
   pollMs?: number;
   /** Written into the lock for the message a waiting run prints. */
   command?: string;
+  /** Heartbeat period, ms. Default: `LPTOOL_LOCK_REFRESH`, else 10 s. */
+  refreshMs?: number;
+  /** A lock of another host whose file is older than this is taken over. Default: `LPTOOL_LOCK_STALE`, else 60 s. */
+  staleMs?: number;
+  /** Told once when this run starts to wait. Default: a line on stderr when stderr is a terminal, else nothing. */
+  onWait?: (holder: LockContent | null, waitMs: number) => void;
+  /** Told when the lock turns out to have been taken over while this run held it. Default: a warning on stderr. */
+  onLost?: (file: string) => void;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What a lock file holds: who holds the site, and enough to tell that process from a later one with its pid. */
@@ -21,6 +65,34 @@ export interface LockContent {
   startTime?: string | null;
   /** The boot the holder ran in (`/proc/sys/kernel/random/boot_id`); null where there is none. */
   bootId?: string | null;
+  /** The holder's heartbeat period, ms (locks of lptool before heartbeats have none, and never expire by age). */
+  refreshMs?: number;
+}
+
+export const DEFAULT_LOCK_REFRESH_MS = 10_000;
+export const DEFAULT_LOCK_STALE_MS = 60_000;
+/** A lock file whose content cannot be read (written by no lptool) counts as abandoned after this long. */
+const GARBAGE_AFTER_MS = 5_000;
+
+/** The heartbeat period and stale age: options, else `LPTOOL_LOCK_REFRESH` / `LPTOOL_LOCK_STALE`, else 10 s / 60 s. */
+export function lockTiming(options: Pick<LockOptions, 'refreshMs' | 'staleMs' | 'env'> = {}): {
+  refreshMs: number;
+  staleMs: number;
+} {
+  const env = options.env ?? process.env;
+  const refreshMs =
+    options.refreshMs ??
+    (env.LPTOOL_LOCK_REFRESH ? parseDuration(env.LPTOOL_LOCK_REFRESH, 'LPTOOL_LOCK_REFRESH') : DEFAULT_LOCK_REFRESH_MS);
+  const staleMs =
+    options.staleMs ??
+    (env.LPTOOL_LOCK_STALE ? parseDuration(env.LPTOOL_LOCK_STALE, 'LPTOOL_LOCK_STALE') : DEFAULT_LOCK_STALE_MS);
+  if (staleMs < 3 * refreshMs)
+    throw new LptError(
+      'LPT_CONFIG',
+      `LPTOOL_LOCK_STALE — expected at least 3 × the heartbeat (${refreshMs} ms), got ${staleMs} ms`,
+      { key: 'LPTOOL_LOCK_STALE' },
+    );
+  return { refreshMs, staleMs };
 }
 
 /** This machine's boot id, or null. */
@@ -66,20 +138,11 @@ function invalidLock(file: string, got: string): LptError {
   );
 }
 
-/**
- * The lock as it is: null when there is none or it cannot be read yet (being written, or garbage — the
- * caller waits and then clears it). A folder, a symlink, or a lock naming no real process (pid 0, −1, not
- * a number) is LPT_LOCK_INVALID (exit 2): lptool never makes one, and waiting would not change it.
- */
-export function readLock(file: string): LockContent | null {
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (!st) return null;
-  if (st.isSymbolicLink()) throw invalidLock(file, `a symlink (to ${fs.readlinkSync(file)})`);
-  if (st.isDirectory()) throw invalidLock(file, 'a folder');
-  if (!st.isFile()) throw invalidLock(file, 'something that is not a file');
+/** The lock's content, checked: null for text that is not a lock (being written by no lptool, or garbage). */
+function parseLock(file: string, text: string): LockContent | null {
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch {
     return null;
   }
@@ -90,33 +153,228 @@ export function readLock(file: string): LockContent | null {
   return data as LockContent;
 }
 
-/**
- * Is the holder of a lock on this host gone? Yes when the machine rebooted since (another boot id, or a
- * lock file older than the boot), when its pid is not alive, or when that pid now belongs to a process
- * that started at another time (pids are reused: after a reboot the pid of a lock is often some
- * unrelated process). A lock of another host is never judged from here.
- */
-export function isStaleLock(holder: LockContent, file: string): boolean {
-  if (holder.host !== os.hostname()) return false;
-  const boot = currentBootId();
-  if (holder.bootId && boot && holder.bootId !== boot) return true;
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  const bootedAt = Date.now() - os.uptime() * 1000;
-  if (st && st.mtimeMs < bootedAt - 1000) return true;
-  if (!isAlive(holder.pid)) return true;
-  const started = holder.startTime ? processStartTime(holder.pid) : null;
-  return started !== null && started !== holder.startTime;
+/** A folder, a symlink or anything but a file where the lock belongs: LPT_LOCK_INVALID (lptool never makes one). */
+function checkLockType(file: string, st: fs.Stats): void {
+  if (st.isSymbolicLink()) throw invalidLock(file, `a symlink (to ${fs.readlinkSync(file)})`);
+  if (st.isDirectory()) throw invalidLock(file, 'a folder');
+  if (!st.isFile()) throw invalidLock(file, 'something that is not a file');
 }
 
 /**
- * One lptool run per site root at a time: a lock file created with O_EXCL
- * holding pid, host, command, the process start time and the boot id. A second
- * run waits up to `waitMs`, then fails with LPT_LOCKED (exit 1). A stale lock
- * (`isStaleLock`) is renamed away (only one contender's rename can succeed)
- * and taken over. Returns the release function.
+ * The lock as it is: null when there is none or it cannot be read yet (garbage). A folder, a symlink, or a lock
+ * naming no real process (pid 0, −1, not a number) is LPT_LOCK_INVALID (exit 2): waiting would not change it.
+ */
+export function readLock(file: string): LockContent | null {
+  return inspectLock(file)?.holder ?? null;
+}
+
+/** One look at a lock file: which inode, how old, and what it says. */
+export interface SeenLock {
+  dev: bigint;
+  ino: bigint;
+  mtimeMs: number;
+  holder: LockContent | null;
+}
+
+/**
+ * Open the lock and read it through one fd, so the inode, the mtime and the content belong together (and on NFS the
+ * open revalidates the attributes a stat might take from a cache). Null when there is no lock.
+ */
+export function inspectLock(file: string): SeenLock | null {
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st) return null;
+  checkLockType(file, st);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // released meanwhile
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') checkLockType(file, fs.lstatSync(file));
+    throw e;
+  }
+  try {
+    const fst = fs.fstatSync(fd, { bigint: true });
+    const text = fs.readFileSync(fd, 'utf8');
+    return { dev: fst.dev, ino: fst.ino, mtimeMs: Number(fst.mtimeMs), holder: parseLock(file, text) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Is a holder on this host gone: a reboot since, its pid dead, or its pid now another process (pids are reused). */
+function sameHostVerdict(holder: LockContent, mtimeMs: number): string | null {
+  const boot = currentBootId();
+  if (holder.bootId && boot && holder.bootId !== boot) return 'the machine has rebooted since';
+  const bootedAt = Date.now() - os.uptime() * 1000;
+  if (mtimeMs < bootedAt - 1000) return 'the lock is older than the last boot';
+  if (!isAlive(holder.pid)) return `process ${holder.pid} is gone`;
+  const started = holder.startTime ? processStartTime(holder.pid) : null;
+  if (started !== null && started !== holder.startTime) return `pid ${holder.pid} is now another process`;
+  return null;
+}
+
+/** The verdict on a lock: null when it is held, else why it is stale. */
+export function judgeLock(seen: SeenLock, staleMs: number, now = Date.now()): string | null {
+  const age = now - seen.mtimeMs;
+  const { holder } = seen;
+  if (!holder) return age > GARBAGE_AFTER_MS ? 'its content is not a lock' : null;
+  if (holder.host === os.hostname()) return sameHostVerdict(holder, seen.mtimeMs);
+  // another host: only its heartbeat tells. A lock of a version without one never expires (it could be a long run).
+  if (!holder.refreshMs) return null;
+  const limit = Math.max(staleMs, 3 * holder.refreshMs);
+  return age > limit
+    ? `no heartbeat for ${Math.round(age / 1000)} s (stale after ${Math.round(limit / 1000)} s)`
+    : null;
+}
+
+/**
+ * Is the holder of a lock gone? (On this host: exact, from pid, start time and boot id; on another host: no
+ * heartbeat for the stale time.)
+ */
+export function isStaleLock(holder: LockContent, file: string, staleMs = lockTiming().staleMs): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return judgeLock({ dev: 0n, ino: 0n, mtimeMs: st?.mtimeMs ?? Date.now(), holder }, staleMs) !== null;
+}
+
+/** The lock as doctor shows it. */
+export interface LockStatus {
+  state: 'free' | 'held' | 'stale' | 'invalid';
+  holder: LockContent | null;
+  /** Since the file was last written or refreshed (the heartbeat), ms. */
+  ageMs: number | null;
+  /** Why it is stale or invalid. */
+  reason: string | null;
+}
+
+export function lockStatus(file: string, options: Pick<LockOptions, 'staleMs' | 'refreshMs' | 'env'> = {}): LockStatus {
+  let seen: SeenLock | null;
+  try {
+    seen = inspectLock(file);
+  } catch (e) {
+    return { state: 'invalid', holder: null, ageMs: null, reason: (e as Error).message };
+  }
+  if (!seen) return { state: 'free', holder: null, ageMs: null, reason: null };
+  const reason = judgeLock(seen, lockTiming(options).staleMs);
+  return { state: reason ? 'stale' : 'held', holder: seen.holder, ageMs: Date.now() - seen.mtimeMs, reason };
+}
+
+/**
+ * Put a whole file at `file` only if there is none (rule 1 above); returns an fd of it, or null when one is there.
+ * The temp is created beside it, so the link stays on one file system.
+ */
+function createExclusive(file: string, text: string): number | null {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(temp, 'wx');
+  try {
+    fs.writeSync(fd, text);
+    fs.linkSync(temp, file);
+    return fd;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    fs.closeSync(fd);
+    if (code === 'EEXIST') return null;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP')
+      return createExclusiveNoLinks(file, text);
+    throw e;
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/** Where hard links are refused (some SMB and FUSE shares): O_EXCL, and the content right after. */
+function createExclusiveNoLinks(file: string, text: string): number | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw e;
+  }
+  fs.writeSync(fd, text);
+  return fd;
+}
+
+const sameFile = (a: { dev: bigint; ino: bigint } | undefined, b: { dev: bigint; ino: bigint }) =>
+  a !== undefined && a.dev === b.dev && a.ino === b.ino;
+
+/**
+ * Remove the file at `file` only if it is still the inode `judged` (rule 3): rename it aside, check, and delete it
+ * or put it back. Returns whether it was removed.
+ */
+function removeIfSame(file: string, judged: SeenLock): boolean {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  const moved = fs.lstatSync(aside, { bigint: true, throwIfNoEntry: false });
+  if (moved && sameFile(moved, judged)) {
+    fs.rmSync(aside, { force: true });
+    return true;
+  }
+  try {
+    fs.linkSync(aside, file); // not the one judged: back where it was, never over another
+  } catch {
+    /* the path has been taken meanwhile (or the share has no links): the newer file stays */
+  }
+  fs.rmSync(aside, { force: true });
+  return false;
+}
+
+/** Take over the stale lock `judged` under the takeover mutex (rule 3). The caller then competes for the path. */
+function takeOver(file: string, judged: SeenLock, staleMs: number, content: string): void {
+  const mutex = `${file}.takeover`;
+  const fd = createExclusive(mutex, content);
+  if (fd === null) {
+    clearStaleMutex(mutex, staleMs); // another taker is at it (or died at it)
+    return;
+  }
+  const mine = fs.fstatSync(fd, { bigint: true });
+  try {
+    const now = inspectLock(file);
+    if (now && sameFile(now, judged) && judgeLock(now, staleMs) !== null) removeIfSame(file, now);
+  } finally {
+    fs.closeSync(fd);
+    if (sameFile(fs.lstatSync(mutex, { bigint: true, throwIfNoEntry: false }), mine)) fs.rmSync(mutex, { force: true });
+  }
+}
+
+/** A takeover mutex whose holder died within its few system calls: removed by the same rename-and-check. */
+function clearStaleMutex(mutex: string, staleMs: number): void {
+  let seen: SeenLock | null;
+  try {
+    seen = inspectLock(mutex);
+  } catch {
+    return;
+  }
+  if (seen && judgeLock(seen, staleMs) !== null) removeIfSame(mutex, seen);
+}
+
+function waitingMessage(holder: LockContent | null, waitMs: number): string {
+  const who = holder
+    ? `pid ${holder.pid}${holder.host === os.hostname() ? '' : ` on ${holder.host}`} (${holder.command}, since ${holder.since})`
+    : 'another process';
+  return `lptool: waiting for lock held by ${who} — up to ${Math.round(waitMs / 1000)} s (--lock-wait)\n`;
+}
+
+const defaultOnWait = (holder: LockContent | null, waitMs: number) => {
+  if (process.stderr.isTTY) process.stderr.write(waitingMessage(holder, waitMs));
+};
+const defaultOnLost = (file: string) =>
+  process.stderr.write(
+    `lptool: warning: the site lock (${file}) was taken over by another run while this one held it — its holder judged this run gone; check that the hosts' clocks agree\n`,
+  );
+
+/**
+ * One lptool run per site root at a time (see the comment at the top). A second run waits up to `waitMs`
+ * (saying so once on a terminal), then fails with LPT_LOCKED (exit 1). A stale lock is taken over. Returns the
+ * release function.
  */
 export function acquireLock(file: string, options: LockOptions = {}): () => void {
-  const { waitMs = 30_000, pollMs = 200, command = 'lptool' } = options;
+  const { waitMs = 30_000, pollMs = 200, command = 'lptool', onWait = defaultOnWait } = options;
+  const { refreshMs, staleMs } = lockTiming(options);
   const deadline = Date.now() + waitMs;
   const content: LockContent = {
     pid: process.pid,
@@ -125,74 +383,119 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
     since: new Date().toISOString(),
     startTime: processStartTime(process.pid),
     bootId: currentBootId(),
+    refreshMs,
   };
+  const text = JSON.stringify(content);
+  let told = false;
   for (;;) {
-    try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, JSON.stringify(content));
-      fs.closeSync(fd);
-      return releaseFor(file, content);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const fd = createExclusive(file, text);
+    if (fd !== null) return holdLock(file, fd, refreshMs, options.onLost ?? defaultOnLost);
+    const seen = inspectLock(file);
+    if (!seen) continue; // released between the two calls
+    const stale = judgeLock(seen, staleMs) !== null;
+    if (stale) {
+      takeOver(file, seen, staleMs, text);
+      const after = inspectLock(file);
+      if (!after || !sameFile(after, seen)) continue; // gone, or another's now: compete again at once
     }
-    const holder = readLock(file);
-    if (holder && isStaleLock(holder, file)) {
-      takeOverStale(file, holder);
-      continue;
+    if (Date.now() >= deadline) throw lockedError(file, seen.holder, waitMs);
+    if (!told && !stale) {
+      onWait(seen.holder, waitMs);
+      told = true;
     }
-    if (holder === null) {
-      // being written right now, or empty garbage: give it a moment, then treat as stale if unchanged
-      sleep(Math.min(pollMs, 50));
-      if (readLock(file) === null) {
-        const st = fs.lstatSync(file, { throwIfNoEntry: false });
-        if (st?.isFile() && Date.now() - st.mtimeMs > 5_000) fs.rmSync(file, { force: true });
-      }
-    }
-    if (Date.now() >= deadline) {
-      const who = holder
-        ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})`
-        : 'another process';
-      throw new LptError(
-        'LPT_LOCKED',
-        `site is locked — expected no other lptool run, got ${who}; waited ${Math.round(waitMs / 1000)}s`,
-        { file },
-        { holder },
-      );
-    }
-    sleep(pollMs);
+    // a stale lock that another taker is removing is gone in a moment
+    sleep(Math.min(stale ? 20 : pollMs, Math.max(1, deadline - Date.now())));
   }
 }
 
-/** Move a stale lock aside; if another contender replaced it meanwhile, put theirs back. */
-function takeOverStale(file: string, holder: LockContent): void {
-  const aside = `${file}.stale-${process.pid}`;
+function lockedError(file: string, holder: LockContent | null, waitMs: number): LptError {
+  const who = holder
+    ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})`
+    : 'another process';
+  return new LptError(
+    'LPT_LOCKED',
+    `site is locked — expected no other lptool run, got ${who}; waited ${Math.round(waitMs / 1000)}s`,
+    { file },
+    { holder },
+  );
+}
+
+/*
+ * The heartbeat thread. It shares one Int32 with the main thread: [0] 0 idle, 1 touching, 2 stop; [1] 1 when the
+ * lock was found taken over (it then stops touching); [2] heartbeats done. The main thread stops it (0 → 2, waiting out a touch in progress)
+ * before it closes the fd, so a touch never lands on another file that reuses the fd's number.
+ */
+const HEARTBEAT = `
+const fs = require('node:fs');
+const { workerData: d } = require('node:worker_threads');
+const s = new Int32Array(d.state);
+for (;;) {
+  if (Atomics.wait(s, 0, 0, d.refreshMs) !== 'timed-out') break;
+  if (Atomics.compareExchange(s, 0, 0, 1) !== 0) break;
+  let lost = false;
   try {
-    fs.renameSync(file, aside);
-    let taken: LockContent | null = null;
-    try {
-      taken = readLock(aside);
-    } catch {
-      /* not ours to judge: it goes */
+    const st = fs.lstatSync(d.file, { bigint: true, throwIfNoEntry: false });
+    lost = !st || String(st.dev) !== d.dev || String(st.ino) !== d.ino;
+    if (!lost) {
+      const now = new Date();
+      fs.futimesSync(d.fd, now, now);
+      Atomics.add(s, 2, 1);
     }
-    if (taken && (taken.pid !== holder.pid || taken.since !== holder.since)) fs.renameSync(aside, file);
-    else fs.rmSync(aside, { force: true });
-  } catch {
-    /* lost the race; retry */
-  }
+  } catch {}
+  if (lost) Atomics.store(s, 1, 1);
+  Atomics.store(s, 0, 0);
+  Atomics.notify(s, 0);
+  if (lost) break;
 }
+`;
 
-function releaseFor(file: string, content: LockContent): () => void {
+function holdLock(file: string, fd: number, refreshMs: number, onLost: (file: string) => void): () => void {
+  const own = fs.fstatSync(fd, { bigint: true });
+  clearLeftovers(file);
+  const state = new Int32Array(new SharedArrayBuffer(12));
+  const worker = new Worker(HEARTBEAT, {
+    eval: true,
+    execArgv: [], // the script is CommonJS, whatever flags (--input-type=module) the process was started with
+    workerData: { state: state.buffer, fd, file, refreshMs, dev: String(own.dev), ino: String(own.ino) },
+  });
+  worker.on('error', (e) => process.stderr.write(`lptool: warning: the lock's heartbeat stopped — ${e.message}\n`));
+  worker.unref();
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    let now: LockContent | null = null;
-    try {
-      now = readLock(file);
-    } catch {
-      return; // not our lock any more
-    }
-    if (now && now.pid === content.pid && now.host === content.host && now.since === content.since)
-      fs.rmSync(file, { force: true });
+    stopHeartbeat(state);
+    void worker.terminate();
+    const now = fs.lstatSync(file, { bigint: true, throwIfNoEntry: false });
+    fs.closeSync(fd);
+    if (sameFile(now, own)) fs.rmSync(file, { force: true });
+    else onLost(file); // renamed away (the heartbeat may have seen it first: state[1]) or removed by another
   };
+}
+
+function stopHeartbeat(state: Int32Array): void {
+  for (;;) {
+    const was = Atomics.compareExchange(state, 0, 0, 2);
+    if (was !== 1) break; // idle (now stopped) or stopped already
+    Atomics.wait(state, 0, 1, 100); // a touch in progress: let it finish
+  }
+  Atomics.notify(state, 0);
+}
+
+/** Aside names and temps of takers or creators that were killed mid-way (older than any live one can be). */
+function clearLeftovers(file: string): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const old = Date.now() - 10 * 60_000;
+  for (const n of names) {
+    if (!n.startsWith(`${base}.`) || !/^\.(stale-.*|.*\.tmp)$/.test(n.slice(base.length))) continue;
+    const st = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
+    if (st?.isFile() && st.mtimeMs < old) fs.rmSync(path.join(dir, n), { force: true });
+  }
 }
