@@ -75,6 +75,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       )
       .option('--full', 'rebuild every meter, not only those whose inputs changed')
       .option('--shard <K/N>', 'build only the meters whose id hashes to shard K of N (one of N machines)')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
       .addHelpText(
         'after',
         examples([
@@ -94,6 +95,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       .option('--only <names>', 'comma-separated feeders to include')
       .option('--exclude <names>', 'comma-separated feeders to leave out')
       .option('--resample', 'bring profiles of different interval lengths to the coarsest')
+      .option('--lock-wait <seconds>', 'wait this long for another run on the same root', '30')
       .addHelpText(
         'after',
         examples(['lptool merge', 'lptool merge --exclude test_feeder', 'lptool merge --only north,south']),

@@ -1,6 +1,6 @@
 import { build, formatBuildSummary, parseShard } from '@lptool/build';
 import type { CommandResult, Io } from '../output.js';
-import { siteArgs } from './common.js';
+import { seconds, siteArgs } from './common.js';
 
 export async function run(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
   const summary = await build({
@@ -14,6 +14,7 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
     out: o.out as string | undefined,
     allowShrink: Boolean(o.allowShrink),
     shard: parseShard(o.shard as string | undefined),
+    lockWaitMs: seconds(o.lockWait, '--lock-wait'),
   });
   return { exitCode: summary.exitCode, text: formatBuildSummary(summary), json: summary };
 }

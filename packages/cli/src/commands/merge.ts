@@ -1,6 +1,6 @@
 import { formatMergeSummary, merge } from '@lptool/merge';
 import type { CommandResult, Io } from '../output.js';
-import { siteArgs } from './common.js';
+import { seconds, siteArgs } from './common.js';
 
 const list = (v: unknown) =>
   typeof v === 'string' && v.trim()
@@ -16,6 +16,7 @@ export async function run(_args: string[], o: Record<string, unknown>, _io: Io):
     only: list(o.only),
     exclude: list(o.exclude),
     resample: Boolean(o.resample),
+    lockWaitMs: seconds(o.lockWait, '--lock-wait'),
   });
   return { exitCode: summary.exitCode, text: formatMergeSummary(summary), json: summary, warnings: summary.warnings };
 }
