@@ -1,6 +1,7 @@
 import { ExitCode } from '@lptool/core';
+import { beginRun, endRun, LPTOOL_VERSION } from '@lptool/io';
 import { Command, CommanderError, Option } from 'commander';
-import { type CommandResult, exitCodeFor, type Io } from './output.js';
+import { type CommandResult, errorForLog, exitCodeFor, type Io } from './output.js';
 
 type Opts = Record<string, unknown>;
 type Action = (args: string[], opts: Opts, io: Io) => Promise<CommandResult>;
@@ -32,7 +33,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       'after',
       '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: --root DIR, else $LPTOOL_ROOT, else the current directory. `lptool <command> --help` shows examples.',
     )
-    .version('0.1.0', '-V, --version')
+    .version(LPTOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run lptool --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
     .exitOverride();
@@ -345,8 +346,10 @@ export async function main(
     else if (r.text) io.out(r.text.replace(/\n$/, ''));
     code = r.exitCode;
   });
+  beginRun(); // one run id for the lines this command logs; its logs' end events get the exit code (io/log.ts)
   try {
     await program.parseAsync(argv, { from: 'user' });
+    endRun(code);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -354,6 +357,8 @@ export async function main(
         return ExitCode.ok;
       return ExitCode.usage; // commander already printed the message
     }
-    return exitCodeFor(e, io);
+    const exit = exitCodeFor(e, io);
+    endRun(exit, errorForLog(e));
+    return exit;
   }
 }

@@ -38,3 +38,10 @@ export function exitCodeFor(e: unknown, io: Io): ExitCode {
   );
   return ExitCode.internal;
 }
+
+/** What ended a run, for the end event of its logs: the code and message of exitCodeFor's line. */
+export function errorForLog(e: unknown): { code: string; message: string } {
+  const known = explainSystemError(e) ?? (isLptError(e) ? e : null);
+  if (known) return { code: known.code, message: known.message };
+  return { code: 'LPT_INTERNAL', message: String((e as Error)?.message ?? e) };
+}

@@ -94,6 +94,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
     );
   const intervalFlag = options.interval ? parseDuration(options.interval, '--interval') : undefined;
   const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
+  log.info({ event: 'start', files: files.map(show) }, 'gaps started');
   const summary: GapsSummary = {
     profiles: [],
     skipped: given ? skipped.map((s) => ({ file: show(s.file), kind: s.kind })) : [],

@@ -158,6 +158,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool merge' });
   const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
   try {
+    log.info({ event: 'start', feeders: names, resample: !!options.resample }, 'merge started');
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
     const coarsest = Math.max(...series.map((s) => s.intervalMs));
     const mixed = series.filter((s) => s.intervalMs !== coarsest);

@@ -153,7 +153,13 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
     if (!dryRun) store.save();
     summary.exitCode = summary.counts.error > 0 || summary.counts.failed > 0 ? 1 : 0;
     log.info(
-      { event: 'end', counts: summary.counts, errorsByReason: summary.errorsByReason, failed: summary.failed },
+      {
+        event: 'end',
+        counts: summary.counts,
+        errorsByReason: summary.errorsByReason,
+        failed: summary.failed,
+        exitCode: summary.exitCode,
+      },
       'sort finished',
     );
     return summary;
