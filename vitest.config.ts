@@ -15,6 +15,7 @@ const packages = [
   'stats',
   'report',
   'export',
+  'site',
   'cli',
 ];
 

@@ -330,6 +330,20 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       ),
     async (a, o, i) => (await import('./commands/stats.js')).resample(a, o, i),
   );
+  wire(
+    siteOptions(program.command('init'))
+      .description(
+        'set up a site: lptool.yaml (zone, clock, interval), the site folders and meter-data.csv — only what is missing; asks on a terminal for what no flag gives',
+      )
+      .addHelpText(
+        'after',
+        examples([
+          'lptool init --root /srv/meters --tz America/Los_Angeles',
+          'lptool init --root /tmp/site --tz Europe/Berlin --clock standard --interval 15m --json',
+        ]),
+      ),
+    async (a, o, i) => (await import('./commands/init.js')).run(a, o, i),
+  );
   return program;
 }
 

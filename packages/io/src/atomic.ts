@@ -331,3 +331,25 @@ export function moveDurable(src: string, dest: string): void {
   }
   fsyncDir(path.dirname(src));
 }
+
+/**
+ * Write a whole new file, never over an existing one: temp + fsync, then a hard link to the name (which fails if
+ * the name exists, atomically: no check-then-write window), then the folder's fsync. False when the name is taken.
+ */
+export function writeFileNew(target: string, data: string): boolean {
+  const temp = tempNameFor(target);
+  try {
+    fs.writeFileSync(temp, data, { flag: 'wx' });
+    const fd = fs.openSync(temp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.linkSync(temp, target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  fsyncDir(path.dirname(target));
+  return true;
+}
