@@ -458,7 +458,7 @@ function listArchive(
 }
 
 /** The meter id and Start Time label of a file's first data row, reading only the file's first lines. */
-function peekFirstRow(file: string): { meter: string; first: string } {
+export function peekFirstRow(file: string): { meter: string; first: string } {
   const none = { meter: '', first: '' };
   const fd = fs.openSync(file, 'r');
   try {

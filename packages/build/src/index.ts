@@ -6,8 +6,10 @@ export {
   type Conflict,
   type MeterBuild,
   PROFILE_COLUMNS,
+  peekFirstRow,
 } from './build.js';
 export { formatBuildSummary } from './format.js';
+export { type FileRecord, loadManifest, type Manifest, type MeterRecord } from './manifest.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';
 export { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
 export { inShard, parseShard, type Shard, shardOf } from './shard.js';

@@ -344,6 +344,19 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       ),
     async (a, o, i) => (await import('./commands/init.js')).run(a, o, i),
   );
+  wire(
+    siteOptions(program.command('doctor'))
+      .description(
+        "the whole site at a glance — settings and their sources, the lock, the dropbox backlog, each command's last run, profiles against the archive, disk — and what is unhealthy, each with the command that fixes it (exit 1)",
+      )
+      .option('--settle <seconds>', "sort's --settle: files modified this recently are still being written", '5')
+      .option('--backlog-age <duration>', 'an export waiting in the dropbox longer than this is a backlog', '15m')
+      .addHelpText(
+        'after',
+        examples(['lptool doctor', 'lptool doctor --root /srv/meters --json', 'lptool doctor --backlog-age 1h']),
+      ),
+    async (a, o, i) => (await import('./commands/doctor.js')).run(a, o, i),
+  );
   return program;
 }
 

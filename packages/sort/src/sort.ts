@@ -7,12 +7,12 @@ import {
   checkExport,
   checkSiteFolders,
   createLogger,
+  dropboxEntry,
   ExportRejected,
   errnoOf,
   escapeFileName,
   fitName,
   isSiteWideError,
-  isTempName,
   isUtf8Name,
   type Logger,
   loadSettings,
@@ -416,19 +416,14 @@ function listDropbox(dir: string, settleMs: number, summary: SortSummary): { nam
     const full = path.join(dir, name);
     const st = fs.lstatSync(full, { throwIfNoEntry: false });
     if (!st) continue;
-    let why: string | null = null;
-    if (name.startsWith('.')) why = isTempName(name) ? null : 'hidden file';
-    else if (st.isSymbolicLink()) why = 'symlink (never followed)';
-    else if (st.isDirectory()) why = 'folder';
-    else if (!st.isFile()) why = 'not a regular file';
-    else if (!/\.csv$/i.test(name)) why = 'not a .csv file';
-    if (name.startsWith('.') && !why) continue;
-    if (why) {
-      summary.skipped.push({ name, why });
+    const entry = dropboxEntry(name, st, now, settleMs);
+    if (entry.kind === 'temp') continue;
+    if (entry.kind === 'aside') {
+      summary.skipped.push({ name, why: entry.why });
       summary.counts.ignored++;
       continue;
     }
-    if (now - st.mtimeMs < settleMs) {
+    if (entry.kind === 'settling') {
       summary.skipped.push({ name, why: 'still being written (modified in the last few seconds); next run' });
       summary.counts.settling++;
       continue;
