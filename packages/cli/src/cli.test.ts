@@ -11,7 +11,20 @@ describe('lptool — the command frame', () => {
   it('--help lists every command of the product', () => {
     const r = lptool(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['sort', 'build', 'merge', 'gaps', 'bess', 'synth', 'demo', 'stats', 'resample', 'export'])
+    for (const c of [
+      'init',
+      'doctor',
+      'sort',
+      'build',
+      'merge',
+      'gaps',
+      'bess',
+      'synth',
+      'demo',
+      'stats',
+      'resample',
+      'export',
+    ])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(r.stdout).not.toContain('not built yet');
     expect(r.stdout).toContain(
@@ -19,14 +32,24 @@ describe('lptool — the command frame', () => {
     );
   });
 
-  it.each(['sort', 'build', 'merge', 'gaps', 'bess', 'demo', 'stats', 'resample', 'export parquet', 'export postgres'])(
-    'lptool %s --help shows examples',
-    (cmd) => {
-      const r = lptool([...cmd.split(' '), '--help']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);
-    },
-  );
+  it.each([
+    'init',
+    'doctor',
+    'sort',
+    'build',
+    'merge',
+    'gaps',
+    'bess',
+    'demo',
+    'stats',
+    'resample',
+    'export parquet',
+    'export postgres',
+  ])('lptool %s --help shows examples', (cmd) => {
+    const r = lptool([...cmd.split(' '), '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);
+  });
 
   it('stats and resample without a profile are usage errors', () => {
     expect(lptool(['stats']).code).toBe(2);

@@ -340,6 +340,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
         examples([
           'lptool init --root /srv/meters --tz America/Los_Angeles',
           'lptool init --root /tmp/site --tz Europe/Berlin --clock standard --interval 15m --json',
+          'lptool init',
         ]),
       ),
     async (a, o, i) => (await import('./commands/init.js')).run(a, o, i),

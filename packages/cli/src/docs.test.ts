@@ -37,6 +37,15 @@ const EXAMPLES: Record<string, Expect> = {
   'pnpm test': { notRun: 'the test suite itself' },
   'pnpm lptool demo': { codes: [0, 0], why: 'a new temp folder each time' },
   'lptool demo': { codes: [0, 0], why: 'a new temp folder each time' },
+  // init: the synth site has its lptool.yaml (America/Los_Angeles) and meter-data.csv, which are kept; the folders it
+  // lacks are made on the first run, nothing on the second (stdin is not a terminal here: nothing is asked)
+  'lptool init --root /srv/meters --tz America/Los_Angeles': { codes: [0, 0] },
+  'lptool init --root /tmp/site --tz Europe/Berlin --clock standard --interval 15m --json': { codes: [0, 0] },
+  'lptool init': { codes: [0, 0] },
+  // doctor, before the first sort: the exports were just delivered (not a backlog), nothing is archived yet
+  'lptool doctor': { codes: [0, 0] },
+  'lptool doctor --root /srv/meters --json': { codes: [0, 0] },
+  'lptool doctor --backlog-age 1h': { codes: [0, 0] },
   // sort (the site is a fresh synth site: every export is taken in on the first run; the re-delivery is a duplicate, exit 0)
   'lptool sort': { codes: [0, 0] },
   'lptool sort --dry-run': { codes: [0, 0] },
@@ -110,6 +119,10 @@ const EXAMPLES: Record<string, Expect> = {
   'cd /opt/lptool': { notRun: 'part of the install, in /opt' },
   'ln -s /opt/lptool/packages/cli/dist/bin.js /usr/local/bin/lptool': {
     notRun: 'installs the command system-wide; this test runs the same bin.js',
+  },
+  'lptool doctor --root /srv/meters': {
+    codes: [1, 1],
+    why: "the README's export postgres examples before it failed (no server here): doctor names that last run",
   },
   // development
   'LPTOOL_UPDATE_GOLDEN=1 pnpm test': { notRun: 'rewrites the golden files' },

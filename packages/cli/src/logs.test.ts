@@ -60,6 +60,16 @@ describe('run ids, versions and durations in the logs', () => {
     expect(run[0]!.run).toBe(run[1]!.run);
   });
 
+  it('a failing export postgres (loaded from its own folder, with its own copy of io) ends its log in the run too', () => {
+    const before = logLines('export').length;
+    const r = lptool(['export', 'postgres', '--root', root, '--url', 'postgres://lptool@127.0.0.1:9/meters']);
+    expect(r.code).toBe(2);
+    const run = logLines('export').slice(before);
+    expect(run.map((l) => l.event)).toEqual(['start', 'failed', 'end']);
+    expect(run[2]).toMatchObject({ cmd: 'export postgres', exitCode: 2, error: { code: 'LPT_DB_UNREACHABLE' } });
+    expect(new Set(run.map((l) => l.run)).size).toBe(1);
+  });
+
   it('two runs have two ids', () => {
     lptool(['merge', '--root', root]);
     const ends = logLines('merge').filter((l) => l.event === 'end');

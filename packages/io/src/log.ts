@@ -26,7 +26,16 @@ interface RunLog {
   ended: boolean;
 }
 
-let current: Run | null = null;
+/*
+ * The current run lives on globalThis, not in this module: the CLI bundle loads some packages (export) from their own
+ * folders, with their own copy of this module, and their logs must join the CLI's run (its id, its end events).
+ */
+const RUN = Symbol.for('lptool.run');
+const runs = globalThis as unknown as { [RUN]?: Run | null };
+const getRun = () => runs[RUN] ?? null;
+const setRun = (r: Run | null) => {
+  runs[RUN] = r;
+};
 
 function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
@@ -35,14 +44,15 @@ function newRunId(now = new Date()): string {
 
 /** Begin a new run (the CLI, once per command); returns its id. */
 export function beginRun(): string {
-  current = { id: newRunId(), logs: [] };
-  return current.id;
+  const run = { id: newRunId(), logs: [] };
+  setRun(run);
+  return run.id;
 }
 
 /** The id of the current run (library use without `beginRun`: one for the process). */
 export function currentRunId(): string {
-  current ??= { id: newRunId(), logs: [] };
-  return current.id;
+  if (!getRun()) setRun({ id: newRunId(), logs: [] });
+  return getRun()!.id;
 }
 
 /**
@@ -50,12 +60,13 @@ export function currentRunId(): string {
  * the error that ended the run, if any). Logs whose command wrote its own `end` are left as they are.
  */
 export function endRun(exitCode: number, error?: { code: string; message: string }): void {
+  const current = getRun();
   if (!current) return;
   for (const l of current.logs) {
     if (!l.started || l.ended) continue;
     l.logger.info({ event: 'end', exitCode, ...(error ? { error } : {}) }, error ? 'failed' : 'finished');
   }
-  current = null;
+  setRun(null);
 }
 
 /**
@@ -67,7 +78,7 @@ export function createLogger(logsDir: string, name: string, base: Record<string,
   fs.mkdirSync(logsDir, { recursive: true });
   const dest = pino.destination({ dest: path.join(logsDir, `${name}.log`), sync: true, append: true, mkdir: true });
   currentRunId();
-  const run = current!;
+  const run = getRun()!;
   const t0 = performance.now();
   const entry: RunLog = { logger: undefined as unknown as Logger, started: false, ended: false };
   const logger = pino(

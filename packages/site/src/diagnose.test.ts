@@ -199,7 +199,7 @@ describe('diagnose', () => {
         'read why in data/KW/ERROR/north-1_SEQUENCE-ERROR.json, drop a corrected export into _dropbox/KW/, then lptool sort',
       ],
     ]);
-    expect(r.problems).toEqual(['1 export rejected in the last 1d: north-1_SEQUENCE-ERROR.csv']);
+    expect(r.problems).toEqual(['1 export rejected in the last 24h: north-1_SEQUENCE-ERROR.csv']);
   });
 
   describe('last runs', () => {

@@ -245,7 +245,7 @@ function rejectChecks(f: SiteFacts, t: DoctorThresholds): Finding[] {
   return [
     {
       check: 'rejects',
-      problem: `${plural(recent.length, 'export')} rejected in the last ${age(t.rejectWindowMs)}: ${names.join(', ')}${recent.length > 3 ? ' …' : ''}`,
+      problem: `${plural(recent.length, 'export')} rejected in the last ${t.rejectWindowMs % 3_600_000 ? age(t.rejectWindowMs) : `${t.rejectWindowMs / 3_600_000}h`}: ${names.join(', ')}${recent.length > 3 ? ' …' : ''}`,
       fix: `read why in data/KW/ERROR/${recent[0]!.file.replace(/\.csv$/i, '.json')}, drop a corrected export into _dropbox/KW/, then lptool sort`,
     },
   ];
