@@ -136,6 +136,25 @@ describe('the heartbeat', () => {
   });
 });
 
+describe('what a killed creator or taker leaves', () => {
+  it('is removed by the next run that holds the lock: temps and aside names of dead pids, a stale takeover mutex', async () => {
+    const dead = await deadPid();
+    const host = os.hostname();
+    const left = [
+      `.lptool.lock.${host}.${dead}-0badc0de.tmp`, // killed between writing its lock and linking it
+      `.lptool.lock.stale-${host}.${dead}-0badc0de`, // killed between moving a stale lock aside and deleting it
+    ];
+    for (const n of left) fs.writeFileSync(path.join(dir, n), '{}');
+    const mutex = `${lock}.takeover`;
+    fs.writeFileSync(mutex, JSON.stringify({ pid: dead, host, command: 'x', since: 'then' }));
+    const live = `.lptool.lock.${host}.${process.pid}-0badc0de.tmp`; // a live creator's: kept
+    fs.writeFileSync(path.join(dir, live), '{}');
+    const release = acquireLock(lock, { waitMs: 0 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['.lptool.lock', live].sort());
+    release();
+  });
+});
+
 describe('three processes race for one stale lock (compare-and-swap takeover)', () => {
   const ROUNDS = 36;
   let racers: Racer[] = [];

@@ -263,7 +263,7 @@ export function lockStatus(file: string, options: Pick<LockOptions, 'staleMs' | 
  * The temp is created beside it, so the link stays on one file system.
  */
 function createExclusive(file: string, text: string): number | null {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${ownTag()}.tmp`;
   const fd = fs.openSync(temp, 'wx');
   try {
     fs.writeSync(fd, text);
@@ -302,7 +302,7 @@ const sameFile = (a: { dev: bigint; ino: bigint } | undefined, b: { dev: bigint;
  * or put it back. Returns whether it was removed.
  */
 function removeIfSame(file: string, judged: SeenLock): boolean {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const aside = `${file}.stale-${ownTag()}`;
   try {
     fs.renameSync(file, aside);
   } catch (e) {
@@ -389,7 +389,7 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
   let told = false;
   for (;;) {
     const fd = createExclusive(file, text);
-    if (fd !== null) return holdLock(file, fd, refreshMs, options.onLost ?? defaultOnLost);
+    if (fd !== null) return holdLock(file, fd, { refreshMs, staleMs }, options.onLost ?? defaultOnLost);
     const seen = inspectLock(file);
     if (!seen) continue; // released between the two calls
     const stale = judgeLock(seen, staleMs) !== null;
@@ -449,9 +449,14 @@ for (;;) {
 }
 `;
 
-function holdLock(file: string, fd: number, refreshMs: number, onLost: (file: string) => void): () => void {
+function holdLock(
+  file: string,
+  fd: number,
+  { refreshMs, staleMs }: { refreshMs: number; staleMs: number },
+  onLost: (file: string) => void,
+): () => void {
   const own = fs.fstatSync(fd, { bigint: true });
-  clearLeftovers(file);
+  clearLeftovers(file, staleMs);
   const state = new Int32Array(new SharedArrayBuffer(12));
   const worker = new Worker(HEARTBEAT, {
     eval: true,
@@ -482,8 +487,15 @@ function stopHeartbeat(state: Int32Array): void {
   Atomics.notify(state, 0);
 }
 
-/** Aside names and temps of takers or creators that were killed mid-way (older than any live one can be). */
-function clearLeftovers(file: string): void {
+/** `<host>.<pid>-<random>`: whose a temp or aside name is, so a run can tell that its maker is gone. */
+const ownTag = () => `${os.hostname()}.${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Temps and aside names of creators and takers that were killed within their few system calls (each lives for
+ * microseconds), and a takeover mutex left by one: removed by the run that holds the lock next. A name of this host
+ * whose pid is gone, or any older than the stale time.
+ */
+function clearLeftovers(file: string, staleMs: number): void {
   const dir = path.dirname(file);
   const base = path.basename(file);
   let names: string[] = [];
@@ -492,10 +504,15 @@ function clearLeftovers(file: string): void {
   } catch {
     return;
   }
-  const old = Date.now() - 10 * 60_000;
+  const tag = /^\.(?:stale-)?(.+)\.(\d+)-[0-9a-f]{8}(?:\.tmp)?$/;
   for (const n of names) {
-    if (!n.startsWith(`${base}.`) || !/^\.(stale-.*|.*\.tmp)$/.test(n.slice(base.length))) continue;
-    const st = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
-    if (st?.isFile() && st.mtimeMs < old) fs.rmSync(path.join(dir, n), { force: true });
+    const m = n.startsWith(`${base}.`) ? tag.exec(n.slice(base.length)) : null;
+    if (!m || n.endsWith('.tmp') === n.slice(base.length).startsWith('.stale-')) continue; // `.stale-…` or `….tmp`
+    const full = path.join(dir, n);
+    const st = fs.lstatSync(full, { throwIfNoEntry: false });
+    if (!st?.isFile()) continue;
+    const gone = m[1] === os.hostname() && !isAlive(Number(m[2]));
+    if (gone || Date.now() - st.mtimeMs > staleMs) fs.rmSync(full, { force: true });
   }
+  clearStaleMutex(`${file}.takeover`, staleMs);
 }
