@@ -122,6 +122,38 @@ describe('a run that waits for the lock says so on a terminal', () => {
   });
 });
 
+describe('a long build keeps its lock fresh', () => {
+  it('the lock file is rewritten every heartbeat while lptool build runs, and is gone when it ends', async () => {
+    const big = path.join(site.dir, 'big');
+    expect(lptool(['synth', 'site', '--out', big, '--meters', '12', '--days', '180']).code).toBe(0);
+    expect(lptool(['sort', '--root', big, '--settle', '0']).code).toBe(0);
+    const lock = path.join(big, '.lptool.lock');
+    const child = spawn(process.execPath, [BIN, 'build', '--root', big, '--full'], {
+      env: { ...process.env, TZ: 'America/Los_Angeles', LPTOOL_LOCK_REFRESH: '100ms', LPTOOL_LOCK_STALE: '1s' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    let done = false;
+    void exited.then(() => {
+      done = true;
+    });
+    const mtimes = new Set<number>();
+    let oldest = 0;
+    while (!done) {
+      const st = fs.statSync(lock, { throwIfNoEntry: false });
+      if (st) {
+        mtimes.add(st.mtimeMs);
+        oldest = Math.max(oldest, Date.now() - st.mtimeMs);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await exited).toBe(0);
+    expect(mtimes.size).toBeGreaterThanOrEqual(4); // the build takes ~1.5 s: ~15 beats
+    expect(oldest).toBeLessThan(1000); // never stale for another host
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+});
+
 it('script (util-linux) is there for the terminal tests', () => {
   expect(spawnSync('script', ['--version']).status).toBe(0);
   expect(fs.existsSync(LOCK_JS)).toBe(true);
