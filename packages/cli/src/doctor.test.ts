@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportText, lptool, tempDir } from './testing.js';
+import { exportText, lptool, PIPELINE, synthSite } from './testing.js';
 
 /*
  * `lptool doctor` end to end on a synth site: healthy after the pipeline (exit 0); a delivered export that waits
@@ -11,14 +11,11 @@ import { exportText, lptool, tempDir } from './testing.js';
  * total (`lptool merge`), after merge healthy again. Its checks one by one: packages/site/src/diagnose.test.ts.
  */
 
-let site: { dir: string; cleanup: () => void };
+let site: ReturnType<typeof synthSite>;
 let root: string;
 beforeAll(() => {
-  site = tempDir();
-  root = path.join(site.dir, 'site');
-  expect(lptool(['synth', 'site', '--out', root, '--meters', '2', '--days', '7']).code).toBe(0);
-  for (const step of [['sort', '--settle', '0'], ['build'], ['merge']])
-    expect(lptool([...step, '--root', root]).code).toBe(0);
+  site = synthSite(['--meters', '2', '--days', '7'], PIPELINE);
+  root = site.root;
 });
 afterAll(() => site.cleanup());
 

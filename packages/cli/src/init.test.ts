@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, lptool, tempDir } from './testing.js';
+import { lptool, lptoolOnTerminal, tempDir } from './testing.js';
 
 /* `lptool init` end to end: from flags, and asked on a real pseudo-terminal (util-linux `script`). */
 
@@ -13,20 +12,6 @@ beforeEach(() => {
   root = path.join(tmp.dir, 'site');
 });
 afterEach(() => tmp.cleanup());
-
-/** The built CLI on a pseudo-terminal, `input` typed into it. */
-function onTerminal(args: string[], input: string): Promise<{ code: number; out: string }> {
-  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
-    env: { ...process.env, TZ: 'America/Los_Angeles' },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out })));
-}
 
 describe('lptool init', () => {
   it('from flags: the site, its settings, and a site that builds', () => {
@@ -72,7 +57,7 @@ describe('lptool init', () => {
   });
 
   it('asked on a terminal: a wrong zone is said and asked again, Enter takes the default', async () => {
-    const { code, out } = await onTerminal(['init', '--root', root], 'Mars/Olympus\nAsia/Kolkata\n\n5m\n');
+    const { code, out } = await lptoolOnTerminal(['init', '--root', root], 'Mars/Olympus\nAsia/Kolkata\n\n5m\n');
     expect(code).toBe(0);
     expect(out).toContain("Time zone of the meters' wall clock (IANA name) [America/Los_Angeles]: ");
     expect(out).toContain('lptool: LPT_BAD_TIMEZONE: timezone — expected an IANA time zone');
@@ -82,7 +67,7 @@ describe('lptool init', () => {
   });
 
   it('on a terminal, the end of input (Ctrl-D) is exit 2 and nothing is made', async () => {
-    const { code, out } = await onTerminal(['init', '--root', root, '--tz', 'UTC'], '\u0004');
+    const { code, out } = await lptoolOnTerminal(['init', '--root', root, '--tz', 'UTC'], '\u0004');
     expect(code).toBe(2);
     expect(out).toContain('init — expected an answer for clock, got the end of input; nothing was written');
     expect(fs.existsSync(root)).toBe(false);

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:chil
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, lptool, REPO, tempDir } from './testing.js';
+import { BIN, lptool, lptoolOnTerminal, PIPELINE, REPO, synthSite } from './testing.js';
 
 /*
  * The site lock as operators meet it (issue 15): every command that takes the lock has --lock-wait, and a run
@@ -10,15 +10,12 @@ import { BIN, lptool, REPO, tempDir } from './testing.js';
  */
 
 const LOCK_JS = path.join(REPO, 'packages/io/dist/lock.js');
-let site: { dir: string; cleanup: () => void };
+let site: ReturnType<typeof synthSite>;
 let root: string;
 
 beforeAll(() => {
-  site = tempDir();
-  root = path.join(site.dir, 'site');
-  expect(lptool(['synth', 'site', '--out', root, '--meters', '2', '--days', '3']).code).toBe(0);
-  for (const step of [['sort', '--settle', '0'], ['build'], ['merge']])
-    expect(lptool([...step, '--root', root]).code).toBe(0);
+  site = synthSite(['--meters', '2', '--days', '3'], PIPELINE);
+  root = site.root;
 });
 afterAll(() => site.cleanup());
 
@@ -83,23 +80,9 @@ describe('--lock-wait on every command that takes the lock', () => {
 });
 
 describe('a run that waits for the lock says so on a terminal', () => {
-  /** Run the built CLI under a pseudo-terminal (util-linux `script`); its output is the terminal's. */
-  function onTerminal(args: string[]): Promise<{ code: number; out: string }> {
-    const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
-      env: { ...process.env, TZ: 'America/Los_Angeles' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out })));
-  }
-
   it('once, however many polls it waits, and then the run goes on', async () => {
     const h = await holder('lptool build');
-    const run = onTerminal(['merge', '--root', root, '--lock-wait', '20']);
+    const run = lptoolOnTerminal(['merge', '--root', root, '--lock-wait', '20']);
     await new Promise((r) => setTimeout(r, 1500)); // ~7 polls
     await h.release();
     const { code, out } = await run;
@@ -116,7 +99,7 @@ describe('a run that waits for the lock says so on a terminal', () => {
   });
 
   it('a run that takes the lock at once says nothing about it', async () => {
-    const { code, out } = await onTerminal(['merge', '--root', root, '--lock-wait', '5']);
+    const { code, out } = await lptoolOnTerminal(['merge', '--root', root, '--lock-wait', '5']);
     expect(code).toBe(0);
     expect(out).not.toContain('waiting');
   });
@@ -124,9 +107,8 @@ describe('a run that waits for the lock says so on a terminal', () => {
 
 describe('a long build keeps its lock fresh', () => {
   it('the lock file is rewritten every heartbeat while lptool build runs, and is gone when it ends', async () => {
-    const big = path.join(site.dir, 'big');
-    expect(lptool(['synth', 'site', '--out', big, '--meters', '12', '--days', '180']).code).toBe(0);
-    expect(lptool(['sort', '--root', big, '--settle', '0']).code).toBe(0);
+    const bigSite = synthSite(['--meters', '12', '--days', '180'], [['sort', '--settle', '0']]);
+    const big = bigSite.root;
     const lock = path.join(big, '.lptool.lock');
     const child = spawn(process.execPath, [BIN, 'build', '--root', big, '--full'], {
       env: { ...process.env, TZ: 'America/Los_Angeles', LPTOOL_LOCK_REFRESH: '100ms', LPTOOL_LOCK_STALE: '1s' },
@@ -151,6 +133,7 @@ describe('a long build keeps its lock fresh', () => {
     expect(mtimes.size).toBeGreaterThanOrEqual(4); // the build takes ~1.5 s: ~15 beats
     expect(oldest).toBeLessThan(1000); // never stale for another host
     expect(fs.existsSync(lock)).toBe(false);
+    bigSite.cleanup();
   });
 });
 

@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lptool, tempDir } from './testing.js';
+import { lptool, synthSite } from './testing.js';
 
 /*
  * Every command that logs ends each run's log with an end event carrying the run's duration, the exit code,
  * lptool's version and the run id that all of the run's lines carry (issue 15).
  */
 
-let site: { dir: string; cleanup: () => void };
+let site: ReturnType<typeof synthSite>;
 let root: string;
 beforeAll(() => {
-  site = tempDir();
-  root = path.join(site.dir, 'site');
-  expect(lptool(['synth', 'site', '--out', root, '--meters', '2', '--days', '3']).code).toBe(0);
+  site = synthSite(['--meters', '2', '--days', '3']);
+  root = site.root;
 });
 afterAll(() => site.cleanup());
 

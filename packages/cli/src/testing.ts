@@ -237,3 +237,36 @@ export function callCounts(calls: TracedRun['calls']): Map<string, number> {
   }
   return out;
 }
+
+/** The pipeline's first steps, as cron runs them. */
+export const PIPELINE: string[][] = [['sort', '--settle', '0'], ['build'], ['merge']];
+
+/**
+ * A synth site (`lptool synth site --out <temp>/site …synth`) with `steps` run on it in order, each required to exit
+ * 0; `dir` is the temp folder around it (for other files of the test), removed by `cleanup`.
+ */
+export function synthSite(synth: string[], steps: string[][] = []): { root: string; dir: string; cleanup: () => void } {
+  const t = tempDir();
+  const root = path.join(t.dir, 'site');
+  const ok = (args: string[]) => {
+    const r = lptool(args);
+    if (r.code !== 0) throw new Error(`lptool ${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+  };
+  ok(['synth', 'site', '--out', root, ...synth]);
+  for (const step of steps) ok([...step, '--root', root]);
+  return { root, dir: t.dir, cleanup: t.cleanup };
+}
+
+/** The built CLI on a pseudo-terminal (util-linux `script`), `input` typed into it; `out` is what the terminal shows. */
+export function lptoolOnTerminal(args: string[], input = ''): Promise<{ code: number; out: string }> {
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+    env: { ...process.env, TZ: 'America/Los_Angeles' },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out })));
+}
