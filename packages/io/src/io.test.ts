@@ -8,6 +8,7 @@ import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
 import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
 import { readCsvProjected } from './csv-stream.js';
 import { acquireLock } from './lock.js';
+import { openSite } from './open-site.js';
 import { loadSettings } from './settings.js';
 import { isPlainFileName, resolveRoot } from './site.js';
 
@@ -69,6 +70,47 @@ describe('parseCsvText', () => {
 
   it('quotes output fields only when needed', () => {
     expect(csvLine(['a', 'b,c', 'd"e', ''])).toBe('a,"b,c","d""e",\n');
+  });
+});
+
+describe('openSite: settings → clock → folders; the lock and the logs around the work', () => {
+  it('gives the settings and their clock, holds the lock and the logs while working, and lets go after a throw', async () => {
+    fs.writeFileSync(path.join(dir, 'lptool.yaml'), 'timezone: Europe/Berlin\nclock: standard\n');
+    const site = openSite({ root: dir, interval: '5m' }, ['lp', 'logs']);
+    expect(site.settings).toMatchObject({ timezone: 'Europe/Berlin', clock: 'standard', intervalMs: 300_000 });
+    expect(site.clock.zone).toBe('Europe/Berlin');
+    expect(fs.existsSync(path.join(dir, 'logs'))).toBe(false); // nothing written before the work
+    const lock = path.join(dir, '.lptool.lock');
+    await site.locked({ command: 'build', logs: ['build'] }, ([log]) => {
+      expect(JSON.parse(fs.readFileSync(lock, 'utf8')).command).toBe('lptool build');
+      log!.info({ event: 'x' }, 'hello');
+    });
+    expect(fs.existsSync(lock)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'logs/build.log'), 'utf8'))).toMatchObject({
+      cmd: 'build',
+      msg: 'hello',
+    });
+    await expect(
+      site.locked({ command: 'build', logs: [] }, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(fs.existsSync(lock)).toBe(false);
+    // a dry run takes no lock and writes no log
+    await site.locked({ command: 'sort', logs: ['dropbox'], dryRun: true }, ([log]) => {
+      log!.info('nothing');
+      expect(fs.existsSync(lock)).toBe(false);
+    });
+    expect(fs.existsSync(path.join(dir, 'logs/dropbox.log'))).toBe(false);
+  });
+
+  it('a folder that is a file is exit 2 before anything is touched', () => {
+    fs.writeFileSync(path.join(dir, 'lp'), 'x');
+    expectLpt(
+      () => openSite({ root: dir }, ['lp']),
+      'LPT_SITE_LAYOUT',
+      /site folder lp — expected a folder, got a file/,
+    );
   });
 });
 
