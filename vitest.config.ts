@@ -5,6 +5,7 @@ const src = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 const packages = [
   'core',
   'io',
+  'archive',
   'plot',
   'sort',
   'build',

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { archiveMonthFolders, listArchive as listArchivedFiles, peekExport, sha256File } from '@lptool/archive';
 import { LptError, parseLabel, parseRange, SiteClock } from '@lptool/core';
 import {
   acquireLock,
@@ -7,15 +8,12 @@ import {
   clearStaleTempsIn,
   crashPoint,
   createLogger,
-  escapeFileName,
-  isUtf8Name,
   loadSettings,
-  parseCsvText,
   type SettingFlags,
+  type SiteLayout,
   shadowPathFor,
   siteLayout,
 } from '@lptool/io';
-import { sha256File } from '@lptool/sort';
 import { commitProfiles } from './commit.js';
 import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifest } from './manifest.js';
 import { readMeterData } from './meter-data.js';
@@ -104,7 +102,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const { from, to } = parseRange(options.from, options.to, clock);
   const outDir = extractFolder(options.out, from !== undefined || to !== undefined, layout.lp);
   const extract = outDir !== layout.lp;
-  checkSiteFolders(layout, ['archive', 'lp', 'logs']);
+  checkSiteFolders(layout, ['archive', 'lp', 'logs'], archiveMonthFolders(layout));
   const meters = readMeterData(layout.meterData);
   const byName = new Map([...meters.values()].map((m) => [m.name, m]));
   if (options.meter !== undefined && !byName.has(options.meter)) {
@@ -154,7 +152,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     );
     const manifest = loadManifest(layout.buildManifest);
     const badNames: string[] = [];
-    const files = listArchive(layout.archive, layout.root, manifest, badNames);
+    const files = listArchive(layout, manifest, badNames);
     for (const f of badNames) {
       const message = 'name is not valid UTF-8 — not read; rename it';
       summary.badFiles.push({ file: f, reason: 'PARSE-ERROR', message });
@@ -421,69 +419,23 @@ function trustedShadowSize(prev: MeterRecord, output: string): number | null {
  * meter id — taken from the manifest when size and mtime are unchanged.
  */
 function listArchive(
-  archive: string,
-  root: string,
+  layout: SiteLayout,
   manifest: { files: Record<string, FileRecord> },
   badNames: string[],
 ): Map<string, FileRecord> {
   const out = new Map<string, FileRecord>();
-  if (!fs.existsSync(archive)) return out;
-  const base = path.relative(root, archive).split(path.sep).join('/');
-  for (const month of fs.readdirSync(archive).sort()) {
-    if (!/^\d{4}-\d{2}$/.test(month)) continue;
-    const dir = path.join(archive, month);
-    const names: string[] = [];
-    for (const raw of fs.readdirSync(dir, { encoding: 'buffer' })) {
-      if (isUtf8Name(raw)) names.push(raw.toString('utf8'));
-      else badNames.push(`${base}/${month}/${escapeFileName(raw)}`);
-    }
-    for (const name of names.sort()) {
-      if (name.startsWith('.') || !/\.csv$/i.test(name)) continue;
-      const full = `${dir}${path.sep}${name}`;
-      const st = fs.lstatSync(full, { throwIfNoEntry: false });
-      if (!st?.isFile()) continue;
-      const rel = `${base}/${month}/${name}`;
-      const known = manifest.files[rel];
-      // unchanged size and mtime: the recorded hash and first row stand (a record from before `first` is re-peeked)
-      const same = known && known.size === st.size && known.mtimeMs === st.mtimeMs;
-      const rec: FileRecord =
-        same && known.first !== undefined
-          ? known
-          : { size: st.size, mtimeMs: st.mtimeMs, hash: same ? known.hash : sha256File(full), ...peekFirstRow(full) };
-      out.set(rel, rec);
-    }
+  const listed = listArchivedFiles(layout);
+  badNames.push(...listed.badNames);
+  for (const { rel, full, ...st } of listed.files) {
+    const known = manifest.files[rel];
+    // unchanged size and mtime: the recorded hash and first row stand (a record from before `first` is re-peeked)
+    const same = known && known.size === st.size && known.mtimeMs === st.mtimeMs;
+    const rec: FileRecord =
+      same && known.first !== undefined
+        ? known
+        : { size: st.size, mtimeMs: st.mtimeMs, hash: same ? known.hash : sha256File(full), ...peekExport(full) };
+    out.set(rel, rec);
   }
   manifest.files = Object.fromEntries(out);
   return out;
-}
-
-/** The meter id and Start Time label of a file's first data row, reading only the file's first lines. */
-export function peekFirstRow(file: string): { meter: string; first: string } {
-  const none = { meter: '', first: '' };
-  const fd = fs.openSync(file, 'r');
-  try {
-    // header + first data row only (blank lines skipped): 4 KB holds both in any real export, 64 KB otherwise
-    for (const size of [4096, 65536]) {
-      const buf = Buffer.alloc(size);
-      const n = fs.readSync(fd, buf, 0, size, 0);
-      let text = buf.subarray(0, n).toString('utf8');
-      let cut = 0;
-      for (let lines = 0; lines < 2 && cut >= 0; ) {
-        cut = text.indexOf('\n', cut + 1);
-        if (cut > 0 && text.slice(text.lastIndexOf('\n', cut - 1) + 1, cut).trim()) lines++;
-      }
-      if (cut > 0) text = text.slice(0, cut + 1);
-      else if (n === size) continue; // not two lines yet: read more
-      const t = parseCsvText(text, file);
-      const col = (name: string) => t.header.findIndex((h) => h.toLowerCase() === name);
-      const row = t.rows[0];
-      if (!row) return none;
-      return { meter: (row[col('meter')] ?? '').trim(), first: (row[col('start time')] ?? '').trim() };
-    }
-    return none;
-  } catch {
-    return none;
-  } finally {
-    fs.closeSync(fd);
-  }
 }

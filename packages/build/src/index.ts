@@ -6,7 +6,6 @@ export {
   type Conflict,
   type MeterBuild,
   PROFILE_COLUMNS,
-  peekFirstRow,
 } from './build.js';
 export { formatBuildSummary } from './format.js';
 export { type FileRecord, loadManifest, type Manifest, type MeterRecord } from './manifest.js';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { type CheckedExport, checkExport, ExportRejected } from '@lptool/archive';
 import {
   boundMessage,
   type ClockMode,
@@ -19,10 +20,7 @@ import {
 import {
   AtomicFile,
   appendColumnCache,
-  type CheckedExport,
-  checkExport,
   csvField,
-  ExportRejected,
   type PendingFile,
   type PendingSwap,
   ShadowAppend,

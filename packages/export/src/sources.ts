@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { inShard, type MeterInfo, readMeterData, type Shard } from '@lptool/build';
 import type { SiteClock } from '@lptool/core';
@@ -40,22 +38,8 @@ export function exportSources(
   return { sources, names: new Set(meters.map((m) => m.name)) };
 }
 
-/** SHA-256 of a file's bytes, read in 1 MB pieces. */
-export function sha256OfFile(file: string): string {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
+/** SHA-256 of a source's bytes: the archive's hashing (one implementation for every file lptool hashes). */
+export { sha256File as sha256OfFile } from '@lptool/archive';
 
 /** A source's rows through the one profile reader (time order; the text columns its table needs), as a batch. */
 export function readSourceBatch(source: ExportSource, clock: SiteClock): { profile: Profile; batch: ColumnBatch } {

@@ -14,32 +14,26 @@ function detach(s: string): string {
 
 /**
  * Push a file through a CSV core in chunks (4 MB, or `chunkBytes`), the decoder keeping a UTF-8
- * sequence cut by a chunk boundary for the next; stops early when the sink says so. Returns the core.
+ * sequence cut by a chunk boundary for the next. Returns the core.
  */
 export function streamCsvFile(
   file: string,
   display: string,
   sink: CsvSink,
-  options: { chunkBytes?: number; maxBytes?: number; limit?: number } = {},
+  options: { chunkBytes?: number } = {},
 ): CsvCore {
-  const core = new CsvCore(display, sink, { recordLine: 'start', limit: options.limit });
+  const core = new CsvCore(display, sink, { recordLine: 'start' });
   const fd = fs.openSync(file, 'r');
   try {
     const chunk = Buffer.allocUnsafe(options.chunkBytes ?? 4 << 20);
     const decoder = new StringDecoder('utf8');
-    let read = 0;
-    let eof = false;
-    while (!core.done && !eof && read < (options.maxBytes ?? Number.POSITIVE_INFINITY)) {
+    for (;;) {
       const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      read += n;
-      if (n > 0) core.push(decoder.write(chunk.subarray(0, n)));
-      else eof = true;
+      if (n <= 0) break;
+      core.push(decoder.write(chunk.subarray(0, n)));
     }
-    // (a head cut at maxBytes is not flushed: its last line may be incomplete)
-    if (eof && !core.done) {
-      core.push(decoder.end());
-      core.flush();
-    }
+    core.push(decoder.end());
+    core.flush();
   } finally {
     fs.closeSync(fd);
   }
@@ -91,17 +85,35 @@ export interface CsvHead {
 }
 
 /**
- * Read only as much of a CSV file as its header and first `rows` data rows take (64 KB at a time, at
- * most `maxBytes`, 1 MB by default). Parse errors are the core's; a file cut at `maxBytes` gives what
- * was complete by then.
+ * Read only as much of a CSV file as its header and first `rows` data rows take, from its first
+ * `maxBytes` (64 KB by default). The text is pushed line by line, so what lies beyond those lines is
+ * never looked at (a NUL byte further on is the full read's business). Parse errors of those lines are
+ * the core's; a head cut at `maxBytes` gives what was complete by then.
  */
-export function peekCsv(file: string, display: string, rows = 0, maxBytes = 1 << 20): CsvHead {
+export function peekCsv(file: string, display: string, rows = 0, maxBytes = 64 << 10): CsvHead {
   const out: string[][] = [];
-  const core = streamCsvFile(
-    file,
+  const core = new CsvCore(
     display,
     { header: () => Number.POSITIVE_INFINITY, record: (fields) => void out.push([...fields]) },
-    { chunkBytes: 64 << 10, maxBytes, limit: rows },
+    { recordLine: 'start', limit: rows },
   );
+  const fd = fs.openSync(file, 'r');
+  let text: string;
+  let whole: boolean;
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes + 1);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    whole = n <= maxBytes;
+    text = new StringDecoder('utf8').write(buf.subarray(0, Math.min(n, maxBytes)));
+  } finally {
+    fs.closeSync(fd);
+  }
+  for (let pos = 0; pos < text.length && !core.done; ) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl < 0 ? text.length : nl + 1;
+    core.push(text.slice(pos, end));
+    pos = end;
+  }
+  if (whole) core.flush();
   return { header: core.header, headerLine: core.headerLine, headerText: core.headerText, rows: out };
 }

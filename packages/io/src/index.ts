@@ -1,4 +1,3 @@
-export * from './archive-files.js';
 export * from './atomic.js';
 export * from './column-cache.js';
 export * from './csv.js';
@@ -11,7 +10,6 @@ export * from './log.js';
 export * from './names.js';
 export * from './open-site.js';
 export * from './profile.js';
-export * from './raw-export.js';
 export * from './settings.js';
 export * from './shadow.js';
 export * from './site.js';

@@ -6,7 +6,7 @@ import { LptError } from '@lptool/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
 import { csvLine, findColumns, parseCsvText, readCsvColumns } from './csv.js';
-import { readCsvProjected } from './csv-stream.js';
+import { peekCsv, readCsvProjected } from './csv-stream.js';
 import { acquireLock } from './lock.js';
 import { openSite } from './open-site.js';
 import { loadSettings } from './settings.js';
@@ -367,5 +367,22 @@ describe('readCsvProjected', () => {
       'LPT_PARSE',
       /expected 2 fields like the header, got 1 \(bad\.csv:3\)/,
     );
+  });
+});
+
+describe('peekCsv', () => {
+  it('reads a header (and its text) and the first rows only: what lies beyond is never parsed', () => {
+    const f = path.join(dir, 'head.csv');
+    fs.writeFileSync(f, '\uFEFF\r\n"Start Time", MW_net\r\n1,2\r\n3\r\n\u0000');
+    expect(peekCsv(f, 'head.csv')).toEqual({
+      header: ['Start Time', 'MW_net'],
+      headerLine: 2,
+      headerText: '"Start Time", MW_net',
+      rows: [],
+    });
+    expect(peekCsv(f, 'head.csv', 1).rows).toEqual([['1', '2']]);
+    expectLpt(() => peekCsv(f, 'head.csv', 2), 'LPT_PARSE', /expected 2 fields like the header, got 1 \(head\.csv:4\)/);
+    fs.writeFileSync(f, '');
+    expect(peekCsv(f, 'head.csv', 1)).toMatchObject({ header: null, rows: [] });
   });
 });

@@ -35,12 +35,15 @@ export class Site {
     readonly clock: SiteClock,
   ) {}
 
-  /** settings → SiteClock → the site folders the command uses (exit 2 naming what is wrong). */
-  static open(options: SiteOptions, folders: readonly SitePart[]): Site {
+  /**
+   * settings → SiteClock → the site folders the command uses (exit 2 naming what is wrong); `more` gives
+   * further folders to check once the layout is known (the archive's month folders).
+   */
+  static open(options: SiteOptions, folders: readonly SitePart[], more?: (layout: SiteLayout) => string[]): Site {
     const layout = siteLayout(options.root);
     const settings = loadSettings(layout.settings, options, options.env);
     const clock = new SiteClock(settings.timezone, settings.clock);
-    checkSiteFolders(layout, folders);
+    checkSiteFolders(layout, folders, more?.(layout));
     return new Site(layout, settings, clock);
   }
 
@@ -61,6 +64,10 @@ export class Site {
 }
 
 /** Open a command's site (see `Site.open`). */
-export function openSite(options: SiteOptions, folders: readonly SitePart[]): Site {
-  return Site.open(options, folders);
+export function openSite(
+  options: SiteOptions,
+  folders: readonly SitePart[],
+  more?: (layout: SiteLayout) => string[],
+): Site {
+  return Site.open(options, folders, more);
 }

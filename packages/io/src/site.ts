@@ -60,19 +60,11 @@ export type SitePart = keyof typeof SITE_FOLDERS;
  * a symlinked `_dropbox`, `data`, `ERROR`, month folder, `lp` or `logs` would make lptool read from or
  * move files outside the site root (SPEC §9), and a file where a folder belongs would fail half-way.
  * Either is LPT_SITE_LAYOUT (exit 2) naming it, before anything is touched. The root itself may be a
- * symlink: it is the operator's choice, resolved once. With `archive`, the month folders are checked too.
+ * symlink: it is the operator's choice, resolved once. `more` names further site-relative folders to
+ * check the same way (the archive's month folders: `archiveMonthFolders` of @lptool/archive).
  */
-export function checkSiteFolders(layout: SiteLayout, parts: readonly SitePart[]): void {
-  const rels: string[] = parts.flatMap((p) => [...SITE_FOLDERS[p]]);
-  if (parts.includes('archive')) {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(layout.archive);
-    } catch {
-      /* absent or not a folder: reported below */
-    }
-    for (const n of names.sort()) if (/^\d{4}-\d{2}$/.test(n)) rels.push(`data/KW/${n}`);
-  }
+export function checkSiteFolders(layout: SiteLayout, parts: readonly SitePart[], more: readonly string[] = []): void {
+  const rels: string[] = [...parts.flatMap((p) => [...SITE_FOLDERS[p]]), ...more];
   for (const rel of rels) {
     const full = path.join(layout.root, rel);
     const st = fs.lstatSync(full, { throwIfNoEntry: false });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadManifest, type Manifest, type MeterInfo, peekFirstRow, readMeterData } from '@lptool/build';
+import { listArchive, peekExport } from '@lptool/archive';
+import { loadManifest, type Manifest, type MeterInfo, readMeterData } from '@lptool/build';
 import { formatShortDuration, isLptError } from '@lptool/core';
 import {
-  archivedFiles,
   dropboxEntry,
   loadSettings,
   lockStatus,
@@ -257,10 +257,10 @@ function profilesFact(
 /** Archived files by meter id: the manifest's record while a file's size and mtime are unchanged, else a peek. */
 function archiveByMeter(layout: SiteLayout, manifest: Manifest): Map<string, { rel: string; known: boolean }[]> {
   const out = new Map<string, { rel: string; known: boolean }[]>();
-  for (const f of archivedFiles(layout.archive, layout.root)) {
+  for (const f of listArchive(layout).files) {
     const rec = manifest.files[f.rel];
     const known = !!rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs;
-    const meter = known ? rec.meter : peekFirstRow(f.full).meter;
+    const meter = known ? rec.meter : peekExport(f.full).meter;
     const list = out.get(meter) ?? [];
     list.push({ rel: f.rel, known });
     out.set(meter, list);

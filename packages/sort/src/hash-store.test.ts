@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sha256File } from '@lptool/archive';
 import { LptError } from '@lptool/core';
-import { moveDurable } from '@lptool/io';
+import { moveDurable, siteLayout } from '@lptool/io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HashStore, sha256File } from './hash-store.js';
+import { HashStore } from './hash-store.js';
 
 let root: string;
 beforeEach(() => {
@@ -119,7 +120,7 @@ describe('HashStore.load', () => {
     fs.writeFileSync(path.join(root, 'data/KW/DUPLICATE/a.csv'), 'a');
     const s = HashStore.load(root, storeFile());
     expect(s.existed).toBe(false);
-    expect(s.rebuildFromArchive(path.join(root, 'data/KW'))).toBe(2);
+    expect(s.rebuildFromArchive(siteLayout(root))).toBe(2);
     expect([...s.files.values()].map((e) => [e.dest, e.outcome])).toEqual([
       ['data/KW/2024-07/a.csv', 'archived'],
       ['data/KW/ERROR/b_PARSE-ERROR.csv', 'error'],

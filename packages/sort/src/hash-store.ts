@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { listArchive, listRejected, sha256File } from '@lptool/archive';
 import { LptError } from '@lptool/core';
-import { tempPrefixFor, writeFileAtomic } from '@lptool/io';
+import { type SiteLayout, tempPrefixFor, writeFileAtomic } from '@lptool/io';
 import { z } from 'zod';
 
 /**
@@ -60,23 +60,6 @@ const JournalLineSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('done'), hash: Sha256 }),
 ]);
 type JournalLine = z.infer<typeof JournalLineSchema>;
-
-/** SHA-256 of a file, read in 1 MB chunks (never the whole file in memory). */
-export function sha256File(file: string): string {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
 export class HashStore {
   readonly files = new Map<string, HashEntry>();
@@ -142,31 +125,20 @@ export class HashStore {
    * only copies of those). Without this a missing store would silently start empty and every re-delivery
    * of an archived export would be archived a second time. Returns the number of files hashed.
    */
-  rebuildFromArchive(archive: string): number {
-    const add = (dir: string, name: string, outcome: Outcome) => {
-      const full = path.join(dir, name);
-      const st = fs.lstatSync(full, { throwIfNoEntry: false });
-      if (!st?.isFile() || name.startsWith('.')) return 0;
+  rebuildFromArchive(layout: SiteLayout): number {
+    const add = (full: string, outcome: Outcome) => {
       const hash = sha256File(full);
       if (!this.files.has(hash)) {
         const dest = path.relative(this.root, full).split(path.sep).join('/');
-        this.files.set(hash, { dest, outcome, source: name, at: new Date(st.mtimeMs).toISOString() });
-      }
-      return 1;
-    };
-    let n = 0;
-    const list = (dir: string) => {
-      try {
-        return fs.readdirSync(dir).sort();
-      } catch {
-        return [];
+        const at = new Date(fs.statSync(full).mtimeMs).toISOString();
+        this.files.set(hash, { dest, outcome, source: path.basename(full), at });
       }
     };
-    for (const month of list(archive).filter((m) => /^\d{4}-\d{2}$/.test(m)))
-      for (const name of list(path.join(archive, month))) n += add(path.join(archive, month), name, 'archived');
-    const error = path.join(archive, 'ERROR');
-    for (const name of list(error).filter((x) => /\.csv$/i.test(x))) n += add(error, name, 'error');
-    return n;
+    const archived = listArchive(layout, { csvOnly: false }).files;
+    const rejected = listRejected(layout);
+    for (const f of archived) add(f.full, 'archived');
+    for (const f of rejected) add(f.full, 'error');
+    return archived.length + rejected.length;
   }
 
   private corrupt(why: string): LptError {

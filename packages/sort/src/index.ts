@@ -1,2 +1,2 @@
-export { type HashEntry, HashStore, type Outcome, sha256File } from './hash-store.js';
+export { type HashEntry, HashStore, type Outcome } from './hash-store.js';
 export { formatSortSummary, type SortedFile, type SortOptions, type SortSummary, sort } from './sort.js';

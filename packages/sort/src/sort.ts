@@ -1,14 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  archiveMonthFolders,
+  type CheckedExport,
+  checkExport,
+  ExportRejected,
+  type RejectReason,
+  sha256File,
+} from '@lptool/archive';
 import { ExitCode, LptError, SiteClock } from '@lptool/core';
 import {
   acquireLock,
-  type CheckedExport,
-  checkExport,
   checkSiteFolders,
   createLogger,
   dropboxEntry,
-  ExportRejected,
   errnoOf,
   escapeFileName,
   fitName,
@@ -19,14 +24,13 @@ import {
   MAX_NAME_BYTES,
   moveDurable,
   nullLogger,
-  type RejectReason,
   type SettingFlags,
   type SiteLayout,
   safeFileName,
   siteLayout,
   writeFileAtomic,
 } from '@lptool/io';
-import { type HashEntry, HashStore, type Outcome, sha256File } from './hash-store.js';
+import { type HashEntry, HashStore, type Outcome } from './hash-store.js';
 
 export interface SortOptions extends SettingFlags {
   root: string;
@@ -93,7 +97,7 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
   const clock = new SiteClock(settings.timezone, settings.clock);
   const dryRun = options.dryRun ?? false;
   const settleMs = options.settleMs ?? 5000;
-  checkSiteFolders(layout, ['dropbox', 'archive', 'logs']);
+  checkSiteFolders(layout, ['dropbox', 'archive', 'logs'], archiveMonthFolders(layout));
   if (!fs.existsSync(layout.dropbox)) {
     throw new LptError(
       'LPT_INPUT_MISSING',
@@ -191,7 +195,7 @@ function emptySummary(root: string, dryRun: boolean): SortSummary {
  */
 function openStore(store: HashStore, layout: SiteLayout, summary: SortSummary, log: Logger, dryRun: boolean): void {
   if (!store.existed) {
-    const n = store.rebuildFromArchive(layout.archive);
+    const n = store.rebuildFromArchive(layout);
     if (n > 0) {
       summary.rebuiltStore = n;
       const w = `${path.basename(layout.hashStore)} was missing: rebuilt from the ${n} file(s) under data/KW/ (archived and rejected), so re-deliveries of them are still duplicates`;

@@ -8,7 +8,7 @@ import {
   type SequenceProblem,
   type SiteClock,
 } from '@lptool/core';
-import { type CsvTable, findColumns, parseCsvText } from './csv.js';
+import { type CsvTable, findColumns, parseCsvText } from '@lptool/io';
 
 /** Columns every raw export must have (SPEC §2). `Record No.` and `Event Type` are optional. */
 export const REQUIRED_EXPORT_COLUMNS = [

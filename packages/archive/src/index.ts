@@ -1,0 +1,3 @@
+export * from './export-rules.js';
+export * from './hash.js';
+export * from './layout.js';
