@@ -8,7 +8,7 @@ const packages = [
   'archive',
   'plot',
   'sort',
-  'build',
+  'profiles',
   'merge',
   'gaps',
   'bess',

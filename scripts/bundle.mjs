@@ -1,5 +1,5 @@
-// Bundles the built CLI (packages/cli/dist/run.js) into packages/cli/dist/bundle/lptool.cjs and the build
-// package's worker into bundle/worker.js, with esbuild: one file instead of ~300 modules. Measured on a no-op
+// Bundles the built CLI (packages/cli/dist/run.js) into packages/cli/dist/bundle/lptool.cjs and the profiles
+// package's build worker into bundle/worker.js, with esbuild: one file instead of ~300 modules. Measured on a no-op
 // `lptool build`: 0.29 s from the modules, 0.25 s from an ES-module bundle, 0.21 s from this CommonJS bundle
 // with V8's code cache (bin.js keeps it beside the bundle; CommonJS because Node 20 caches code only for
 // scripts). Every cron run pays start-up. The plot and report packages stay outside: plot loads its fonts and the
@@ -49,7 +49,7 @@ for (const f of cli.outputFiles) {
 }
 await build({
   ...common,
-  entryPoints: { worker: 'packages/build/dist/worker.js' },
+  entryPoints: { worker: 'packages/profiles/dist/worker.js' },
   outdir,
   format: 'esm',
   // CommonJS dependencies (pino) call require(): give the ES module one

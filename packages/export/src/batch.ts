@@ -1,5 +1,5 @@
 import { LptError, type SiteClock } from '@lptool/core';
-import type { Profile } from '@lptool/io';
+import type { Profile } from '@lptool/profiles';
 import type { DatasetField, DatasetTable } from './columns.js';
 
 /** One field's values: instants (ms) and numbers as Float64 (NaN = null), int32 as Int32Array, text as strings. */

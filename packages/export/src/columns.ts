@@ -1,5 +1,5 @@
-import { PROFILE_COLUMNS } from '@lptool/build';
 import { ALL_COLUMNS } from '@lptool/merge';
+import { PROFILE_COLUMNS } from '@lptool/profiles';
 
 /**
  * The two tables of an export, derived from the CSV column lists their owners declare (build's

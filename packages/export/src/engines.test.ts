@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SiteClock } from '@lptool/core';
-import { readProfile } from '@lptool/io';
+import { readProfile } from '@lptool/profiles';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchFromProfile, type ColumnBatch, textColumnsFor, yearRanges } from './batch.js';
 import { PROFILES_TABLE, SYSTEM_TOTAL_TABLE } from './columns.js';

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Shard } from '@lptool/build';
 import { SiteClock } from '@lptool/core';
 import {
   AtomicFile,
@@ -13,6 +12,7 @@ import {
   type SettingFlags,
   siteLayout,
 } from '@lptool/io';
+import type { Shard } from '@lptool/profiles';
 import {
   type DatasetManifest,
   type DatasetSource,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { shardOf } from '@lptool/build';
+import { shardOf } from '@lptool/profiles';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listFiles, lptool, tempDir } from '../../cli/src/testing.js';
 import { dataset, duck } from './site.test-helper.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { inShard, type MeterInfo, readMeterData, type Shard } from '@lptool/build';
 import type { SiteClock } from '@lptool/core';
-import { type Profile, readProfile, type SiteLayout } from '@lptool/io';
+import type { SiteLayout } from '@lptool/io';
+import { inShard, type MeterInfo, type Profile, readMeterData, readProfile, type Shard } from '@lptool/profiles';
 import { batchFromProfile, type ColumnBatch, textColumnsFor } from './batch.js';
 import type { DatasetTable } from './columns.js';
 import { PROFILES_TABLE, SYSTEM_TOTAL_TABLE } from './columns.js';

@@ -16,8 +16,6 @@ import {
   AtomicFile,
   createLogger,
   loadSettings,
-  type Profile,
-  readProfile,
   type SettingFlags,
   type SkippedInput,
   siteLayout,
@@ -25,6 +23,7 @@ import {
   skippedNote,
 } from '@lptool/io';
 import type { PlotFormat } from '@lptool/plot';
+import { type Profile, readProfile } from '@lptool/profiles';
 
 export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
   root: string;

@@ -1,5 +1,4 @@
 export * from './atomic.js';
-export * from './column-cache.js';
 export * from './csv.js';
 export * from './csv-core.js';
 export * from './csv-stream.js';
@@ -9,8 +8,6 @@ export * from './lock.js';
 export * from './log.js';
 export * from './names.js';
 export * from './open-site.js';
-export * from './profile.js';
 export * from './settings.js';
-export * from './shadow.js';
 export * from './site.js';
 export * from './system-errors.js';

@@ -146,7 +146,7 @@ describe('lptool merge — exactly the meters of meter-data.csv', () => {
 
 describe('the columnar sidecar', () => {
   it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
-    const { build } = await import('../../build/src/index.js');
+    const { build } = await import('../../profiles/src/index.js');
     const s = siteFrom('build/legal/input');
     cleanups.push(s.cleanup);
     await build({ root: s.root });

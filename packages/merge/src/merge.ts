@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readMeterData } from '@lptool/build';
 import {
   bucketMean,
   formatMicros,
@@ -18,12 +17,11 @@ import {
   checkSiteFolders,
   createLogger,
   loadSettings,
-  readProfile,
   type SettingFlags,
   siteLayout,
   skipDerived,
-  writeColumnCache,
 } from '@lptool/io';
+import { readMeterData, readProfile, writeColumnCache } from '@lptool/profiles';
 
 export const ALL_COLUMNS = [
   'Start Time',

@@ -1,6 +1,6 @@
 /** The report engine's pure parts, unit by unit: no fs, no browser. */
 import { analyzeSeries, asTimeOrdered, SiteClock } from '@lptool/core';
-import type { PowerColumn, Profile } from '@lptool/io';
+import type { PowerColumn, Profile } from '@lptool/profiles';
 import fc from 'fast-check';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
  * no clock of its own (the caller says when), no logging.
  */
 import { formatIsoDuration, type SiteClock } from '@lptool/core';
-import type { Profile } from '@lptool/io';
+import type { Profile } from '@lptool/profiles';
 import { type PeriodStats, periodStats } from '@lptool/stats';
 import { countPerColumn, type DayGrid, dayGrid, expectedPerColumn } from './completeness.js';
 import { encodeSeries, offsetTransitions } from './encode.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SiteClock } from '@lptool/core';
-import { readProfile } from '@lptool/io';
+import { readProfile } from '@lptool/profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lptool, tempDir } from '../../cli/src/testing.js';
 import { decodeSeries } from './encode.js';

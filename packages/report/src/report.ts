@@ -14,14 +14,13 @@ import {
   type CsvTable,
   findColumns,
   loadSettings,
-  type Profile,
   readCsvColumns,
   readCsvFile,
-  readProfile,
   type SettingFlags,
   type SiteLayout,
   siteLayout,
 } from '@lptool/io';
+import { type Profile, readProfile } from '@lptool/profiles';
 import { bessSection } from './bess.js';
 import { writeReportFolder } from './folder.js';
 import type { BessSection, SiteData } from './model.js';

@@ -12,7 +12,7 @@ import {
   type SeriesReport,
   type TimeOrdered,
 } from '@lptool/core';
-import type { Profile } from '@lptool/io';
+import type { Profile } from '@lptool/profiles';
 
 export interface OrderedSeries {
   /** Distinct starts, ascending (a duplicated start keeps its first row). */

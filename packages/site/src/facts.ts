@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listArchive, peekExport } from '@lptool/archive';
-import { loadManifest, type Manifest, type MeterInfo, readMeterData } from '@lptool/build';
 import { formatShortDuration, isLptError } from '@lptool/core';
 import {
   dropboxEntry,
@@ -13,6 +12,7 @@ import {
   type SiteLayout,
   siteLayout,
 } from '@lptool/io';
+import { loadManifest, type Manifest, type MeterInfo, readMeterData } from '@lptool/profiles';
 import type { ProfileFact, SiteFacts } from './diagnose.js';
 import { lastRuns } from './runs.js';
 

@@ -9,15 +9,8 @@ import {
   ratioMicros,
   SiteClock,
 } from '@lptool/core';
-import {
-  AtomicFile,
-  loadSettings,
-  type PowerColumn,
-  readProfile,
-  type SettingFlags,
-  siteLayout,
-  skipDerived,
-} from '@lptool/io';
+import { AtomicFile, loadSettings, type SettingFlags, siteLayout, skipDerived } from '@lptool/io';
+import { type PowerColumn, readProfile } from '@lptool/profiles';
 
 export interface ResampleOptions extends SettingFlags {
   root: string;

@@ -19,15 +19,13 @@ import {
   AtomicFile,
   csvLine,
   loadSettings,
-  type PowerColumn,
-  type Profile,
-  readProfile,
   type SettingFlags,
   type SkippedInput,
   siteLayout,
   skipDerived,
   skippedNote,
 } from '@lptool/io';
+import { type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
 export interface StatsOptions extends SettingFlags {
   root: string;

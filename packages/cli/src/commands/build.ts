@@ -1,4 +1,4 @@
-import { build, formatBuildSummary, parseShard } from '@lptool/build';
+import { build, formatBuildSummary, parseShard } from '@lptool/profiles';
 import type { CommandResult, Io } from '../output.js';
 import { seconds, siteArgs } from './common.js';
 

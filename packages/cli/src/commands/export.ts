@@ -1,4 +1,4 @@
-import { parseShard } from '@lptool/build';
+import { parseShard } from '@lptool/profiles';
 import type { CommandResult, Io } from '../output.js';
 import { seconds, siteArgs } from './common.js';
 

@@ -1,7 +1,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { cachePathFor, isSiteWideError, removeTempsOf, shadowPathFor, startFsync } from '@lptool/io';
+import { isSiteWideError, removeTempsOf, startFsync } from '@lptool/io';
 import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+import { shadowPathFor } from './shadow.js';
+import { cachePathFor } from './sidecar.js';
 
 /** A worker's old-generation cap (MB): keeps each thread's RSS flat. `LPTOOL_WORKER_HEAP_MB` changes it. */
 const WORKER_HEAP_MB = 192;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lptool, tempDir } from '../../cli/src/testing.js';
-import { cachePathFor, readColumnCache } from '../../io/src/index.js';
+import { cachePathFor, readColumnCache } from './sidecar.js';
 
 // What a number is (issues 19, 13.3, 13.4), through the real CLI on real files.
 

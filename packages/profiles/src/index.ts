@@ -11,4 +11,7 @@ export { formatBuildSummary } from './format.js';
 export { type FileRecord, loadManifest, type Manifest, type MeterRecord } from './manifest.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';
 export { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+export * from './reader.js';
+export * from './shadow.js';
 export { inShard, parseShard, type Shard, shardOf } from './shard.js';
+export * from './sidecar.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { lowerBound, SiteClock } from '@lptool/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countProfileRows, readProfile } from './profile.js';
+import { countProfileRows, readProfile } from './reader.js';
 
 let dir: string;
 beforeEach(() => {

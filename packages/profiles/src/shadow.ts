@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BufferedWriter, crashPoint, fileSynced, fsyncDir, type PendingFile, tempNameFor } from './atomic.js';
+import { BufferedWriter, crashPoint, fileSynced, fsyncDir, type PendingFile, tempNameFor } from '@lptool/io';
 
 /**
  * Appending to a profile without copying it, while still replacing it with a

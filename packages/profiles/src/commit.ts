@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { commitAll, commitColumnCaches, commitSwaps, countProfileRows } from '@lptool/io';
+import { commitAll } from '@lptool/io';
 import type { MeterRecord } from './manifest.js';
 import type { MeterJob, MeterOutcome } from './meter-job.js';
+import { countProfileRows } from './reader.js';
+import { commitSwaps } from './shadow.js';
+import { commitColumnCaches } from './sidecar.js';
 
 /**
  * The commit step of a build: the one place where new profiles replace old ones.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { clearStaleTemps, type PendingFile, tempNameFor } from './atomic.js';
+import { clearStaleTemps, type PendingFile, tempNameFor } from '@lptool/io';
 
 /**
  * A binary column sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some

@@ -11,7 +11,6 @@ import {
   loadSettings,
   type SettingFlags,
   type SiteLayout,
-  shadowPathFor,
   siteLayout,
 } from '@lptool/io';
 import { commitProfiles } from './commit.js';
@@ -19,6 +18,7 @@ import { type FileRecord, inputsKey, loadManifest, type MeterRecord, saveManifes
 import { readMeterData } from './meter-data.js';
 import type { MeterJob } from './meter-job.js';
 import { runGuarded, runMeterJobs } from './pool.js';
+import { shadowPathFor } from './shadow.js';
 import { inShard, type Shard } from './shard.js';
 
 export { PROFILE_COLUMNS } from './meter-job.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendColumnCache, cachePathFor, readColumnCache, writeColumnCache } from './column-cache.js';
+import { appendColumnCache, cachePathFor, readColumnCache, writeColumnCache } from './sidecar.js';
 
 let dir: string;
 let csv: string;

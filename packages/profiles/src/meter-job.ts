@@ -17,18 +17,11 @@ import {
   SiteClock,
   sameDecimal,
 } from '@lptool/core';
-import {
-  AtomicFile,
-  appendColumnCache,
-  csvField,
-  type PendingFile,
-  type PendingSwap,
-  ShadowAppend,
-  startColumnCache,
-  startShadowCopy,
-} from '@lptool/io';
+import { AtomicFile, csvField, type PendingFile } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
 import type { MeterInfo } from './meter-data.js';
+import { type PendingSwap, ShadowAppend, startShadowCopy } from './shadow.js';
+import { appendColumnCache, startColumnCache } from './sidecar.js';
 
 /** The columns of lp/<name>.csv (SPEC §4). */
 export const PROFILE_COLUMNS = [

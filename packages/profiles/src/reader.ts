@@ -14,8 +14,8 @@ import {
   type TimeOrdered,
   timeOrder,
 } from '@lptool/core';
-import { readColumnCache } from './column-cache.js';
-import { readCsvColumns } from './csv.js';
+import { readCsvColumns } from '@lptool/io';
+import { readColumnCache } from './sidecar.js';
 
 /** The power columns a profile may have (lp/<name>.csv or lp/all.csv), in output order. */
 export const POWER_COLUMNS = [
