@@ -10,16 +10,12 @@ import {
 } from '@lptool/core';
 import { type CsvTable, findColumns, parseCsvText } from '@lptool/io';
 
+/** An export's readings (SPEC §2): average kW and kVA delivered and received over the interval, in this order. */
+export const READING_COLUMNS = ['kw_del', 'kw_rec', 'kva_del', 'kva_rec'] as const;
+export type ReadingColumn = (typeof READING_COLUMNS)[number];
+
 /** Columns every raw export must have (SPEC §2). `Record No.` and `Event Type` are optional. */
-export const REQUIRED_EXPORT_COLUMNS = [
-  'meter',
-  'Start Time',
-  'End Time',
-  'kw_del',
-  'kw_rec',
-  'kva_del',
-  'kva_rec',
-] as const;
+export const REQUIRED_EXPORT_COLUMNS = ['meter', 'Start Time', 'End Time', ...READING_COLUMNS] as const;
 export type ExportColumn = (typeof REQUIRED_EXPORT_COLUMNS)[number] | 'Record No.' | 'Event Type';
 
 /** Why a file is rejected: the ERROR folder's reason codes (SPEC §3). */

@@ -1,9 +1,8 @@
-import { ALL_COLUMNS } from '@lptool/merge';
-import { PROFILE_COLUMNS } from '@lptool/profiles';
+import { PROFILE_COLUMNS, SYSTEM_TOTAL_COLUMNS } from '@lptool/profiles';
 
 /**
- * The two tables of an export, derived from the CSV column lists their owners declare (build's
- * PROFILE_COLUMNS, merge's ALL_COLUMNS): each CSV column maps to one or more dataset fields with a type. The
+ * The two tables of an export, derived from the CSV column lists their owner declares (profiles'
+ * PROFILE_COLUMNS and SYSTEM_TOTAL_COLUMNS): each CSV column maps to one or more dataset fields with a type. The
  * maps are typed by those lists, so a column added to a profile fails to compile here until it has a type.
  */
 
@@ -73,7 +72,7 @@ const PROFILE_FIELDS: Record<(typeof PROFILE_COLUMNS)[number], DatasetField[]> =
   PF_net: [double('PF_net', true)],
 };
 
-const TOTAL_FIELDS: Record<(typeof ALL_COLUMNS)[number], DatasetField[]> = {
+const TOTAL_FIELDS: Record<(typeof SYSTEM_TOTAL_COLUMNS)[number], DatasetField[]> = {
   ...times,
   MW_total: [double('MW_total')],
   MVA_total: [double('MVA_total')],
@@ -94,7 +93,7 @@ function table<C extends string>(
 /** lp/<name>.csv → `profiles/name=<name>/year=YYYY/`, `lptool.profile_interval`. */
 export const PROFILES_TABLE = table('profiles', PROFILE_COLUMNS, PROFILE_FIELDS);
 /** lp/all.csv → `system_total/year=YYYY/`, `lptool.system_total`. */
-export const SYSTEM_TOTAL_TABLE = table('system_total', ALL_COLUMNS, TOTAL_FIELDS);
+export const SYSTEM_TOTAL_TABLE = table('system_total', SYSTEM_TOTAL_COLUMNS, TOTAL_FIELDS);
 
 /** Version of the dataset layout and types; a change rewrites every partition. */
 export const DATASET_SCHEMA_VERSION = 1;

@@ -1,5 +1,4 @@
 export {
-  ALL_COLUMNS,
   formatMergeSummary,
   listProfiles,
   type MergeOptions,

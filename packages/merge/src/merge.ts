@@ -21,18 +21,7 @@ import {
   siteLayout,
   skipDerived,
 } from '@lptool/io';
-import { readMeterData, readProfile, writeColumnCache } from '@lptool/profiles';
-
-export const ALL_COLUMNS = [
-  'Start Time',
-  'End Time',
-  'MW_total',
-  'MVA_total',
-  'PF_total',
-  'MW_net',
-  'feeders_reporting',
-  'feeders_expected',
-] as const;
+import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
 
 export interface MergeOptions extends SettingFlags {
   root: string;
@@ -225,7 +214,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
     const out = new AtomicFile(output);
     let incomplete = 0;
     try {
-      out.write(`${ALL_COLUMNS.join(',')}\n`);
+      out.write(`${SYSTEM_TOTAL_COLUMNS.join(',')}\n`);
       for (let j = 0; j < count; j++) {
         const k = order[j]!;
         const n = slotN[k]!;

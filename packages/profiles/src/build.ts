@@ -21,8 +21,6 @@ import { runGuarded, runMeterJobs } from './pool.js';
 import { shadowPathFor } from './shadow.js';
 import { inShard, type Shard } from './shard.js';
 
-export { PROFILE_COLUMNS } from './meter-job.js';
-
 export interface BuildOptions extends SettingFlags {
   root: string;
   /** Build only this profile name. */

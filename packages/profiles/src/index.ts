@@ -5,8 +5,8 @@ export {
   build,
   type Conflict,
   type MeterBuild,
-  PROFILE_COLUMNS,
 } from './build.js';
+export * from './columns.js';
 export { formatBuildSummary } from './format.js';
 export { type FileRecord, loadManifest, type Manifest, type MeterRecord } from './manifest.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';

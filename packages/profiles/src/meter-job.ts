@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CheckedExport, checkExport, ExportRejected } from '@lptool/archive';
+import { type CheckedExport, checkExport, ExportRejected, READING_COLUMNS } from '@lptool/archive';
 import {
   boundMessage,
   type ClockMode,
@@ -19,32 +19,13 @@ import {
 } from '@lptool/core';
 import { AtomicFile, csvField, type PendingFile } from '@lptool/io';
 import type { BadRow, BuildSummary, Conflict, MeterBuild } from './build.js';
+import { PROFILE_COLUMNS } from './columns.js';
 import type { MeterInfo } from './meter-data.js';
 import { type PendingSwap, ShadowAppend, startShadowCopy } from './shadow.js';
 import { appendColumnCache, startColumnCache } from './sidecar.js';
 
-/** The columns of lp/<name>.csv (SPEC §4). */
-export const PROFILE_COLUMNS = [
-  'Start Time',
-  'End Time',
-  'meter',
-  'Record No.',
-  'Event Type',
-  'kw_del',
-  'kw_rec',
-  'kva_del',
-  'kva_rec',
-  'MW_del',
-  'MW_rec',
-  'MVA_del',
-  'MVA_rec',
-  'MW_net',
-  'MVA_net',
-  'PF_net',
-] as const;
-
 const DAY = 86_400_000;
-const VALUE_COLUMNS = ['kw_del', 'kw_rec', 'kva_del', 'kva_rec'] as const;
+const VALUE_COLUMNS = READING_COLUMNS;
 
 /** Where a meter job reports: the same shapes as BuildSummary, filled per meter and merged in order. */
 export interface MeterSink {

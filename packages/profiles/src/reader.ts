@@ -15,20 +15,8 @@ import {
   timeOrder,
 } from '@lptool/core';
 import { readCsvColumns } from '@lptool/io';
+import { POWER_COLUMNS, type PowerColumn } from './columns.js';
 import { readColumnCache } from './sidecar.js';
-
-/** The power columns a profile may have (lp/<name>.csv or lp/all.csv), in output order. */
-export const POWER_COLUMNS = [
-  'MW_del',
-  'MW_rec',
-  'MVA_del',
-  'MVA_rec',
-  'MW_net',
-  'MVA_net',
-  'MW_total',
-  'MVA_total',
-] as const;
-export type PowerColumn = (typeof POWER_COLUMNS)[number];
 
 /**
  * A load profile's instants and power columns, as merge, gaps and stats read it:
