@@ -66,7 +66,7 @@ function refuse(o: MeterOutcome, job: MeterJob, before: number, root: string): v
     fs.rmSync(f.temp, { force: true });
   const rel = path.relative(root, job.output);
   const rejected = o.badFiles.length
-    ? `; ${o.badFiles.length} of ${job.list.length} archived files rejected, e.g. ${o.badFiles[0]!.file}: ${o.badFiles[0]!.reason}: ${o.badFiles[0]!.message}`
+    ? `; ${o.badFiles.length} of ${job.files.length} archived files rejected, e.g. ${o.badFiles[0]!.file}: ${o.badFiles[0]!.reason}: ${o.badFiles[0]!.message}`
     : '';
   const bad = o.result.badRows ? `; ${o.result.badRows} bad rows skipped` : '';
   const message = `kept ${rel} (${before} rows): this build would replace it with ${o.result.rows} rows${rejected}${bad} — check the settings (--interval, --tz) and the archive, or pass --allow-shrink to replace it`;

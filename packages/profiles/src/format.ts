@@ -1,4 +1,4 @@
-import type { BuildSummary } from './build.js';
+import type { BuildSummary } from './summary.js';
 
 /** The human summary: one line per meter, then problems. */
 export function formatBuildSummary(s: BuildSummary): string {

@@ -71,8 +71,7 @@ describe('one meter that fails (issue 13 item 8)', () => {
     const clock = new SiteClock('America/Los_Angeles', 'standard');
     const job = (name: string, id: string, files: string[]): MeterJob => ({
       info: { meter: id, name, multiplier: 2, line: 2 },
-      list: files,
-      allFiles: files,
+      files: files.map((rel) => ({ rel, first: Number.NEGATIVE_INFINITY, mtimeMs: 0 })),
       output: path.join(root, 'lp', `${name}.csv`),
       root,
       zone: clock.zone,
@@ -82,21 +81,8 @@ describe('one meter that fails (issue 13 item 8)', () => {
       to: undefined,
       legacyNet: false,
       onBadRow: 'skip',
-      settingsKey: 'k',
+      extract: false,
       append: null,
-      result: {
-        name,
-        meter: id,
-        status: 'built',
-        files: files.length,
-        rows: 0,
-        first: null,
-        last: null,
-        conflicts: 0,
-        badRows: 0,
-        incompleteDays: [],
-        dstDays: [],
-      },
     });
     fs.mkdirSync(path.join(root, 'lp'));
     fs.writeFileSync(path.join(root, 'lp/north.csv'), 'the old profile\n');

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { isSiteWideError, removeTempsOf, startFsync } from '@lptool/io';
-import { type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
+import { failedOutcome, type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
 import { shadowPathFor } from './shadow.js';
 import { cachePathFor } from './sidecar.js';
 
@@ -25,18 +25,13 @@ export type WorkerReply =
  * One meter never fails the others: a meter whose job throws is reported as
  * failed (its profile left as it was); a worker that dies on its memory cap (one
  * huge export) is replaced, and its meter is built again in this thread, whose
- * heap is not capped, as `retry` makes it (a full build). Only a full or
- * read-only disk stops the run.
+ * heap is not capped, in full. Only a full or read-only disk stops the run.
  */
-export async function runMeterJobs(
-  jobs: MeterJob[],
-  env: NodeJS.ProcessEnv = process.env,
-  retry: (job: MeterJob) => MeterJob = (job) => job,
-): Promise<MeterOutcome[]> {
+export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const wanted = env.LPTOOL_WORKERS ? Math.max(1, Number(env.LPTOOL_WORKERS) || 1) : cores;
   // a thread costs ~0.15 s to start: only worth it for real work (a cron append reads a file or two per meter)
-  const files = jobs.reduce((n, j) => n + j.list.length, 0);
+  const files = jobs.reduce((n, j) => n + (j.append?.files.length ?? j.files.length), 0);
   const size = Math.min(wanted, jobs.length, Math.ceil(files / 64));
   if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => started(runGuarded(j)));
 
@@ -80,7 +75,7 @@ export async function runMeterJobs(
   for (const i of died.sort((a, b) => a - b)) {
     // what the dead worker was writing is nobody's now (we hold the site lock)
     for (const f of [jobs[i]!.output, shadowPathFor(jobs[i]!.output), cachePathFor(jobs[i]!.output)]) removeTempsOf(f);
-    outcomes[i] = started(runGuarded(retry(jobs[i]!)));
+    outcomes[i] = started(runGuarded({ ...jobs[i]!, append: null }));
     outcomes[i]!.events.unshift([
       'warn',
       { event: 'worker-died', meter: jobs[i]!.info.meter, name: jobs[i]!.info.name, heapMb },
@@ -105,17 +100,4 @@ export function runGuarded(job: MeterJob): MeterOutcome {
     if (isSiteWideError(e)) throw e;
     return failedOutcome(job, (e as Error)?.message ?? String(e));
   }
-}
-
-/** The outcome of a meter whose build failed: its profile is left as it was. */
-export function failedOutcome(job: MeterJob, message: string): MeterOutcome {
-  const { meter, name } = job.info;
-  return {
-    result: { ...job.result, status: 'failed', error: `build failed — ${message}; lp/${name}.csv left as it was` },
-    badFiles: [],
-    badRows: [],
-    conflicts: [],
-    rowsRead: 0,
-    events: [['error', { event: 'meter-failed', meter, name, message }, `${name}: build failed — ${message}`]],
-  };
 }

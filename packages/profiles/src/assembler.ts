@@ -1,0 +1,438 @@
+import { type CheckedExport, READING_COLUMNS } from '@lptool/archive';
+import {
+  boundMessage,
+  computePowerMicros,
+  DERIVED_POWER_COLUMNS,
+  type Decimal,
+  decimalProblem,
+  emptyDecimal,
+  formatMicros,
+  formatPowerFactor,
+  MAX_EXACT,
+  parseDecimal,
+  type Readings,
+  type SiteClock,
+  sameDecimal,
+} from '@lptool/core';
+import { csvField } from '@lptool/io';
+import { profileLine, type SidecarRows } from './writer.js';
+
+/**
+ * The engine of `lptool build` (SPEC §4), pure: exports in, profile rows out — no file system, no log,
+ * no clock reads. Push one checked export at a time, in the order of their first intervals; `flush(w)`
+ * gives every row that starts before `w` (the next export's first start: exports are continuous and
+ * increasing, so no export still to come reaches back before its own first row), settled:
+ *
+ *  - a row's readings must be decimal numbers, finite, ≥ 0, kVA not below kW beyond meter noise, and
+ *    every derived value within the exact range — else it is a bad row, named by file, line and column;
+ *  - the same interval in several exports: identical rows collapse, and of differing rows the export
+ *    whose data ends latest wins (then the later delivery, then the later path), each loser a conflict;
+ *  - MW/MVA from the readings and the multiplier as written, exactly, rounded half-up once;
+ *  - rows outside the range (`from`/`to`) are left out; an append's rows must start where the profile ends.
+ *
+ * Memory is the rows of the exports that overlap the current position: about one export for a normal
+ * archive, however many years it holds.
+ */
+
+export interface BadRow {
+  file: string;
+  line: number;
+  column: string;
+  message: string;
+}
+
+export interface Conflict {
+  start: string;
+  kept: { file: string; line: number; values: string };
+  dropped: { file: string; line: number; values: string };
+}
+
+export interface AssemblerOptions {
+  /** The meter id, written on every row. */
+  meter: string;
+  /** The meter's multiplier as written in meter-data.csv (a checked decimal number). */
+  multiplierText: string;
+  /** MW_net = MW_del + MW_rec (the older scripts' convention) instead of MW_del − MW_rec. */
+  legacyNet: boolean;
+  clock: SiteClock;
+  intervalMs: number;
+  /** Interval starts from (inclusive) / to (exclusive), for an extract. */
+  from?: number | undefined;
+  to?: number | undefined;
+  /** `fail`: a bad row stops the meter (the flush after it says `failed`); `skip`: it is left out. */
+  onBadRow: 'skip' | 'fail';
+  /** An append: where the profile ends now and its last local day's count; new rows must start at or after it. */
+  after?: { end: number; lastDay: { day: number; count: number } | null } | undefined;
+}
+
+/** One export, checked (`checkExport`), with what ranks it against others for the same interval. */
+export interface ExportInput {
+  rel: string;
+  export: CheckedExport;
+  /** Its delivery time (file mtime, which sort's rename keeps). */
+  mtimeMs: number;
+  /** Its path's place among the meter's paths (the last tie-break). */
+  rank: number;
+}
+
+/** What one flush gives. */
+export interface AssembledRows extends SidecarRows {
+  /** The rows written, in time order: lines of lp/<name>.csv, each with its `\n`. */
+  lines: string[];
+  conflicts: Conflict[];
+  /** The bad rows of the exports pushed since the last flush. */
+  badRows: BadRow[];
+  /** Intervals written per local day (days since 1970 of the legal wall clock), this run and the append's last day. */
+  days: ReadonlyMap<number, number>;
+  /** A bad row with `onBadRow: 'fail'`: nothing is written, the meter fails. */
+  failed: boolean;
+  /** An append whose new rows reach back into the profile: nothing is written, the meter must be built in full. */
+  overlap: boolean;
+}
+
+/** The local days a profile covers, checked against the day's length (23, 24 or 25 hours). */
+export interface DayCounts {
+  /** Days whose interval count is not the day's length / interval (data missing or doubled). */
+  incompleteDays: { date: string; intervals: number; expected: number }[];
+  /** Complete days of another length (92 or 100 intervals at 15 minutes: DST days). */
+  dstDays: { date: string; intervals: number }[];
+}
+
+const DAY = 86_400_000;
+
+/** An export's rows as the engine holds them until they are written. */
+interface Loaded {
+  rel: string;
+  ex: CheckedExport;
+  fileEnd: number;
+  mtimeMs: number;
+  rank: number;
+  /** Each row's four readings exactly: coefficient (NaN: too long for a Number, parse the text again) and exponent. */
+  coef: Float64Array;
+  exp: Float64Array;
+  /** Each row's six derived values in millionths (DERIVED_POWER_COLUMNS). */
+  micros: Float64Array;
+  ok: Uint8Array;
+  /** Rows not yet written or dropped. */
+  pending: number;
+}
+
+/** How a meter's rows become numbers: its multiplier as written and the net convention. */
+interface PowerRule {
+  multiplier: Decimal;
+  multiplierText: string;
+  legacyNet: boolean;
+}
+
+const readings = (): Readings => [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
+
+/**
+ * Checks one row's numbers, parsed exactly into `d`, and computes its six derived values in millionths into
+ * `micros` at `at`; returns the problem or null. A value must be a decimal number (SPEC §4: nothing else is
+ * read as one), finite, ≥ 0, and every derived value within the exact range.
+ */
+function checkValues(
+  d: Readings,
+  raw: string[],
+  cols: number[],
+  rule: PowerRule,
+  micros: Float64Array,
+  at: number,
+): { column: string; message: string } | null {
+  for (let k = 0; k < 4; k++) {
+    const text = raw[cols[k]!]!.trim();
+    const problem = decimalProblem(text, d[k]!) ?? (d[k]!.value < 0 ? 'a value ≥ 0' : null);
+    if (problem)
+      return {
+        column: READING_COLUMNS[k]!,
+        message: `${READING_COLUMNS[k]} — expected ${problem}, got ${JSON.stringify(text)}`,
+      };
+  }
+  // Apparent power cannot be below real power, but kW and kVA registers are measured and rounded apart:
+  // near zero they disagree by a few hundredths (the golden rows have kw_rec 0.04 with kva_rec 0.01).
+  // Flag only what no meter noise explains — swapped or mis-scaled columns: short by > 0.1 kVA and > 5 %.
+  for (const [kw, kva] of [
+    [0, 2],
+    [1, 3],
+  ] as const) {
+    const w = d[kw]!.value;
+    const va = d[kva]!.value;
+    if (va + Math.max(0.1, w * 0.05) < w) {
+      return {
+        column: READING_COLUMNS[kva],
+        message: `${READING_COLUMNS[kva]} — expected ≥ ${READING_COLUMNS[kw]} (${raw[cols[kw]!]!.trim()}), got ${raw[cols[kva]!]!.trim()}`,
+      };
+    }
+  }
+  const outside = computePowerMicros(d, rule.multiplier, rule.legacyNet, micros, at);
+  if (outside >= 0) {
+    // name the reading the result comes from (MW_net/MVA_net: the larger of the two)
+    const k =
+      outside < 4 ? outside : outside === 4 ? (d[0]!.value >= d[1]!.value ? 0 : 1) : d[2]!.value >= d[3]!.value ? 2 : 3;
+    const text = raw[cols[k]!]!.trim();
+    return {
+      column: READING_COLUMNS[k]!,
+      message: `${READING_COLUMNS[k]} — expected ${DERIVED_POWER_COLUMNS[outside]} within ±${formatMicros(MAX_EXACT)} (the range kept exact), got ${text} × multiplier ${rule.multiplierText} / 1000`,
+    };
+  }
+  return null;
+}
+
+/** The day counts of a profile, each day checked against its real length in the site zone. */
+export function checkDays(days: ReadonlyMap<number, number>, clock: SiteClock, intervalMs: number): DayCounts {
+  const out: DayCounts = { incompleteDays: [], dstDays: [] };
+  for (const [day, count] of [...days].sort((a, b) => a[0] - b[0])) {
+    const s0 = clock.instantAtOrAfter(day * DAY);
+    const expected = Math.round((clock.instantAtOrAfter((day + 1) * DAY) - s0) / intervalMs);
+    const date = new Date(day * DAY).toISOString().slice(0, 10);
+    if (count !== expected) out.incompleteDays.push({ date, intervals: count, expected });
+    else if (expected !== Math.round(DAY / intervalMs)) out.dstDays.push({ date, intervals: count });
+  }
+  return out;
+}
+
+export class ProfileAssembler {
+  /** Rows read (every row of every export pushed), rows written, bad rows, conflicts. */
+  readonly counters = { rowsRead: 0, rows: 0, badRows: 0, conflicts: 0 };
+  /** The first start and the last end written (NaN before the first row). */
+  first = Number.NaN;
+  last = Number.NaN;
+  private readonly loaded: (Loaded | null)[] = [];
+  /** The window: rows read but not yet written (export index, row index). */
+  private wFile: number[] = [];
+  private wRow: number[] = [];
+  private readonly days = new Map<number, number>();
+  private badRows: BadRow[] = [];
+  private prevEnd = Number.NaN;
+  private prevEndText = '';
+  private readonly rule: PowerRule;
+  private readonly meterField: string;
+  private readonly d = readings();
+  private readonly other = readings();
+
+  constructor(private readonly o: AssemblerOptions) {
+    this.rule = {
+      multiplier: parseDecimal(o.multiplierText)!,
+      multiplierText: o.multiplierText,
+      legacyNet: o.legacyNet,
+    };
+    this.meterField = csvField(o.meter);
+    if (o.after?.lastDay) this.days.set(o.after.lastDay.day, o.after.lastDay.count);
+  }
+
+  /** The next export: its rows' values checked (bad rows kept for the next flush) and its rows held until written. */
+  push(input: ExportInput): void {
+    const { export: ex, rel } = input;
+    const n = ex.table.rows.length;
+    const f: Loaded = {
+      rel,
+      ex,
+      fileEnd: ex.intervals.end[n - 1]!,
+      mtimeMs: input.mtimeMs,
+      rank: input.rank,
+      coef: new Float64Array(n * 4),
+      exp: new Float64Array(n * 4),
+      micros: new Float64Array(n * 6),
+      ok: new Uint8Array(n),
+      pending: n,
+    };
+    const cols = READING_COLUMNS.map((c) => ex.columns[c]);
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      const problem = checkValues(d, ex.table.rows[i]!, cols, this.rule, f.micros, i * 6);
+      if (problem) {
+        this.counters.badRows++;
+        this.badRows.push({ file: rel, line: ex.table.lines[i]!, ...problem, message: boundMessage(problem.message) });
+        continue;
+      }
+      f.ok[i] = 1;
+      for (let k = 0; k < 4; k++) {
+        f.coef[i * 4 + k] = d[k]!.coef;
+        f.exp[i * 4 + k] = d[k]!.exp;
+      }
+    }
+    this.counters.rowsRead += n;
+    this.loaded.push(f);
+    for (let i = 0; i < n; i++) {
+      this.wFile.push(this.loaded.length - 1);
+      this.wRow.push(i);
+    }
+  }
+
+  /** Settle and write every held row that starts before `watermark` (the next export's first start; +∞ at the end). */
+  flush(watermark = Number.POSITIVE_INFINITY): AssembledRows {
+    const out: AssembledRows = {
+      lines: [],
+      start: [],
+      end: [],
+      mwNet: [],
+      mvaNet: [],
+      conflicts: [],
+      badRows: this.badRows,
+      days: this.days,
+      failed: false,
+      overlap: false,
+    };
+    this.badRows = [];
+    if (this.o.onBadRow === 'fail' && this.counters.badRows > 0) return { ...out, failed: true };
+    const emit = this.takeWindow(watermark);
+    for (let g = 0; g < emit.length; ) {
+      const s = this.startOf(emit[g]!);
+      let h = g + 1;
+      while (h < emit.length && this.startOf(emit[h]!) === s) h++;
+      if (!this.settle(emit, g, h, out)) return { ...out, overlap: true };
+      g = h;
+    }
+    // exports whose rows are all written are dropped
+    for (const k of emit) {
+      const f = this.loaded[k.file]!;
+      if (--f.pending === 0) this.loaded[k.file] = null;
+    }
+    return out;
+  }
+
+  /** The profile as written by this run: its days checked, and where it ends (for the next append). */
+  finish(): DayCounts & { lastDay: { day: number; count: number } | null } {
+    const last = Math.max(...this.days.keys());
+    return {
+      ...checkDays(this.days, this.o.clock, this.o.intervalMs),
+      lastDay: this.days.size ? { day: last, count: this.days.get(last)! } : null,
+    };
+  }
+
+  /**
+   * Take the window's rows that start before `watermark`, each start's group in ranking order: the export
+   * whose data ends latest wins (SPEC §4); on a tie the later delivery, then the later path — the winner of
+   * each start sorts last.
+   */
+  private takeWindow(watermark: number): { file: number; row: number }[] {
+    const emit: { file: number; row: number }[] = [];
+    const keepF: number[] = [];
+    const keepR: number[] = [];
+    for (let k = 0; k < this.wFile.length; k++) {
+      const at = { file: this.wFile[k]!, row: this.wRow[k]! };
+      if (this.startOf(at) < watermark) emit.push(at);
+      else {
+        keepF.push(at.file);
+        keepR.push(at.row);
+      }
+    }
+    this.wFile = keepF;
+    this.wRow = keepR;
+    return emit.sort((a, b) => {
+      const fa = this.loaded[a.file]!;
+      const fb = this.loaded[b.file]!;
+      return (
+        this.startOf(a) - this.startOf(b) || fa.fileEnd - fb.fileEnd || fa.mtimeMs - fb.mtimeMs || fa.rank - fb.rank
+      );
+    });
+  }
+
+  private startOf(at: { file: number; row: number }): number {
+    return this.loaded[at.file]!.ex.intervals.start[at.row]!;
+  }
+
+  /** One start's rows (`group[g … h)`): the winner written, the differing others conflicts. False: an append overlaps. */
+  private settle(group: { file: number; row: number }[], g: number, h: number, out: AssembledRows): boolean {
+    let winner: { file: number; row: number } | undefined;
+    for (let k = h - 1; k >= g && !winner; k--) if (this.loaded[group[k]!.file]!.ok[group[k]!.row]) winner = group[k];
+    if (!winner) return true;
+    const s = this.startOf(winner);
+    const { from, to, after } = this.o;
+    if ((from !== undefined && s < from) || (to !== undefined && s >= to)) return true;
+    if (after && s < after.end) return false;
+    const wf = this.loaded[winner.file]!;
+    for (let k = g; k < h; k++) {
+      const other = group[k]!;
+      const of = this.loaded[other.file]!;
+      if (other === winner || !of.ok[other.row] || this.sameRow(of, other.row, wf, winner.row)) continue;
+      this.counters.conflicts++;
+      out.conflicts.push({
+        start: this.o.clock.format(s),
+        kept: { file: wf.rel, line: wf.ex.table.lines[winner.row]!, values: this.valuesText(wf, winner.row) },
+        dropped: { file: of.rel, line: of.ex.table.lines[other.row]!, values: this.valuesText(of, other.row) },
+      });
+    }
+    this.write(wf, winner.row, s, out);
+    return true;
+  }
+
+  /** Write one row: its line, its sidecar columns, its day. */
+  private write(f: Loaded, row: number, s: number, out: AssembledRows): void {
+    const { ex } = f;
+    const r = ex.table.rows[row]!;
+    const e = ex.intervals.end[row]!;
+    const { clock } = this.o;
+    const startText = s === this.prevEnd ? this.prevEndText : clock.format(s); // a row starts where the last one ended
+    const endText = clock.format(e);
+    const text = (c: 'Record No.' | 'Event Type') => (ex.columns[c] >= 0 ? r[ex.columns[c]]!.trim() : '');
+    const at = row * 6;
+    out.lines.push(
+      profileLine({
+        start: startText,
+        end: endText,
+        meterField: this.meterField,
+        record: text('Record No.'),
+        event: text('Event Type'),
+        readings: [
+          r[ex.columns.kw_del]!.trim(),
+          r[ex.columns.kw_rec]!.trim(),
+          r[ex.columns.kva_del]!.trim(),
+          r[ex.columns.kva_rec]!.trim(),
+        ],
+        micros: f.micros,
+        at,
+        pf: formatPowerFactor(this.readingsOf(f, row, this.d), this.o.legacyNet),
+      }),
+    );
+    out.start.push(s);
+    out.end.push(e);
+    out.mwNet.push(f.micros[at + 4]!);
+    out.mvaNet.push(f.micros[at + 5]!);
+    this.prevEnd = e;
+    this.prevEndText = endText;
+    const day = Math.floor(clock.wallOf(s) / DAY);
+    this.days.set(day, (this.days.get(day) ?? 0) + 1);
+    if (this.counters.rows === 0) this.first = s;
+    this.last = e;
+    this.counters.rows++;
+  }
+
+  /** `kw_del=… kw_rec=… kva_del=… kva_rec=…` as the export wrote them, for a conflict. */
+  private valuesText(f: Loaded, row: number): string {
+    const raw = f.ex.table.rows[row]!;
+    return READING_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`).join(' ');
+  }
+
+  /** A row's four readings as exact decimals, into `out` (long coefficients are parsed again from the text). */
+  private readingsOf(f: Loaded, row: number, out: Readings): Readings {
+    for (let k = 0; k < 4; k++) {
+      const c = f.coef[row * 4 + k]!;
+      const x = out[k]!;
+      if (Number.isNaN(c))
+        Object.assign(x, parseDecimal(f.ex.table.rows[row]![f.ex.columns[READING_COLUMNS[k]!]]!.trim()));
+      else {
+        x.coef = c;
+        x.exp = f.exp[row * 4 + k]!;
+        x.big = null;
+      }
+    }
+    return out;
+  }
+
+  /** Same readings (exactly: 2.50 is 2.5) and the same end? */
+  private sameRow(fa: Loaded, ra: number, fb: Loaded, rb: number): boolean {
+    if (fa.ex.intervals.end[ra] !== fb.ex.intervals.end[rb]) return false;
+    for (let k = 0; k < 4; k++) {
+      const ca = fa.coef[ra * 4 + k]!;
+      const cb = fb.coef[rb * 4 + k]!;
+      if (Number.isNaN(ca) || Number.isNaN(cb)) {
+        const a = this.readingsOf(fa, ra, this.d);
+        const b = this.readingsOf(fb, rb, this.other);
+        return a.every((x, i) => sameDecimal(x, b[i]!));
+      }
+      if (ca !== cb || fa.exp[ra * 4 + k] !== fb.exp[rb * 4 + k]) return false;
+    }
+    return true;
+  }
+}
