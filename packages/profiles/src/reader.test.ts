@@ -57,4 +57,22 @@ describe('readProfile: a profile, once read, is in time order by its type', () =
     fs.writeFileSync(f, `h\n${'x,1\n'.repeat(300_000)}`); // more than one 1 MB chunk
     expect(countProfileRows(f)).toBe(300_000);
   });
+
+  it('reads the header through the CSV core (quotes, BOM, a blank first line) and each number by the decimal grammar', () => {
+    const f = path.join(dir, 'all.csv');
+    fs.writeFileSync(
+      f,
+      '\uFEFF\n"Start Time","End Time","MW_total","MVA_total","MW_net","feeders_reporting","feeders_expected"\n' +
+        '2024-07-15T00:00:00-07:00,2024-07-15T00:15:00-07:00,9007199254.740991,0.0000005,-1.5,2,3\n',
+    );
+    const p = readProfile(f, 'all.csv', clock, { exact: true });
+    // exact integer millionths: the largest exact value whole, a 7th decimal rounded half-up (away from zero)
+    expect([...p.columns.get('MW_total')!]).toEqual([Number.MAX_SAFE_INTEGER]);
+    expect([...p.columns.get('MVA_total')!]).toEqual([1]);
+    expect([...p.columns.get('MW_net')!]).toEqual([-1_500_000]);
+    expect([...p.partial]).toEqual([1]);
+    expect(p.feedersExpected).toBe(3);
+    fs.writeFileSync(f, 'Start Time,MW_net,feeders_reporting,feeders_expected\n2024-07-15T00:00:00-07:00,1,0x2,3\n');
+    expect(() => readProfile(f, 'all.csv', clock)).toThrow(/^feeders_reporting — expected a number, got "0x2"$/);
+  });
 });

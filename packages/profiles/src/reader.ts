@@ -14,7 +14,7 @@ import {
   type TimeOrdered,
   timeOrder,
 } from '@lptool/core';
-import { readCsvColumns } from '@lptool/io';
+import { type CsvHead, peekCsv, readCsvColumns } from '@lptool/io';
 import { POWER_COLUMNS, type PowerColumn } from './columns.js';
 import { readColumnCache } from './sidecar.js';
 
@@ -81,8 +81,11 @@ function commonLength(start: Float64Array, end: Float64Array): number {
   return length;
 }
 
-/** The header line of a profile file, with clear errors for what is not a text file with a header. */
-function readHeaderLine(file: string, display: string): string {
+/**
+ * The header of a profile file (read by the CSV core's head peek), with clear errors for what is not a
+ * text file with a header: no file, a folder, binary content, nothing in it.
+ */
+function readHeader(file: string, display: string): { header: string[]; text: string; line: number } {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -101,6 +104,7 @@ function readHeaderLine(file: string, display: string): string {
       { file: display },
     );
   const buf = Buffer.alloc(Math.min(8192, st.size));
+  let head: CsvHead;
   try {
     const fd = fs.openSync(file, 'r');
     try {
@@ -108,19 +112,20 @@ function readHeaderLine(file: string, display: string): string {
     } finally {
       fs.closeSync(fd);
     }
+    if (isBinary(buf)) {
+      const bytes = [...buf.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      throw new LptError('LPT_PARSE', `content — expected CSV text, got binary data (first bytes ${bytes})`, {
+        file: display,
+      });
+    }
+    head = peekCsv(file, display);
   } catch (e) {
+    if (e instanceof LptError) throw e;
     throw new LptError('LPT_INPUT_MISSING', `file — expected a readable profile CSV, got ${(e as Error).message}`, {
       file: display,
     });
   }
-  if (isBinary(buf)) {
-    const bytes = [...buf.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new LptError('LPT_PARSE', `content — expected CSV text, got binary data (first bytes ${bytes})`, {
-      file: display,
-    });
-  }
-  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '')
+  if (!head.header)
     throw new LptError(
       'LPT_EMPTY',
       'content — expected a profile with a Start Time and MW_net header, got an empty file',
@@ -128,7 +133,7 @@ function readHeaderLine(file: string, display: string): string {
         file: display,
       },
     );
-  return text.split(/\r?\n/, 1)[0]!;
+  return { header: head.header, text: head.headerText, line: head.headerLine };
 }
 
 /** NUL bytes, or bytes that are not UTF-8 (a cut multi-byte character at the end of the sample is fine). */
@@ -215,17 +220,19 @@ function readRows(
       );
     return r.start;
   };
-  const numbers = (column: string) =>
-    Float64Array.from(cols[column]!, (text, i) => {
-      const x = text.trim() === '' ? Number.NaN : Number(text);
-      if (Number.isNaN(x))
+  // feeder counts: decimal numbers by core's one grammar for a number (not `Number()`, which takes 0x10)
+  const numbers = (column: string) => {
+    const d = emptyDecimal();
+    return Float64Array.from(cols[column]!, (text, i) => {
+      if (decimalProblem(text.trim(), d))
         throw new LptError('LPT_PARSE', `${column} — expected a number, got ${JSON.stringify(text)}`, {
           file: display,
           line: lines[i]!,
           column,
         });
-      return x;
+      return d.value;
     });
+  };
   const start = instants('Start Time');
   return {
     start,
@@ -252,22 +259,21 @@ export function readProfile(
   clock: SiteClock,
   options: ReadProfileOptions = {},
 ): Profile {
-  const headerLine = readHeaderLine(file, display);
-  const header = headerLine.split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+  const { header, text: headerText, line } = readHeader(file, display);
   const present = POWER_COLUMNS.filter((c) => header.includes(c));
   const wanted = options.columns ? present.filter((c) => options.columns!.includes(c)) : present;
   if (!header.includes('Start Time') || !present.includes('MW_net')) {
     throw new LptError(
       'LPT_PARSE',
-      `header — expected a profile with Start Time and MW_net, got ${JSON.stringify(headerLine)}`,
-      { file: display, line: 1 },
+      `header — expected a profile with Start Time and MW_net, got ${JSON.stringify(headerText)}`,
+      { file: display, line },
     );
   }
   for (const c of options.columns ?? []) {
     if (!present.includes(c))
-      throw new LptError('LPT_PARSE', `header — expected a column ${c}, got ${JSON.stringify(headerLine)}`, {
+      throw new LptError('LPT_PARSE', `header — expected a column ${c}, got ${JSON.stringify(headerText)}`, {
         file: display,
-        line: 1,
+        line,
       });
   }
   const feeders = header.includes('feeders_reporting') && header.includes('feeders_expected');
