@@ -5,6 +5,7 @@ import { listArchive, peekExport } from '@lptool/archive';
 import { formatShortDuration, isLptError } from '@lptool/core';
 import {
   dropboxEntry,
+  dropboxItem,
   loadSettings,
   lockStatus,
   lockTiming,
@@ -139,7 +140,7 @@ function dropboxFact(layout: SiteLayout, now: number, settleMs: number): SiteFac
   for (const name of names) {
     const st = fs.lstatSync(path.join(layout.dropbox, name), { throwIfNoEntry: false });
     if (!st) continue;
-    const entry = dropboxEntry(name, st, now, settleMs);
+    const entry = dropboxEntry(dropboxItem(name, st), now, settleMs);
     if (entry.kind === 'aside') d.aside.push({ name, why: entry.why });
     else if (entry.kind === 'settling') d.settling++;
     else if (entry.kind === 'take') {

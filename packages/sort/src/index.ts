@@ -1,2 +1,13 @@
 export { type HashEntry, HashStore, type Outcome } from './hash-store.js';
-export { formatSortSummary, type SortedFile, type SortOptions, type SortSummary, sort } from './sort.js';
+export {
+  type AcceptedExport,
+  type Inspection,
+  isCandidate,
+  type Listing,
+  planSort,
+  type Rejection,
+  type SortAction,
+  type StoreView,
+} from './plan.js';
+export { type SortOptions, sort } from './sort.js';
+export { emptySummary, formatSortSummary, type SortedFile, type SortSummary } from './summary.js';
