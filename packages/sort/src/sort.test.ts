@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { goldenJson, listFiles, lptool, sha256, siteFrom } from '../../cli/src/testing.js';
+import { siteFrom, siteTree as snapshot } from '../../io/src/fixtures.test-helper.js';
 import { sort } from './sort.js';
 
 let cleanups: (() => void)[] = [];
@@ -16,82 +15,14 @@ function site() {
   return s.root;
 }
 
-/** A tree as {path: sha256}, with run-dependent fields (timestamps) removed from lptool's JSON files. */
-function snapshot(root: string, skipLogs = true): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of listFiles(root)) {
-    if (skipLogs && f.startsWith('logs/')) continue;
-    let data: string | Buffer = fs.readFileSync(path.join(root, f));
-    if (f.endsWith('.json')) data = JSON.stringify(JSON.parse(data.toString()), (k, v) => (k === 'at' ? undefined : v));
-    out[f] = f.endsWith('.json') ? (data as string) : sha256(data);
-  }
-  return out;
-}
-
-describe('lptool sort — the golden tree', () => {
-  it('files every fixture to its outcome, exactly', () => {
+describe('sort — a second run', () => {
+  it('a second run has nothing to do; a re-delivery later is a DUPLICATE', async () => {
     const root = site();
-    fs.symlinkSync('/etc/hostname', path.join(root, '_dropbox/KW/linked.csv'));
-    fs.mkdirSync(path.join(root, '_dropbox/KW/folder.csv'));
-    const r = lptool(['sort', '--root', root, '--settle', '0']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(1); // rejects happened
-    expect(r.stdout).toMatch(/^sort .*: 7 archived, 5 rejected, 1 duplicate, 0 still being written, 4 ignored$/m);
-    expect(r.stdout).toContain(
-      'SEQUENCE-ERROR north-missing-rows.csv → data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.csv: line 6: time break',
-    );
-    expect(r.stdout).toMatch(/skipped +linked\.csv: symlink/);
-    const tree = snapshot(root);
-    expect(tree).toEqual(goldenJson('sort/expected-tree.json', tree));
-    // the DST files in both End Time conventions were accepted; the untouchables are still there
-    for (const f of [
-      '2024-11/south-fallback-wall.csv',
-      '2024-11/south-fallback-plus.csv',
-      '2024-03/south-spring-wall.csv',
-      '2024-03/south-spring-plus.csv',
-    ])
-      expect(tree[`data/KW/${f}`]).toBeDefined();
-    for (const f of ['.partial.csv', 'notes.txt', 'linked.csv', 'folder.csv'])
-      expect(fs.lstatSync(path.join(root, '_dropbox/KW', f))).toBeTruthy();
-    // the sidecar names the rows
-    const side = JSON.parse(
-      fs.readFileSync(path.join(root, 'data/KW/ERROR/north-missing-rows_SEQUENCE-ERROR.json'), 'utf8'),
-    );
-    expect(side.rows.map((x: { line: number }) => x.line)).toEqual([6]);
-    // logs: one line per file taken in, mismatch context for the reject
-    const log = fs
-      .readFileSync(path.join(root, 'logs/dropbox.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(
-      log
-        .filter((l) => l.event === 'archived')
-        .map((l) => l.file)
-        .sort(),
-    ).toHaveLength(7);
-    expect(log[0]).toMatchObject({
-      event: 'start',
-      timezone: 'America/Los_Angeles',
-      clock: 'legal',
-      intervalMs: 900000,
-    });
-    const errs = fs
-      .readFileSync(path.join(root, 'logs/dropbox-error.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const seqErr = errs.find((e) => e.reason === 'SEQUENCE-ERROR');
-    expect(seqErr.context.map((c: { line: number }) => c.line)).toEqual([4, 5, 6, 7, 8]);
-  });
-
-  it('a second run has nothing to do; a re-delivery later is a DUPLICATE', () => {
-    const root = site();
-    lptool(['sort', '--root', root, '--settle', '0']);
+    await sort({ root, settleMs: 0 });
     const before = snapshot(root);
-    const again = lptool(['sort', '--root', root, '--settle', '0', '--json']);
-    expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout).counts).toEqual({
+    const again = await sort({ root, settleMs: 0 });
+    expect(again.exitCode).toBe(0);
+    expect(again.counts).toEqual({
       archived: 0,
       error: 0,
       duplicate: 0,
@@ -105,50 +36,12 @@ describe('lptool sort — the golden tree', () => {
       path.join(root, '_dropbox/KW/late.csv'),
     );
     fs.utimesSync(path.join(root, '_dropbox/KW/late.csv'), new Date(2024, 0, 1), new Date(2024, 0, 1));
-    const third = lptool(['sort', '--root', root, '--settle', '0', '--json']);
-    expect(JSON.parse(third.stdout).files).toMatchObject([
-      { name: 'late.csv', outcome: 'duplicate', dest: 'data/KW/DUPLICATE/late.csv' },
-    ]);
+    const third = await sort({ root, settleMs: 0 });
+    expect(third.files).toMatchObject([{ name: 'late.csv', outcome: 'duplicate', dest: 'data/KW/DUPLICATE/late.csv' }]);
   });
 });
 
-describe('lptool sort — safety', () => {
-  it('--dry-run reports the plan and touches nothing (not even logs)', () => {
-    const root = site();
-    const before = snapshot(root, false);
-    const r = lptool(['sort', '--root', root, '--settle', '0', '--dry-run']);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^\[dry run\] sort .*7 would be archived, 5 would be rejected/m);
-    expect(snapshot(root, false)).toEqual(before);
-  });
-
-  it('a corrupt hash store stops the run with exit 2 and moves nothing', () => {
-    const root = site();
-    fs.writeFileSync(path.join(root, '.processed-hashes.json'), '{"version":1,"files":{"abc":{}}}');
-    const before = snapshot(root, false);
-    const r = lptool(['sort', '--root', root, '--settle', '0']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^lptool: LPT_HASH_STORE_CORRUPT: hash store — expected lptool's JSON, got files\.abc/);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(snapshot(root, false)).toEqual(before);
-    fs.writeFileSync(path.join(root, '.processed-hashes.json'), '{"version":1,"files":{');
-    expect(lptool(['sort', '--root', root]).code).toBe(2);
-  });
-
-  it('a second concurrent run waits, then exits 1 naming the holder', () => {
-    const root = site();
-    fs.writeFileSync(
-      path.join(root, '.lptool.lock'),
-      JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'lptool sort', since: 'now' }),
-    );
-    const r = lptool(['sort', '--root', root, '--settle', '0', '--lock-wait', '0.5']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      new RegExp(`LPT_LOCKED: site is locked — expected no other lptool run, got pid ${process.pid}`),
-    );
-    expect(fs.readdirSync(path.join(root, '_dropbox/KW'))).toContain('clash.csv');
-  });
-
+describe('sort — safety', () => {
   it('leaves a file that is still being written for the next run', async () => {
     const root = site();
     const now = new Date();
@@ -166,15 +59,5 @@ describe('lptool sort — safety', () => {
     const b = fs.readFileSync(path.join(root, 'data/KW/2024-07/clash.2.csv'), 'utf8');
     expect(a).toContain('07/19/24');
     expect(b).toContain('07/20/24');
-  });
-
-  it('rejects a configuration error with exit 2 before touching anything', () => {
-    const root = site();
-    fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: Not/AZone\n');
-    const r = lptool(['sort', '--root', root]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /LPT_BAD_TIMEZONE: time zone — expected an IANA name like America\/Los_Angeles, got "Not\/AZone" \(from lptool\.yaml\)/,
-    );
   });
 });

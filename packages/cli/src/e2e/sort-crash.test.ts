@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, lptool, lptoolKilledAfter, seededRandom, sha256, tempDir } from '../../cli/src/testing.js';
+import { listFiles, lptool, lptoolKilledAfter, seededRandom, sha256, tempDir } from '../testing.js';
 
 /**
  * Crash safety (SPEC §3): the real CLI over a dropbox of 200+ files is killed

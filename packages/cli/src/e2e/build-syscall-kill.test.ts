@@ -12,7 +12,7 @@ import {
   seededRandom,
   sha256,
   tempDir,
-} from '../../cli/src/testing.js';
+} from '../testing.js';
 
 /**
  * `build` killed at its system calls (issue 13): strace stops it on entering the K-th fsync, rename,

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { cachePathFor, readColumnCache } from '@lptool/profiles';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lptool, tempDir } from '../../cli/src/testing.js';
-import { cachePathFor, readColumnCache } from './sidecar.js';
+import { lptool, tempDir } from '../testing.js';
 
 // What a number is (issues 19, 13.3, 13.4), through the real CLI on real files.
 

@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SiteClock } from '@lptool/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportLabel, exportText, lptool, tempDir } from '../../cli/src/testing.js';
-import type { MeterJob } from './meter-job.js';
-import { runMeterJobs } from './pool.js';
+import { exportLabel, exportText, lptool, tempDir } from '../testing.js';
 
 /**
  * Hostile sites for build (issue 13): one huge export, a meter that fails, a hand-edited manifest,
@@ -63,44 +60,6 @@ describe('a worker that hits its memory cap (issue 13 item 8)', () => {
     expect(buildCli(root, { LPTOOL_WORKERS: '1' }, '--full').code).toBe(0);
     expect({ big: read(root, 'lp/big.csv'), small: read(root, 'lp/small.csv') }).toEqual(profiles);
   }, 120_000);
-});
-
-describe('one meter that fails (issue 13 item 8)', () => {
-  it('is reported as failed with its profile left as it was; the other meters are built', async () => {
-    const root = site({ '1001': 'north', '1002': 'south' }, 2);
-    const clock = new SiteClock('America/Los_Angeles', 'standard');
-    const job = (name: string, id: string, files: string[]): MeterJob => ({
-      info: { meter: id, name, multiplier: 2, line: 2 },
-      files: files.map((rel) => ({ rel, first: Number.NEGATIVE_INFINITY, mtimeMs: 0 })),
-      output: path.join(root, 'lp', `${name}.csv`),
-      root,
-      zone: clock.zone,
-      clockMode: 'standard',
-      intervalMs: 900_000,
-      from: undefined,
-      to: undefined,
-      legacyNet: false,
-      onBadRow: 'skip',
-      extract: false,
-      append: null,
-    });
-    fs.mkdirSync(path.join(root, 'lp'));
-    fs.writeFileSync(path.join(root, 'lp/north.csv'), 'the old profile\n');
-    const outcomes = await runMeterJobs([
-      job('north', '1001', ['data/KW/2023-01/north-2023-01-01.csv', 'data/KW/2023-01/gone.csv']),
-      job('south', '1002', ['data/KW/2023-01/south-2023-01-01.csv']),
-    ]);
-    expect(outcomes.map((o) => o.result.status)).toEqual(['failed', 'built']);
-    expect(outcomes[0]!.result.error).toMatch(
-      /^build failed — ENOENT: no such file or directory, open '.*gone\.csv'; lp\/north\.csv left as it was$/,
-    );
-    expect(outcomes[0]!.pending).toBeUndefined();
-    expect(outcomes[1]!.pending?.length).toBe(2);
-    expect(read(root, 'lp/north.csv')).toBe('the old profile\n');
-    expect(fs.readdirSync(path.join(root, 'lp')).filter((f) => f.startsWith('.north.csv.tmp-'))).toEqual([]);
-    for (const o of outcomes)
-      for (const f of [...(o.pending ?? []), ...(o.pendingCache ? [o.pendingCache] : [])]) fs.rmSync(f.temp);
-  });
 });
 
 describe('the manifest, lp/ and meter names (issue 13 items 2, 9 and 11)', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_HEADER, listFiles, lptool, seededRandom, sha256, tempDir } from '../../cli/src/testing.js';
+import { EXPORT_HEADER, listFiles, lptool, seededRandom, sha256, tempDir } from '../testing.js';
 
 /**
  * Fuzzed exports through the real CLI (issue 13): 1,200 generated files — valid exports in every

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, lptool, lptoolKilledAfter, seededRandom, tempDir } from '../../cli/src/testing.js';
+import { listFiles, lptool, lptoolKilledAfter, seededRandom, tempDir } from '../testing.js';
 
 /**
  * "Never a half-written profile" for appends through the shadow (SPEC §4):

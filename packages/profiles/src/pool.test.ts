@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SiteClock } from '@lptool/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exportText, tempDir } from '../../io/src/fixtures.test-helper.js';
+import type { MeterJob } from './meter-job.js';
+import { runMeterJobs } from './pool.js';
+
+/**
+ * The worker pool (issue 13): one meter's trouble never fails the others. (The rest of issue 13's hostile
+ * sites for build go through the real CLI: packages/cli/src/e2e/build-hostile.test.ts.)
+ */
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+/** A site with `meters` (id → name) and, per day from 2023-01-01, one export per meter; standard clock (no DST nights to dodge). */
+function site(meters: Record<string, string>, days: number): string {
+  const t = tempDir('lptool-pool-');
+  cleanups.push(t.cleanup);
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
+  const lines = Object.entries(meters).map(([id, name]) => `${id},${name},2`);
+  fs.writeFileSync(path.join(t.dir, 'meter-data.csv'), `meter,name,multiplier\n${lines.join('\n')}\n`);
+  for (const [id, name] of Object.entries(meters)) for (let d = 0; d < days; d++) addDay(t.dir, id, name, d);
+  return t.dir;
+}
+function addDay(root: string, id: string, name: string, day: number): void {
+  const start = new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 16);
+  const dir = path.join(root, 'data/KW', start.slice(0, 7));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}-${start.slice(0, 10)}.csv`), exportText(id, start, 96, { seed: day }));
+}
+const read = (root: string, f: string) => fs.readFileSync(path.join(root, f), 'utf8');
+
+describe('one meter that fails (issue 13 item 8)', () => {
+  it('is reported as failed with its profile left as it was; the other meters are built', async () => {
+    const root = site({ '1001': 'north', '1002': 'south' }, 2);
+    const clock = new SiteClock('America/Los_Angeles', 'standard');
+    const job = (name: string, id: string, files: string[]): MeterJob => ({
+      info: { meter: id, name, multiplier: 2, line: 2 },
+      files: files.map((rel) => ({ rel, first: Number.NEGATIVE_INFINITY, mtimeMs: 0 })),
+      output: path.join(root, 'lp', `${name}.csv`),
+      root,
+      zone: clock.zone,
+      clockMode: 'standard',
+      intervalMs: 900_000,
+      from: undefined,
+      to: undefined,
+      legacyNet: false,
+      onBadRow: 'skip',
+      extract: false,
+      append: null,
+    });
+    fs.mkdirSync(path.join(root, 'lp'));
+    fs.writeFileSync(path.join(root, 'lp/north.csv'), 'the old profile\n');
+    const outcomes = await runMeterJobs([
+      job('north', '1001', ['data/KW/2023-01/north-2023-01-01.csv', 'data/KW/2023-01/gone.csv']),
+      job('south', '1002', ['data/KW/2023-01/south-2023-01-01.csv']),
+    ]);
+    expect(outcomes.map((o) => o.result.status)).toEqual(['failed', 'built']);
+    expect(outcomes[0]!.result.error).toMatch(
+      /^build failed — ENOENT: no such file or directory, open '.*gone\.csv'; lp\/north\.csv left as it was$/,
+    );
+    expect(outcomes[0]!.pending).toBeUndefined();
+    expect(outcomes[1]!.pending?.length).toBe(2);
+    expect(read(root, 'lp/north.csv')).toBe('the old profile\n');
+    expect(fs.readdirSync(path.join(root, 'lp')).filter((f) => f.startsWith('.north.csv.tmp-'))).toEqual([]);
+    for (const o of outcomes)
+      for (const f of [...(o.pending ?? []), ...(o.pendingCache ? [o.pendingCache] : [])]) fs.rmSync(f.temp);
+  });
+});
