@@ -10,16 +10,25 @@ import path from 'node:path';
 import { REPO, tempDir } from '../../io/src/fixtures.test-helper.js';
 
 export {
+  addDay,
+  DELIVERED,
+  dailySite,
+  deliver,
+  dropboxSite,
   EXPORT_HEADER,
   exportLabel,
   exportText,
   FIXTURES,
+  folderState,
   goldenJson,
   listFiles,
   REPO,
   seededRandom,
   sha256,
+  shuffled,
   siteFrom,
+  siteRoots,
+  siteTree,
   tempDir,
   UPDATE_GOLDEN,
 } from '../../io/src/fixtures.test-helper.js';

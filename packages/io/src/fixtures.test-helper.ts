@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURES = path.join(REPO, 'fixtures');
@@ -139,6 +140,76 @@ export function siteTree(root: string, skipLogs = true): Record<string, string> 
     let data: string | Buffer = fs.readFileSync(path.join(root, f));
     if (f.endsWith('.json')) data = JSON.stringify(JSON.parse(data.toString()), (k, v) => (k === 'at' ? undefined : v));
     out[f] = f.endsWith('.json') ? (data as string) : sha256(data);
+  }
+  return out;
+}
+
+/** Temp site roots for a test file, each removed after its test (this registers the `afterEach`). */
+export function siteRoots(): { fixture(name: string): string; temp(prefix?: string, memory?: boolean): string } {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+  return {
+    /** A copy of the fixture tree `fixtures/<name>` (see `siteFrom`). */
+    fixture(name) {
+      const s = siteFrom(name);
+      cleanups.push(s.cleanup);
+      return s.root;
+    },
+    /** A new empty folder. */
+    temp(prefix = 'lptool-test-', memory = false) {
+      const t = tempDir(prefix, memory);
+      cleanups.push(t.cleanup);
+      return t.dir;
+    },
+  };
+}
+
+/** When a delivered export was last touched: long settled. */
+export const DELIVERED = new Date('2024-08-01T00:00:00Z');
+
+/** A site root with lptool.yaml (Los Angeles) and an empty dropbox: where `deliver` drops exports. */
+export function dropboxSite(root: string): string {
+  fs.mkdirSync(path.join(root, '_dropbox/KW'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  return root;
+}
+
+/** Drop a file into a site's dropbox under any name (a Buffer: not UTF-8), settled (an old mtime). */
+export function deliver(root: string, name: string | Buffer, text: string | Buffer): void {
+  const box = Buffer.from(`${path.join(root, '_dropbox/KW')}/`);
+  const full = Buffer.concat([box, typeof name === 'string' ? Buffer.from(name) : name]);
+  fs.writeFileSync(full, text);
+  fs.utimesSync(full, DELIVERED, DELIVERED);
+}
+
+/**
+ * An archive of `days` days from 2023-01-01, one export a day per meter (`id → name`, multiplier 2), on a
+ * standard clock (no DST nights to dodge): a site to build.
+ */
+export function dailySite(root: string, meters: Record<string, string>, days: number): string {
+  fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
+  const lines = Object.entries(meters).map(([id, name]) => `${id},${name},2`);
+  fs.writeFileSync(path.join(root, 'meter-data.csv'), `meter,name,multiplier\n${lines.join('\n')}\n`);
+  for (const [id, name] of Object.entries(meters)) for (let d = 0; d < days; d++) addDay(root, id, name, d);
+  return root;
+}
+
+/** Day `day` (from 2023-01-01) of a meter's exports in a `dailySite`: 96 rows in `data/KW/YYYY-MM/<name>-<date>.csv`. */
+export function addDay(root: string, id: string, name: string, day: number): void {
+  const start = new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 16);
+  const dir = path.join(root, 'data/KW', start.slice(0, 7));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}-${start.slice(0, 10)}.csv`), exportText(id, start, 96, { seed: day }));
+}
+
+/** Fisher–Yates with a seeded source. */
+export function shuffled<T>(xs: T[], random: () => number): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 }

@@ -3,23 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { isLptError, type LptError } from '@lptool/core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { listFiles, siteFrom, folderState as snapshot } from '../../io/src/fixtures.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { listFiles, siteRoots, folderState as snapshot } from '../../io/src/fixtures.test-helper.js';
 import { sort } from '../../sort/src/index.js';
 import { synthSite } from '../../synth/src/index.js';
 import { build } from './build.js';
 import { formatBuildSummary } from './format.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function site(name: string) {
-  const s = siteFrom(`build/${name}/input`);
-  cleanups.push(s.cleanup);
-  return s.root;
-}
+const roots = siteRoots();
+const site = (name: string) => roots.fixture(`build/${name}/input`);
 
 /** What build() threw: the error the CLI turns into one line on stderr and exit 2. */
 async function failure(run: Promise<unknown>): Promise<LptError> {
@@ -256,11 +248,7 @@ describe('build — properties', () => {
 
 /** A synth site (3 meters, 14 days, one export a day), sorted and built. */
 async function builtSynthSite(): Promise<string> {
-  const { root, cleanup } = (() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-trust-'));
-    return { root: dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-  })();
-  cleanups.push(cleanup);
+  const root = roots.temp('lptool-trust-');
   synthSite({
     out: root,
     meters: 3,

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SiteClock } from '@lptool/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exportText, tempDir } from '../../io/src/fixtures.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { dailySite, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import type { MeterJob } from './meter-job.js';
 import { runMeterJobs } from './pool.js';
 
@@ -10,28 +10,9 @@ import { runMeterJobs } from './pool.js';
  * The worker pool (issue 13): one meter's trouble never fails the others. (The rest of issue 13's hostile
  * sites for build go through the real CLI: packages/cli/src/e2e/build-hostile.test.ts.)
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-
-/** A site with `meters` (id → name) and, per day from 2023-01-01, one export per meter; standard clock (no DST nights to dodge). */
-function site(meters: Record<string, string>, days: number): string {
-  const t = tempDir('lptool-pool-');
-  cleanups.push(t.cleanup);
-  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
-  const lines = Object.entries(meters).map(([id, name]) => `${id},${name},2`);
-  fs.writeFileSync(path.join(t.dir, 'meter-data.csv'), `meter,name,multiplier\n${lines.join('\n')}\n`);
-  for (const [id, name] of Object.entries(meters)) for (let d = 0; d < days; d++) addDay(t.dir, id, name, d);
-  return t.dir;
-}
-function addDay(root: string, id: string, name: string, day: number): void {
-  const start = new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 16);
-  const dir = path.join(root, 'data/KW', start.slice(0, 7));
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${name}-${start.slice(0, 10)}.csv`), exportText(id, start, 96, { seed: day }));
-}
+const roots = siteRoots();
+/** A site with `meters` (id → name) and, per day from 2023-01-01, one export per meter. */
+const site = (meters: Record<string, string>, days: number) => dailySite(roots.temp('lptool-daily-'), meters, days);
 const read = (root: string, f: string) => fs.readFileSync(path.join(root, f), 'utf8');
 
 describe('one meter that fails (issue 13 item 8)', () => {

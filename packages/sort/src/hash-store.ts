@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listArchive, listRejected, sha256File } from '@lptool/archive';
 import { LptError } from '@lptool/core';
-import { type SiteLayout, tempPrefixFor, writeFileAtomic } from '@lptool/io';
+import { removeTempsOf, type SiteLayout, writeFileAtomic } from '@lptool/io';
 import { z } from 'zod';
 
 /**
@@ -182,7 +182,9 @@ export class HashStore {
       const srcAbs = path.join(this.root, src);
       const destAbs = path.join(this.root, entry.dest);
       const base = path.basename(destAbs);
-      result.cleanedTemps += removeTemps(path.dirname(destAbs), [base, base.replace(/\.csv$/i, '.json')]);
+      // a killed move's temp copy, and a killed sidecar write's temp (nobody else writes there: we hold the lock)
+      for (const f of [destAbs, path.join(path.dirname(destAbs), base.replace(/\.csv$/i, '.json'))])
+        result.cleanedTemps += removeTempsOf(f);
       if (fs.existsSync(destAbs) && sha256File(destAbs) === hash) {
         if (isLeftBehindCopy(srcAbs, destAbs, hash)) fs.unlinkSync(srcAbs);
         this.record(hash, entry);
@@ -271,22 +273,4 @@ function isLeftBehindCopy(src: string, dest: string, hash: string): boolean {
   const s = fs.statSync(src, { throwIfNoEntry: false });
   const d = fs.statSync(dest, { throwIfNoEntry: false });
   return !!s && !!d && s.dev !== d.dev && sha256File(src) === hash;
-}
-
-/** Remove temp files `.<name>.tmp-*` a killed move or sidecar write left beside each name. */
-function removeTemps(dir: string, names: string[]): number {
-  let n = 0;
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    if (names.some((name) => e.startsWith(tempPrefixFor(name)))) {
-      fs.rmSync(path.join(dir, e), { force: true });
-      n++;
-    }
-  }
-  return n;
 }

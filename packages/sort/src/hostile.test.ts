@@ -1,35 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exportText, tempDir } from '../../io/src/fixtures.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { deliver, dropboxSite, exportText, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import { sort } from './sort.js';
 
 /**
  * A hostile dropbox (issue 13), on sort() itself: a file that vanishes while sort reads the dropbox. (The
  * other hostile dropboxes go through the real CLI: packages/cli/src/e2e/sort-hostile.test.ts.)
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-
-const OLD = new Date('2024-08-01T00:00:00Z');
+const roots = siteRoots();
 /** A fresh site root with lptool.yaml and an empty dropbox. */
-function site(): string {
-  const t = tempDir('lptool-hostile-');
-  cleanups.push(t.cleanup);
-  fs.mkdirSync(path.join(t.dir, '_dropbox/KW'), { recursive: true });
-  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
-  return t.dir;
-}
-/** Drop a file into the dropbox (settled: an old mtime). */
-function deliver(root: string, name: string | Buffer, text: string | Buffer): void {
-  const box = Buffer.from(`${path.join(root, '_dropbox/KW')}/`);
-  const full = Buffer.concat([box, typeof name === 'string' ? Buffer.from(name) : name]);
-  fs.writeFileSync(full, text);
-  fs.utimesSync(full, OLD, OLD);
-}
+const site = () => dropboxSite(roots.temp('lptool-hostile-'));
 
 describe('one file that cannot be handled never stops the others (issue 13 items 2 and 9)', () => {
   it('a file that vanishes mid-run is named and the run goes on (exit 1); in a dry run it is exit 2', async () => {

@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { siteFrom, siteTree as snapshot } from '../../io/src/fixtures.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { siteRoots, siteTree as snapshot } from '../../io/src/fixtures.test-helper.js';
 import { sort } from './sort.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function site() {
-  const s = siteFrom('sort/input');
-  cleanups.push(s.cleanup);
-  return s.root;
-}
+const roots = siteRoots();
+const site = () => roots.fixture('sort/input');
 
 describe('sort — a second run', () => {
   it('a second run has nothing to do; a re-delivery later is a DUPLICATE', async () => {

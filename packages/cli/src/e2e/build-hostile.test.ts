@@ -1,35 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exportLabel, exportText, lptool, tempDir } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { addDay, dailySite, exportLabel, exportText, lptool, siteRoots } from '../testing.js';
 
 /**
  * Hostile sites for build (issue 13): one huge export, a meter that fails, a hand-edited manifest,
  * an lp/ that is a file or a symlink, meter names too long to become file names, archive names that
  * are not UTF-8. One meter's trouble never fails the others; the rest is exit 2 with what to do.
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-
-/** A site with `meters` (id → name) and, per day from 2023-01-01, one export per meter; standard clock (no DST nights to dodge). */
-function site(meters: Record<string, string>, days: number): string {
-  const t = tempDir('lptool-build-hostile-');
-  cleanups.push(t.cleanup);
-  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
-  const lines = Object.entries(meters).map(([id, name]) => `${id},${name},2`);
-  fs.writeFileSync(path.join(t.dir, 'meter-data.csv'), `meter,name,multiplier\n${lines.join('\n')}\n`);
-  for (const [id, name] of Object.entries(meters)) for (let d = 0; d < days; d++) addDay(t.dir, id, name, d);
-  return t.dir;
-}
-function addDay(root: string, id: string, name: string, day: number): void {
-  const start = new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 16);
-  const dir = path.join(root, 'data/KW', start.slice(0, 7));
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${name}-${start.slice(0, 10)}.csv`), exportText(id, start, 96, { seed: day }));
-}
+const roots = siteRoots();
+/** A site with `meters` (id → name) and, per day from 2023-01-01, one export per meter. */
+const site = (meters: Record<string, string>, days: number) => dailySite(roots.temp('lptool-daily-'), meters, days);
 const buildCli = (root: string, env: Record<string, string> = {}, ...args: string[]) =>
   lptool(['build', '--root', root, ...args], { env });
 const read = (root: string, f: string) => fs.readFileSync(path.join(root, f), 'utf8');
@@ -98,8 +79,7 @@ describe('the manifest, lp/ and meter names (issue 13 items 2, 9 and 11)', () =>
       );
     }
     fs.rmSync(path.join(root, 'lp'));
-    const outside = tempDir('lptool-outside-');
-    cleanups.push(outside.cleanup);
+    const outside = { dir: roots.temp('lptool-outside-') };
     fs.symlinkSync(outside.dir, path.join(root, 'lp'));
     const r = buildCli(root);
     expect(r.code).toBe(2);

@@ -11,6 +11,7 @@ import {
   lptoolTraced,
   seededRandom,
   sha256,
+  shuffled,
   tempDir,
 } from '../testing.js';
 
@@ -52,15 +53,6 @@ const archive = (root: string) =>
   Object.fromEntries(
     listFiles(path.join(root, 'data/KW')).map((f) => [f, sha256(fs.readFileSync(path.join(root, 'data/KW', f)))]),
   );
-
-function shuffled<T>(xs: T[], random: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)', () => {
   let template: { dir: string; cleanup: () => void };

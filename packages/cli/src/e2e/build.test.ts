@@ -1,23 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { folderState as snapshot } from '../../../io/src/fixtures.test-helper.js';
-import { FIXTURES, listFiles, lptool, siteFrom, UPDATE_GOLDEN } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, listFiles, lptool, siteRoots, folderState as snapshot, UPDATE_GOLDEN } from '../testing.js';
 
 /**
  * `lptool build` end to end: the real CLI on the golden trees (byte-exact profiles), and what only the
  * CLI says (a usage error's one line on stderr). The build itself is tested in packages/profiles.
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function site(name: string) {
-  const s = siteFrom(`build/${name}/input`);
-  cleanups.push(s.cleanup);
-  return s.root;
-}
+const roots = siteRoots();
+const site = (name: string) => roots.fixture(`build/${name}/input`);
 
 /** Compare every lp/*.csv of a run to fixtures/build/<name>/expected/ (rewritten with LPTOOL_UPDATE_GOLDEN=1). */
 function expectGoldenProfiles(root: string, name: string, suffix = '') {

@@ -1,36 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exportLabel, exportText, listFiles, lptool, sha256, tempDir } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { deliver, dropboxSite, exportLabel, exportText, listFiles, lptool, sha256, siteRoots } from '../testing.js';
 
 /**
  * Hostile dropboxes (issue 13), through the real CLI: long names, names that are not UTF-8, symlinked site
  * folders, a missing or misplaced store, and exports that only look like exports. Each ends with every
  * input in exactly one place and a clear word about what happened.
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-
-const OLD = new Date('2024-08-01T00:00:00Z');
+const roots = siteRoots();
 /** A fresh site root with lptool.yaml and an empty dropbox. */
-function site(): string {
-  const t = tempDir('lptool-hostile-');
-  cleanups.push(t.cleanup);
-  fs.mkdirSync(path.join(t.dir, '_dropbox/KW'), { recursive: true });
-  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
-  return t.dir;
-}
-/** Drop a file into the dropbox (settled: an old mtime). */
-function deliver(root: string, name: string | Buffer, text: string | Buffer): void {
-  const box = Buffer.from(`${path.join(root, '_dropbox/KW')}/`);
-  const full = Buffer.concat([box, typeof name === 'string' ? Buffer.from(name) : name]);
-  fs.writeFileSync(full, text);
-  fs.utimesSync(full, OLD, OLD);
-}
+const site = () => dropboxSite(roots.temp('lptool-hostile-'));
 const sortCli = (root: string, ...extra: string[]) => lptool(['sort', '--root', root, '--settle', '0', ...extra]);
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 const bytes = (s: string) => Buffer.byteLength(s);
@@ -131,8 +112,7 @@ describe('site folders that are symlinks, and things where folders belong (issue
     const root = site();
     deliver(root, 'north.csv', exportText('144800052', '2024-07-12T00:00', 4));
     deliver(root, 'bad.csv', 'hello');
-    const outside = tempDir('lptool-outside-');
-    cleanups.push(outside.cleanup);
+    const outside = { dir: roots.temp('lptool-outside-') };
     const real = path.join(root, folder);
     fs.mkdirSync(real, { recursive: true });
     fs.cpSync(real, path.join(outside.dir, 'x'), { recursive: true });

@@ -10,6 +10,7 @@ import {
   lptoolTraced,
   seededRandom,
   sha256,
+  shuffled,
   tempDir,
 } from '../testing.js';
 
@@ -154,16 +155,6 @@ function allPoints(template: string): [string, number][] {
   } finally {
     t.cleanup();
   }
-}
-
-/** Fisher–Yates with a seeded source. */
-function shuffled<T>(xs: T[], random: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 describe('lptool sort killed at its fsyncs, renames, links and unlinks (strace)', () => {

@@ -1,24 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { siteTree as snapshot } from '../../../io/src/fixtures.test-helper.js';
-import { goldenJson, lptool, siteFrom } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { goldenJson, lptool, siteRoots, siteTree as snapshot } from '../testing.js';
 
 /**
  * `lptool sort` end to end: the real CLI on the golden tree, the dry run, and what only the CLI says (exit
  * codes and one line on stderr). The planner and sort() are tested in packages/sort.
  */
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function site() {
-  const s = siteFrom('sort/input');
-  cleanups.push(s.cleanup);
-  return s.root;
-}
+const roots = siteRoots();
+const site = () => roots.fixture('sort/input');
 
 describe('lptool sort — the golden tree', () => {
   it('files every fixture to its outcome, exactly', () => {
