@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { peekCsv } from './csv-stream.js';
 
 /**
  * lptool's own outputs that are not load profiles — gap lists, pictures,
@@ -13,21 +14,12 @@ export type DerivedKind = 'gap list' | 'picture' | 'resampled profile' | 'stats 
 /** Folders lptool writes beside profiles (`resample`'s default output, `stats --png`, `report`). */
 const OUTPUT_FOLDERS = new Set(['resampled', 'stats', 'report']);
 
-/** The first line of a file (up to 4 KB), or '' when it cannot be read. */
-function firstLine(file: string): string {
-  let fd: number | undefined;
+/** A CSV file's header names (its head read by the CSV core), or [] when it cannot be read as CSV. */
+function headerOf(file: string): string[] {
   try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(4096);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf
-      .toString('utf8', 0, n)
-      .replace(/^\uFEFF/, '')
-      .split(/\r?\n/, 1)[0]!;
+    return peekCsv(file, file).header ?? [];
   } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    return [];
   }
 }
 
@@ -40,9 +32,7 @@ export function derivedKind(file: string): DerivedKind | null {
   if (/\.(png|svg)$/i.test(base) || /\.vl\.json$/i.test(base)) return 'picture';
   if (path.basename(path.dirname(path.resolve(file))) === 'resampled') return 'resampled profile';
   if (!st?.isFile() || !/\.csv$/i.test(base)) return null;
-  const header = firstLine(file)
-    .split(',')
-    .map((h) => h.trim().replace(/^"|"$/g, ''));
+  const header = headerOf(file);
   if (header[0] === 'gap_start' && header.includes('missing_intervals')) return 'gap list';
   if (header[0] === 'profile' && header[1] === 'period' && header.includes('completeness_pct')) return 'stats table';
   if (header.includes('intervals_present') && header.includes('intervals_expected')) return 'resampled profile';
