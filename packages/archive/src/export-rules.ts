@@ -219,3 +219,16 @@ function datesOutsideWindow(
   }
   return out;
 }
+
+/**
+ * The earliest instant an export's first Start Time label can mean — for reading exports in the order of their
+ * first intervals before reading them whole: an offset label's own instant, a naive one's first reading in the
+ * site zone (a label in the skipped spring hour: the hour before it), −∞ for what is not a label (read first).
+ */
+export function earliestStart(label: string, clock: SiteClock): number {
+  const p = parseLabel(label);
+  if (!p) return Number.NEGATIVE_INFINITY;
+  if (!Number.isNaN(p.offsetMs)) return p.wall - p.offsetMs;
+  const c = clock.candidates(p.wall);
+  return c.length ? c[0]! : p.wall - clock.standardOffset(p.wall) - 3_600_000;
+}

@@ -117,6 +117,12 @@ interface Loaded {
   pending: number;
 }
 
+/** Rows taken from the window, in ranking order: export index and row index of each. */
+interface Held {
+  file: number[];
+  row: number[];
+}
+
 /** How a meter's rows become numbers: its multiplier as written and the net convention. */
 interface PowerRule {
   multiplier: Decimal;
@@ -276,17 +282,18 @@ export class ProfileAssembler {
     this.badRows = [];
     if (this.o.onBadRow === 'fail' && this.counters.badRows > 0) return { ...out, failed: true };
     const emit = this.takeWindow(watermark);
-    for (let g = 0; g < emit.length; ) {
-      const s = this.startOf(emit[g]!);
+    const n = emit.file.length;
+    for (let g = 0; g < n; ) {
+      const s = this.startAt(emit, g);
       let h = g + 1;
-      while (h < emit.length && this.startOf(emit[h]!) === s) h++;
+      while (h < n && this.startAt(emit, h) === s) h++;
       if (!this.settle(emit, g, h, out)) return { ...out, overlap: true };
       g = h;
     }
     // exports whose rows are all written are dropped
-    for (const k of emit) {
-      const f = this.loaded[k.file]!;
-      if (--f.pending === 0) this.loaded[k.file] = null;
+    for (const file of emit.file) {
+      const f = this.loaded[file]!;
+      if (--f.pending === 0) this.loaded[file] = null;
     }
     return out;
   }
@@ -305,55 +312,56 @@ export class ProfileAssembler {
    * whose data ends latest wins (SPEC §4); on a tie the later delivery, then the later path — the winner of
    * each start sorts last.
    */
-  private takeWindow(watermark: number): { file: number; row: number }[] {
-    const emit: { file: number; row: number }[] = [];
+  private takeWindow(watermark: number): Held {
+    const { wFile, wRow, loaded } = this;
+    const emit: number[] = [];
     const keepF: number[] = [];
     const keepR: number[] = [];
-    for (let k = 0; k < this.wFile.length; k++) {
-      const at = { file: this.wFile[k]!, row: this.wRow[k]! };
-      if (this.startOf(at) < watermark) emit.push(at);
+    const startOf = (k: number) => loaded[wFile[k]!]!.ex.intervals.start[wRow[k]!]!;
+    for (let k = 0; k < wFile.length; k++) {
+      if (startOf(k) < watermark) emit.push(k);
       else {
-        keepF.push(at.file);
-        keepR.push(at.row);
+        keepF.push(wFile[k]!);
+        keepR.push(wRow[k]!);
       }
     }
     this.wFile = keepF;
     this.wRow = keepR;
-    return emit.sort((a, b) => {
-      const fa = this.loaded[a.file]!;
-      const fb = this.loaded[b.file]!;
-      return (
-        this.startOf(a) - this.startOf(b) || fa.fileEnd - fb.fileEnd || fa.mtimeMs - fb.mtimeMs || fa.rank - fb.rank
-      );
+    emit.sort((a, b) => {
+      const fa = loaded[wFile[a]!]!;
+      const fb = loaded[wFile[b]!]!;
+      return startOf(a) - startOf(b) || fa.fileEnd - fb.fileEnd || fa.mtimeMs - fb.mtimeMs || fa.rank - fb.rank;
     });
+    return { file: emit.map((k) => wFile[k]!), row: emit.map((k) => wRow[k]!) };
   }
 
-  private startOf(at: { file: number; row: number }): number {
-    return this.loaded[at.file]!.ex.intervals.start[at.row]!;
+  private startAt(held: Held, k: number): number {
+    return this.loaded[held.file[k]!]!.ex.intervals.start[held.row[k]!]!;
   }
 
-  /** One start's rows (`group[g … h)`): the winner written, the differing others conflicts. False: an append overlaps. */
-  private settle(group: { file: number; row: number }[], g: number, h: number, out: AssembledRows): boolean {
-    let winner: { file: number; row: number } | undefined;
-    for (let k = h - 1; k >= g && !winner; k--) if (this.loaded[group[k]!.file]!.ok[group[k]!.row]) winner = group[k];
-    if (!winner) return true;
-    const s = this.startOf(winner);
+  /** One start's rows (`held[g … h)`): the winner written, the differing others conflicts. False: an append overlaps. */
+  private settle(held: Held, g: number, h: number, out: AssembledRows): boolean {
+    let w = -1;
+    for (let k = h - 1; k >= g && w < 0; k--) if (this.loaded[held.file[k]!]!.ok[held.row[k]!]) w = k;
+    if (w < 0) return true;
+    const s = this.startAt(held, w);
     const { from, to, after } = this.o;
     if ((from !== undefined && s < from) || (to !== undefined && s >= to)) return true;
     if (after && s < after.end) return false;
-    const wf = this.loaded[winner.file]!;
+    const wf = this.loaded[held.file[w]!]!;
+    const wr = held.row[w]!;
     for (let k = g; k < h; k++) {
-      const other = group[k]!;
-      const of = this.loaded[other.file]!;
-      if (other === winner || !of.ok[other.row] || this.sameRow(of, other.row, wf, winner.row)) continue;
+      const of = this.loaded[held.file[k]!]!;
+      const orow = held.row[k]!;
+      if (k === w || !of.ok[orow] || this.sameRow(of, orow, wf, wr)) continue;
       this.counters.conflicts++;
       out.conflicts.push({
         start: this.o.clock.format(s),
-        kept: { file: wf.rel, line: wf.ex.table.lines[winner.row]!, values: this.valuesText(wf, winner.row) },
-        dropped: { file: of.rel, line: of.ex.table.lines[other.row]!, values: this.valuesText(of, other.row) },
+        kept: { file: wf.rel, line: wf.ex.table.lines[wr]!, values: this.valuesText(wf, wr) },
+        dropped: { file: of.rel, line: of.ex.table.lines[orow]!, values: this.valuesText(of, orow) },
       });
     }
-    this.write(wf, winner.row, s, out);
+    this.write(wf, wr, s, out);
     return true;
   }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { archiveMonthFolders, listArchive, peekExport, sha256File } from '@lptool/archive';
-import { LptError, parseLabel, parseRange, type SiteClock } from '@lptool/core';
+import { LptError, parseRange } from '@lptool/core';
 import {
   clearStaleTempsIn,
   crashPoint,
@@ -226,7 +226,7 @@ function planMeter(
   manifest: Manifest,
 ): { result: MeterBuild; work?: Work } {
   const { site, options, from, to, extract } = run;
-  const { settings, clock } = site;
+  const { settings } = site;
   const settingsPart = {
     tz: settings.timezone,
     clock: settings.clock,
@@ -259,11 +259,7 @@ function planMeter(
   const append = options.full || extract ? null : appendPlan(previous, settingsKey, list, keyOf, output, from, to);
   const job: MeterJob = {
     info,
-    files: list.map((rel) => ({
-      rel,
-      first: firstInstant(files.get(rel)!.first ?? '', clock),
-      mtimeMs: files.get(rel)!.mtimeMs,
-    })),
+    files: list.map((rel) => ({ rel, first: files.get(rel)!.first ?? '', mtimeMs: files.get(rel)!.mtimeMs })),
     output,
     root: site.layout.root,
     zone: settings.timezone,
@@ -341,16 +337,6 @@ function extractFolder(out: string | undefined, ranged: boolean, lp: string): st
       { key: '--out' },
     );
   return dir;
-}
-
-/** The earliest instant a first-row label can mean (−∞ if unreadable: such a file is read first). */
-function firstInstant(label: string, clock: SiteClock): number {
-  const p = parseLabel(label);
-  if (!p) return Number.NEGATIVE_INFINITY;
-  if (!Number.isNaN(p.offsetMs)) return p.wall - p.offsetMs;
-  const c = clock.candidates(p.wall);
-  // a label in the skipped hour has no instant: the hour before it is a safe lower bound
-  return c.length ? c[0]! : p.wall - clock.standardOffset(p.wall) - 3_600_000;
 }
 
 /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CheckedExport, checkExport, ExportRejected } from '@lptool/archive';
+import { type CheckedExport, checkExport, ExportRejected, earliestStart } from '@lptool/archive';
 import { type ClockMode, SiteClock } from '@lptool/core';
 import { type AssembledRows, type BadRow, type Conflict, ProfileAssembler } from './assembler.js';
 import type { MeterInfo } from './meter-data.js';
@@ -17,8 +17,8 @@ import { ProfileWriter, type WrittenProfile } from './writer.js';
 /** An archived export of the meter, as the build lists it. */
 export interface JobFile {
   rel: string;
-  /** The earliest instant its first Start Time label can mean (−∞ if unreadable: such a file is read first). */
-  first: number;
+  /** Its first data row's Start Time label, as peeked at ('' when unreadable). */
+  first: string;
   /** Its mtime (the delivery order of conflict ties). */
   mtimeMs: number;
 }
@@ -109,19 +109,22 @@ export function failedOutcome(job: MeterJob, message: string): MeterOutcome {
   return outcome;
 }
 
-/** The files to read, in the order of their first intervals (then their paths), each with its rank. */
-function filesInOrder(job: MeterJob, append: AppendPlan | null): (JobFile & { rank: number })[] {
+/**
+ * The files to read, in the order of their first intervals (the earliest instant each first label can mean;
+ * an unreadable one first), then their paths; each with its rank among them.
+ */
+function filesInOrder(job: MeterJob, append: AppendPlan | null, clock: SiteClock) {
   const wanted = append ? new Set(append.files) : null;
   return job.files
     .filter((f) => !wanted || wanted.has(f.rel))
-    .map((f, rank) => ({ ...f, rank }))
+    .map((f, rank) => ({ rel: f.rel, mtimeMs: f.mtimeMs, rank, first: earliestStart(f.first, clock) }))
     .sort((a, b) => a.first - b.first || a.rank - b.rank);
 }
 
 /** Build (or append to) one meter's profile; null when an append turns out to overlap the profile. */
 function buildMeter(job: MeterJob, append: AppendPlan | null, clock: SiteClock): MeterOutcome | null {
   const outcome = newOutcome(job);
-  const files = filesInOrder(job, append);
+  const files = filesInOrder(job, append, clock);
   const engine = new ProfileAssembler({
     meter: job.info.meter,
     multiplierText: job.info.multiplierText ?? String(job.info.multiplier),

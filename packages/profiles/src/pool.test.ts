@@ -21,7 +21,7 @@ describe('one meter that fails (issue 13 item 8)', () => {
     const clock = new SiteClock('America/Los_Angeles', 'standard');
     const job = (name: string, id: string, files: string[]): MeterJob => ({
       info: { meter: id, name, multiplier: 2, line: 2 },
-      files: files.map((rel) => ({ rel, first: Number.NEGATIVE_INFINITY, mtimeMs: 0 })),
+      files: files.map((rel) => ({ rel, first: '', mtimeMs: 0 })),
       output: path.join(root, 'lp', `${name}.csv`),
       root,
       zone: clock.zone,

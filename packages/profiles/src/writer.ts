@@ -81,8 +81,14 @@ export class ProfileWriter {
 
   /** Rows, and their sidecar columns. */
   write(lines: readonly string[], side: SidecarRows): void {
-    for (const line of lines) this.out.write(line);
-    for (const k of ['start', 'end', 'mwNet', 'mvaNet'] as const) for (const x of side[k]) this.side[k].push(x);
+    const { out, side: all } = this;
+    for (let i = 0; i < lines.length; i++) out.write(lines[i]!);
+    for (let i = 0; i < side.start.length; i++) {
+      all.start.push(side.start[i]!);
+      all.end.push(side.end[i]!);
+      all.mwNet.push(side.mwNet[i]!);
+      all.mvaNet.push(side.mvaNet[i]!);
+    }
   }
 
   /** Finish the file and the sidecar, for the commit step. */
