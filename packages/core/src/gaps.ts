@@ -94,6 +94,138 @@ export class GapFinder {
   }
 }
 
+/** A run of flagged intervals (all.csv's partial totals): [start, end) and how many intervals it holds. */
+export interface IntervalRun {
+  start: number;
+  end: number;
+  intervals: number;
+}
+
+export interface ScanOptions {
+  /** The interval length; inferred from the rows (the most common step) when not given. */
+  intervalMs?: number | undefined;
+  /** Used when the interval is neither given nor inferable (too few rows, or a tie); else NaN. */
+  fallbackIntervalMs?: number;
+  from?: number | undefined;
+  to?: number | undefined;
+  /** all.csv: an interval with fewer feeders reporting than expected is not present (a gap), not a partial run. */
+  partialAsGap?: boolean;
+}
+
+/** A series issue, with the file line of its row. */
+export interface RowIssue extends SeriesIssue {
+  line: number;
+}
+
+export interface ScanReport extends Omit<SeriesReport, 'duplicates' | 'outOfOrder'> {
+  /** The interval used: given, inferred, or the fallback (NaN when none could be had). */
+  intervalMs: number;
+  /** The interval was not given and could not be inferred (the fallback was used). */
+  intervalAssumed: boolean;
+  /** Rows pushed. */
+  rows: number;
+  duplicates: RowIssue[];
+  outOfOrder: RowIssue[];
+  /** Runs of partial totals in the range (none with `partialAsGap`). */
+  partialRuns: IntervalRun[];
+}
+
+/** A growing column of numbers. */
+class Column {
+  values = new Float64Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = x;
+  }
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
+}
+
+/**
+ * The gap engine of `lptool gaps` and the report (SPEC §6): push a profile's rows in record order — start, end
+ * (NaN when the file has none), file line, and whether the row is a partial total — then `finish()`. Duplicated
+ * and out-of-order rows are reported where the file has them; gaps are found over the distinct starts in time
+ * order (a row out of order that fills a hole is not a gap), DST nights never being gaps since all of it is on
+ * instants; all.csv's partial totals come out as runs, or count as missing with `partialAsGap`. Pure.
+ */
+export class GapScanner {
+  private readonly start = new Column();
+  private readonly end = new Column();
+  private readonly line = new Column();
+  private readonly partial = new Column();
+
+  constructor(private readonly options: ScanOptions = {}) {}
+
+  push(start: number, end = Number.NaN, line = this.start.length + 2, partial = false): void {
+    this.start.push(start);
+    this.end.push(end);
+    this.line.push(line);
+    this.partial.push(partial ? 1 : 0);
+  }
+
+  finish(): ScanReport {
+    const { options } = this;
+    const start = this.start.view();
+    const inferred = options.intervalMs === undefined ? inferIntervalMs(start) : Number.NaN;
+    const assumed = options.intervalMs === undefined && !Number.isFinite(inferred);
+    const intervalMs = options.intervalMs ?? (assumed ? (options.fallbackIntervalMs ?? Number.NaN) : inferred);
+    // rows that count as present, in record order: all of them, or with partialAsGap the complete totals only
+    const keep = options.partialAsGap ? this.presentRows() : null;
+    const present = keep ? Float64Array.from(keep, (i) => start[i]!) : start;
+    const lineOf = (k: number) => this.line.values[keep ? keep[k]! : k]!;
+    const range = {
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+    };
+    const report = analyzeSeries(present, { intervalMs, ...range });
+    const withLine = (d: SeriesIssue) => ({ ...d, line: lineOf(d.index) });
+    return {
+      ...report,
+      intervalMs,
+      intervalAssumed: assumed,
+      rows: start.length,
+      duplicates: report.duplicates.map(withLine),
+      outOfOrder: report.outOfOrder.map(withLine),
+      partialRuns: options.partialAsGap ? [] : this.partialRuns(intervalMs),
+    };
+  }
+
+  private presentRows(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.partial.length; i++) if (!this.partial.values[i]) out.push(i);
+    return out;
+  }
+
+  /** Partial totals inside the range, in time order, as runs of adjacent intervals (a duplicated row counts once). */
+  private partialRuns(intervalMs: number): IntervalRun[] {
+    const { from, to } = this.options;
+    const start = this.start.view();
+    const rows: number[] = [];
+    for (let i = 0; i < start.length; i++) if (this.partial.values[i]) rows.push(i);
+    rows.sort((a, b) => start[a]! - start[b]! || a - b);
+    const runs: IntervalRun[] = [];
+    let previous = Number.NaN;
+    for (const i of rows) {
+      const s = start[i]!;
+      if (s === previous || (from !== undefined && s < from) || (to !== undefined && s >= to)) continue;
+      previous = s;
+      const e = Number.isNaN(this.end.values[i]!) ? s + intervalMs : this.end.values[i]!;
+      const last = runs[runs.length - 1];
+      if (last && last.end === s) {
+        last.end = e;
+        last.intervals++;
+      } else runs.push({ start: s, end: e, intervals: 1 });
+    }
+    return runs;
+  }
+}
+
 /**
  * Analyse a series of interval starts in record order: duplicates and
  * out-of-order rows as found, then gaps over the sorted distinct starts

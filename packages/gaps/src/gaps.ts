@@ -1,20 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  analyzeSeries,
   checkPictureSize,
   formatIsoDuration,
   formatShortDuration,
-  inferIntervalMs,
+  GapScanner,
   LptError,
   parseDuration,
   parseRange,
-  type SeriesReport,
+  type ScanOptions,
+  type ScanReport,
   SiteClock,
+  type TimeRange,
 } from '@lptool/core';
 import {
   AtomicFile,
   createLogger,
+  type Logger,
   loadSettings,
   type SettingFlags,
   type SkippedInput,
@@ -27,20 +29,20 @@ import { type Profile, readProfile } from '@lptool/profiles';
 
 export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
   root: string;
-  /** Profiles to check (default: lp/*.csv of the root, not all/gaps files… all.csv included). */
-  files?: string[];
+  /** Profiles to check; none: every lp/*.csv of the root (all.csv included, gap lists not). */
+  files: string[];
   /** Interval length; inferred from the data (the most common step) when absent. */
   interval?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
-  png?: boolean;
-  format?: PlotFormat;
-  width?: number;
-  height?: number;
-  scale?: number;
+  /** Draw `<stem>_gaps.<format>` beside each profile, or no picture (null). */
+  picture: PlotFormat | null;
+  width: number;
+  height: number;
+  scale: number;
   /** all.csv: intervals with feeders_reporting < feeders_expected count as gaps. */
-  partialAsGap?: boolean;
-  failOnGaps?: boolean;
+  partialAsGap: boolean;
+  failOnGaps: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -73,120 +75,144 @@ export interface GapsSummary {
 
 export const GAP_COLUMNS = ['gap_start', 'gap_end', 'gap_duration', 'missing_intervals'] as const;
 
-/** One `lptool gaps` run (SPEC §6). */
+/** One `lptool gaps` run (SPEC §6): each profile through the gap engine, its gap list (and picture) beside it. */
 export async function gaps(options: GapsOptions): Promise<GapsSummary> {
   const layout = siteLayout(options.root);
   const settings = loadSettings(layout.settings, { tz: options.tz, clock: options.clock }, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
-  const { from, to } = parseRange(options.from, options.to, clock);
-  const drawing = Boolean(options.png || (options.format && options.format !== 'png'));
-  if (drawing) checkPictureSize(options.width ?? 1000, options.height ?? 360, options.scale ?? 1);
-  const given = Boolean(options.files?.length);
-  const candidates = given ? options.files!.map((f) => path.resolve(f)) : defaultProfiles(layout.lp);
+  const range = parseRange(options.from, options.to, clock);
+  if (options.picture) checkPictureSize(options.width, options.height, options.scale);
+  const given = options.files.length > 0;
+  const candidates = given ? options.files.map((f) => path.resolve(f)) : defaultProfiles(layout.lp);
   const { files, skipped } = skipDerived(candidates);
-  const show = (f: string) => path.relative(process.cwd(), f) || f;
-  const note = given ? skippedNote(skipped, show) : null;
+  const note = given ? skippedNote(skipped, shown) : null;
   if (!files.length)
     throw new LptError(
       'LPT_INPUT_MISSING',
       `profiles — expected load profiles to check (e.g. lp/south.csv), got ${note ? `only ${note.replace(/^skipped /, '')}` : `none in ${layout.lp}`}`,
     );
-  const intervalFlag = options.interval ? parseDuration(options.interval, '--interval') : undefined;
+  const intervalMs = options.interval ? parseDuration(options.interval, '--interval') : undefined;
   const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
-  log.info({ event: 'start', files: files.map(show) }, 'gaps started');
+  log.info({ event: 'start', files: files.map(shown) }, 'gaps started');
   const summary: GapsSummary = {
     profiles: [],
-    skipped: given ? skipped.map((s) => ({ file: show(s.file), kind: s.kind })) : [],
+    skipped: given ? skipped.map((s) => ({ file: shown(s.file), kind: s.kind })) : [],
     notes: note ? [note] : [],
     exitCode: 0,
   };
   for (const file of files) {
-    const display = show(file);
-    const series = readSeries(file, display, clock, intervalFlag ?? settings.intervalMs);
-    const intervalMs = intervalFlag ?? inferIntervalMs(series.start);
-    if (!Number.isFinite(intervalMs)) {
-      throw new LptError(
-        'LPT_INTERVAL_AMBIGUOUS',
-        `interval — expected one most common step between rows, got ${series.start.length < 2 ? 'too few rows' : 'a tie'}; give --interval (e.g. 15m)`,
-        { file: display },
-      );
-    }
-    // record order, so duplicates and rows out of order are reported where the file has them
-    const rec = series.record;
-    const dropped = options.partialAsGap ? rec.partial : null;
-    const present = dropped ? rec.start.filter((_, i) => !dropped[i]) : rec.start;
-    const presentLines = dropped ? rec.lines.filter((_, i) => !dropped[i]) : rec.lines;
-    const report: SeriesReport = analyzeSeries(present, {
-      intervalMs,
-      ...(from !== undefined ? { from } : {}),
-      ...(to !== undefined ? { to } : {}),
+    const series = readProfile(file, shown(file), clock, {
+      columns: ['MW_net'],
+      intervalHint: intervalMs ?? settings.intervalMs,
     });
-    const output = `${file.replace(/\.csv$/i, '')}_gaps.csv`;
-    const out = new AtomicFile(output);
-    try {
-      out.write(`${GAP_COLUMNS.join(',')}\n`);
-      for (const g of report.gaps)
-        out.write(
-          `${clock.format(g.gapStart)},${clock.format(g.gapEnd)},${formatIsoDuration(g.gapEnd - g.gapStart)},${g.missingIntervals}\n`,
-        );
-      out.commit();
-    } catch (e) {
-      out.abort();
-      throw e;
-    }
-    const lineOf = (index: number) => presentLines[index] ?? index + 2;
-    const partialRuns = options.partialAsGap ? [] : partialRanges(series, intervalMs, from, to);
-    const result: ProfileGaps = {
-      file: display,
-      output: path.relative(process.cwd(), output) || output,
-      intervalMs,
-      rows: series.start.length,
-      first: Number.isNaN(report.first) ? null : clock.format(report.first),
-      last: Number.isNaN(report.last) ? null : clock.format(report.last + intervalMs),
-      gaps: report.gaps.map((g) => ({
-        gap_start: clock.format(g.gapStart),
-        gap_end: clock.format(g.gapEnd),
-        gap_duration: formatIsoDuration(g.gapEnd - g.gapStart),
-        missing_intervals: g.missingIntervals,
-        misaligned: g.misaligned,
-      })),
-      missingIntervals: report.missing,
-      duplicates: report.duplicates.map((d) => ({ line: lineOf(d.index), start: clock.format(d.instant) })),
-      outOfOrder: report.outOfOrder.map((d) => ({
-        line: lineOf(d.index),
-        start: clock.format(d.instant),
-        after: clock.format(d.previous),
-      })),
-      partial: partialRuns.reduce((a, r) => a + r.intervals, 0),
-      partialRanges: partialRuns.map((r) => ({
-        start: clock.format(r.start),
-        end: clock.format(r.end),
-        intervals: r.intervals,
-      })),
-    };
-    if (drawing) {
-      const picture = await drawGapPicture(file, series, report, partialRuns, clock, options, { from, to });
-      result.picture = path.relative(process.cwd(), picture) || picture;
-    }
-    log.info(
-      {
-        event: 'gaps',
-        file: display,
-        intervalMs,
-        rows: result.rows,
-        gaps: result.gaps.length,
-        missing: result.missingIntervals,
-        duplicates: result.duplicates.length,
-        outOfOrder: result.outOfOrder.length,
-        partial: result.partial,
-      },
-      `${display}: ${result.gaps.length} gaps`,
-    );
+    const report = scan(series, { intervalMs, ...range, partialAsGap: options.partialAsGap });
+    writeGapList(file, report, clock);
+    const result = profileGaps(file, series, report, clock);
+    if (options.picture)
+      result.picture = shown(
+        await drawGapPicture(file, series, report, clock, { ...options, picture: options.picture }, range),
+      );
+    logProfile(log, result);
     summary.profiles.push(result);
   }
   const flagged = summary.profiles.some((p) => p.gaps.length || p.duplicates.length || p.outOfOrder.length);
   summary.exitCode = options.failOnGaps && flagged ? 1 : 0;
   return summary;
+}
+
+/** A path as the operator gave it: relative to the working folder. */
+const shown = (f: string) => path.relative(process.cwd(), f) || f;
+const gapFile = (file: string) => `${file.replace(/\.csv$/i, '')}_gaps.csv`;
+
+/** A profile's rows, in the file's order, through the gap engine; an interval that cannot be inferred is exit 2. */
+function scan(series: Profile, options: ScanOptions): ScanReport {
+  const scanner = new GapScanner(options);
+  const { record } = series;
+  const end = recordEnds(series);
+  for (let i = 0; i < record.start.length; i++)
+    scanner.push(record.start[i]!, end[i]!, record.lines[i]!, record.partial[i] === 1);
+  const report = scanner.finish();
+  if (!Number.isFinite(report.intervalMs))
+    throw new LptError(
+      'LPT_INTERVAL_AMBIGUOUS',
+      `interval — expected one most common step between rows, got ${series.start.length < 2 ? 'too few rows' : 'a tie'}; give --interval (e.g. 15m)`,
+      { file: series.file },
+    );
+  return report;
+}
+
+/** The End Time of each row in the file's order (the reader gives them in time order, each with its line). */
+function recordEnds(series: Profile): Float64Array {
+  if (series.record.start === series.start) return series.end;
+  const byLine = new Map<number, number>();
+  for (const [k, line] of series.lines.entries()) byLine.set(line, series.end[k]!);
+  return Float64Array.from(series.record.lines, (line) => byLine.get(line)!);
+}
+
+/** `<stem>_gaps.csv` beside the profile (SPEC §6), written whole or not at all. */
+function writeGapList(file: string, report: ScanReport, clock: SiteClock): void {
+  const out = new AtomicFile(gapFile(file));
+  try {
+    out.write(`${GAP_COLUMNS.join(',')}\n`);
+    for (const g of report.gaps)
+      out.write(
+        `${clock.format(g.gapStart)},${clock.format(g.gapEnd)},${formatIsoDuration(g.gapEnd - g.gapStart)},${g.missingIntervals}\n`,
+      );
+    out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
+/** What the summary says of one profile. */
+function profileGaps(file: string, series: Profile, report: ScanReport, clock: SiteClock): ProfileGaps {
+  const { intervalMs } = report;
+  return {
+    file: series.file,
+    output: shown(gapFile(file)),
+    intervalMs,
+    rows: report.rows,
+    first: Number.isNaN(report.first) ? null : clock.format(report.first),
+    last: Number.isNaN(report.last) ? null : clock.format(report.last + intervalMs),
+    gaps: report.gaps.map((g) => ({
+      gap_start: clock.format(g.gapStart),
+      gap_end: clock.format(g.gapEnd),
+      gap_duration: formatIsoDuration(g.gapEnd - g.gapStart),
+      missing_intervals: g.missingIntervals,
+      misaligned: g.misaligned,
+    })),
+    missingIntervals: report.missing,
+    duplicates: report.duplicates.map((d) => ({ line: d.line, start: clock.format(d.instant) })),
+    outOfOrder: report.outOfOrder.map((d) => ({
+      line: d.line,
+      start: clock.format(d.instant),
+      after: clock.format(d.previous),
+    })),
+    partial: report.partialRuns.reduce((a, r) => a + r.intervals, 0),
+    partialRanges: report.partialRuns.map((r) => ({
+      start: clock.format(r.start),
+      end: clock.format(r.end),
+      intervals: r.intervals,
+    })),
+  };
+}
+
+function logProfile(log: Logger, p: ProfileGaps): void {
+  log.info(
+    {
+      event: 'gaps',
+      file: p.file,
+      intervalMs: p.intervalMs,
+      rows: p.rows,
+      gaps: p.gaps.length,
+      missing: p.missingIntervals,
+      duplicates: p.duplicates.length,
+      outOfOrder: p.outOfOrder.length,
+      partial: p.partial,
+    },
+    `${p.file}: ${p.gaps.length} gaps`,
+  );
 }
 
 function defaultProfiles(lpDir: string): string[] {
@@ -202,13 +228,11 @@ function defaultProfiles(lpDir: string): string[] {
 async function drawGapPicture(
   file: string,
   series: Profile,
-  report: SeriesReport,
-  partialRuns: { start: number; end: number }[],
+  report: ScanReport,
   clock: SiteClock,
-  options: GapsOptions,
-  range: { from: number | undefined; to: number | undefined },
+  options: Pick<GapsOptions, 'width' | 'height' | 'scale'> & { picture: PlotFormat },
+  range: TimeRange,
 ): Promise<string> {
-  const format = options.format ?? 'png';
   const { from, to } = range;
   const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
   const keep = series.start.map((t) => (inRange(t) ? 1 : 0));
@@ -218,45 +242,17 @@ async function drawGapPicture(
     times: series.start.filter((_, i) => keep[i]),
     values: series.columns.get('MW_net')!.filter((_, i) => keep[i]),
     gaps: report.gaps.map((g) => ({ start: g.gapStart, end: g.gapEnd })),
-    partial: partialRuns.map((r) => ({ start: r.start, end: r.end })),
+    partial: report.partialRuns.map((r) => ({ start: r.start, end: r.end })),
     clock,
-    ...(options.width ? { width: options.width } : {}),
-    ...(options.height ? { height: options.height } : {}),
+    width: options.width,
+    height: options.height,
   });
-  const picture = `${file.replace(/\.csv$/i, '')}_gaps.${format}`;
-  const bytes = await renderSpec(spec, { format, scale: options.scale ?? 1 });
+  const picture = `${file.replace(/\.csv$/i, '')}_gaps.${options.picture}`;
+  const bytes = await renderSpec(spec, { format: options.picture, scale: options.scale });
   const pic = new AtomicFile(picture);
   pic.writeBytes(bytes);
   pic.commit();
   return picture;
-}
-
-/** Start instants and MW_net of a profile (in time order; `record` keeps the file's order for the row report). */
-function readSeries(file: string, display: string, clock: SiteClock, intervalHint: number): Profile {
-  return readProfile(file, display, clock, { columns: ['MW_net'], intervalHint });
-}
-
-/** all.csv's incomplete totals (feeders_reporting < feeders_expected) inside the range, as runs of adjacent intervals. */
-function partialRanges(
-  p: Profile,
-  intervalMs: number,
-  from: number | undefined,
-  to: number | undefined,
-): { start: number; end: number; intervals: number }[] {
-  const runs: { start: number; end: number; intervals: number }[] = [];
-  let previous = Number.NaN;
-  for (let i = 0; i < p.start.length; i++) {
-    const s = p.start[i]!;
-    if (!p.partial[i] || s === previous || (from !== undefined && s < from) || (to !== undefined && s >= to)) continue;
-    previous = s; // (a duplicated row counts once)
-    const e = Number.isNaN(p.end[i]!) ? s + intervalMs : p.end[i]!;
-    const last = runs[runs.length - 1];
-    if (last && last.end === s) {
-      last.end = e;
-      last.intervals++;
-    } else runs.push({ start: s, end: e, intervals: 1 });
-  }
-  return runs;
 }
 
 /** Human summary: one line per profile, then its gaps (the first few) and row problems. */

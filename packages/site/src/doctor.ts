@@ -2,10 +2,10 @@ import { age, DEFAULT_THRESHOLDS, diagnose, type Finding, type SiteFacts } from 
 import { type GatherOptions, gatherFacts } from './facts.js';
 
 export interface DoctorOptions extends Omit<GatherOptions, 'settleMs'> {
-  /** sort's --settle: files modified this recently wait for the next run. Default 5 s. */
-  settleMs?: number;
-  /** A dropbox export waiting longer than this is a backlog. Default 15 min. */
-  backlogMs?: number;
+  /** sort's --settle: files modified this recently wait for the next run. */
+  settleMs: number;
+  /** A dropbox export waiting longer than this is a backlog. */
+  backlogMs: number;
 }
 
 export interface DoctorSummary {
@@ -18,10 +18,10 @@ export interface DoctorSummary {
 
 /** `lptool doctor`: the site's facts, and what is unhealthy with the command that fixes it. Exit 1 if anything is. */
 export function doctor(options: DoctorOptions): DoctorSummary {
-  const facts = gatherFacts({ ...options, settleMs: options.settleMs ?? 5_000 });
+  const facts = gatherFacts(options);
   const findings = diagnose(facts, {
     ...DEFAULT_THRESHOLDS,
-    backlogMs: options.backlogMs ?? DEFAULT_THRESHOLDS.backlogMs,
+    backlogMs: options.backlogMs,
   });
   return { root: facts.root, healthy: findings.length === 0, findings, facts, exitCode: findings.length ? 1 : 0 };
 }

@@ -1,4 +1,4 @@
-export { type ResampleOptions, type ResampleSummary, resample } from './resample.js';
+export { formatResampleSummary, type ResampleOptions, type ResampleSummary, resample } from './resample.js';
 export {
   type CoincidentPeak,
   formatStats,

@@ -97,6 +97,12 @@ describe('property: the order of a profile’s rows in its file changes no resul
               interval: '15m',
               from: iso(T0),
               to: iso(T0 + n * Q),
+              picture: null,
+              width: 1000,
+              height: 360,
+              scale: 1,
+              partialAsGap: false,
+              failOnGaps: false,
             });
             results.push({
               all: fs.readFileSync(lp('all.csv'), 'utf8'),

@@ -125,3 +125,8 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     exitCode: 0,
   };
 }
+
+/** The human line of a resample run. */
+export function formatResampleSummary(r: ResampleSummary): string {
+  return `resample ${r.input} → ${r.output}: ${r.rows} buckets of ${r.bucket}, ${r.partial} partial (intervals_present < intervals_expected)`;
+}

@@ -148,7 +148,16 @@ describe('lptool synth site', () => {
     expect(b.conflicts.map((c) => [c.start, c.kept.file.split('/').pop(), c.kept.values.split(' ')[0]])).toEqual(
       m.faults.overlaps.map((o) => [o.start, o.reexport, `kw_del=${o.kw_del}`]),
     );
-    const g = await gaps({ root });
+    const g = await gaps({
+      root,
+      files: [],
+      picture: null,
+      width: 1000,
+      height: 360,
+      scale: 1,
+      partialAsGap: false,
+      failOnGaps: false,
+    });
     const found = g.profiles
       .flatMap((p) =>
         p.gaps.map((x) => `${path.basename(p.file, '.csv')} ${x.gap_start} ${x.gap_end} ${x.missing_intervals}`),

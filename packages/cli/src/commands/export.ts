@@ -1,30 +1,16 @@
-import { parseShard } from '@lptool/profiles';
-import type { CommandResult, Io } from '../output.js';
-import { seconds, siteArgs } from './common.js';
+import type { ParquetExportOptions, PostgresExportOptions } from '@lptool/export';
+import type { CommandResult } from '../output.js';
 
 /** `lptool export parquet`: the export package is loaded only when an export runs (see scripts/bundle.mjs). */
-export async function parquet(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
+export async function parquet(o: ParquetExportOptions): Promise<CommandResult> {
   const { exportParquet, formatParquetSummary } = await import('@lptool/export');
-  const summary = await exportParquet({
-    ...siteArgs(o),
-    out: o.out as string | undefined,
-    shard: parseShard(o.shard as string | undefined),
-    full: Boolean(o.full),
-    lockWaitMs: seconds(o.lockWait, '--lock-wait'),
-  });
+  const summary = await exportParquet(o);
   return { exitCode: summary.exitCode, text: formatParquetSummary(summary), json: summary };
 }
 
 /** `lptool export postgres`: the URL from --url or LPTOOL_PG_URL; it is never printed with its password. */
-export async function postgres(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
+export async function postgres(o: PostgresExportOptions): Promise<CommandResult> {
   const { exportPostgres, formatPostgresSummary } = await import('@lptool/export');
-  const summary = await exportPostgres({
-    ...siteArgs(o),
-    url: o.url as string | undefined,
-    shard: parseShard(o.shard as string | undefined),
-    full: Boolean(o.full),
-    connectTimeoutMs: seconds(o.connectTimeout, '--connect-timeout'),
-    lockWaitMs: seconds(o.lockWait, '--lock-wait'),
-  });
+  const summary = await exportPostgres(o);
   return { exitCode: summary.exitCode, text: formatPostgresSummary(summary), json: summary };
 }

@@ -1,22 +1,7 @@
-import { formatMergeSummary, merge } from '@lptool/merge';
-import type { CommandResult, Io } from '../output.js';
-import { seconds, siteArgs } from './common.js';
+import { formatMergeSummary, type MergeOptions, merge } from '@lptool/merge';
+import type { CommandResult } from '../output.js';
 
-const list = (v: unknown) =>
-  typeof v === 'string' && v.trim()
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
-
-export async function run(_args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
-  const summary = await merge({
-    ...siteArgs(o),
-    only: list(o.only),
-    exclude: list(o.exclude),
-    resample: Boolean(o.resample),
-    lockWaitMs: seconds(o.lockWait, '--lock-wait'),
-  });
+export async function run(o: MergeOptions): Promise<CommandResult> {
+  const summary = await merge(o);
   return { exitCode: summary.exitCode, text: formatMergeSummary(summary), json: summary, warnings: summary.warnings };
 }

@@ -1,30 +1,19 @@
-import { formatStats, stats as profileStats, resample as resampleProfile } from '@lptool/stats';
-import type { CommandResult, Io } from '../output.js';
-import { siteArgs } from './common.js';
+import {
+  formatResampleSummary,
+  formatStats,
+  stats as profileStats,
+  type ResampleOptions,
+  resample as resampleProfile,
+  type StatsOptions,
+} from '@lptool/stats';
+import type { CommandResult } from '../output.js';
 
-export async function stats(args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
-  const s = await profileStats({
-    ...siteArgs(o),
-    files: args,
-    from: o.from as string | undefined,
-    to: o.to as string | undefined,
-    by: o.by as 'month' | 'all',
-    csv: o.csv as string | undefined,
-    png: Boolean(o.png),
-  });
+export async function stats(o: StatsOptions): Promise<CommandResult> {
+  const s = await profileStats(o);
   return { exitCode: s.exitCode, text: formatStats(s), json: s, notes: s.notes };
 }
 
-export async function resample(args: string[], o: Record<string, unknown>, _io: Io): Promise<CommandResult> {
-  const r = await resampleProfile({
-    ...siteArgs(o),
-    file: args[0]!,
-    to: String(o.to),
-    out: o.out as string | undefined,
-  });
-  return {
-    exitCode: r.exitCode,
-    text: `resample ${r.input} → ${r.output}: ${r.rows} buckets of ${r.bucket}, ${r.partial} partial (intervals_present < intervals_expected)`,
-    json: r,
-  };
+export async function resample(o: ResampleOptions): Promise<CommandResult> {
+  const r = await resampleProfile(o);
+  return { exitCode: r.exitCode, text: formatResampleSummary(r), json: r };
 }

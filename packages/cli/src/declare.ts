@@ -1,0 +1,137 @@
+/**
+ * A command of the CLI as data: its name, help, flags (each with its zod type: default and normalisation),
+ * examples, how the parsed flags become the command function's options, and the adapter that runs it.
+ * `cli.ts` turns the table of these (`commands.ts`) into commander commands.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { z } from 'zod';
+import { usageError } from './flags.js';
+import type { CommandResult, Io } from './output.js';
+
+/** A flag: commander's spelling (`--lock-wait <seconds>`), its help line, and its type. */
+export interface FlagDecl {
+  flags: string;
+  description: string;
+  type: z.ZodTypeAny;
+}
+
+/** A positional argument (`[profiles...]`, `<profile>`): commander's spelling, its help and its type. */
+export interface ArgumentDecl {
+  spec: string;
+  description: string;
+  type: z.ZodTypeAny;
+}
+
+type Shape = Record<string, FlagDecl>;
+type Fixed = Record<string, z.ZodTypeAny>;
+/** What the parsed flags are: each flag's normalised value, the fixed fields', and the argument's as `args`. */
+type Values<F extends Shape, X extends Fixed, A extends ArgumentDecl | undefined> = {
+  [K in keyof F]: z.output<F[K]['type']>;
+} & { [K in keyof X]: z.output<X[K]> } & { args: A extends ArgumentDecl ? z.output<A['type']> : undefined };
+
+export interface CommandDecl {
+  /** `sort`, or `export parquet` for a subcommand. */
+  name: string;
+  description: string;
+  argument?: ArgumentDecl;
+  flags: Shape;
+  examples: string[];
+  /** Commander's flags and arguments → the command function's options (throws LPT_USAGE naming a flag). */
+  normalise: (raw: Record<string, unknown>, args: unknown) => unknown;
+  run: (options: never, io: Io) => Promise<CommandResult>;
+}
+
+/** A parent command that only groups subcommands (`export`, `synth`). */
+export interface GroupDecl {
+  name: string;
+  description: string;
+  examples: string[];
+}
+
+/**
+ * Declare a command: `to` maps the parsed flags (typed by their zod types) to the options `run` takes, so the
+ * table is checked by the compiler from flag to command function.
+ */
+export function declare<
+  F extends Shape,
+  O,
+  A extends ArgumentDecl | undefined = undefined,
+  X extends Fixed = Record<never, never>,
+>(d: {
+  name: string;
+  description: string;
+  argument?: A;
+  flags: F;
+  /** Fields that are not flags: a default the command always uses (merge waits for the lock as long as sort does). */
+  fixed?: X;
+  examples: string[];
+  to: (v: Values<F, X, A>) => O;
+  run: (options: O, io: Io) => Promise<CommandResult>;
+}): CommandDecl {
+  const shape: Record<string, z.ZodTypeAny> = { ...d.fixed };
+  for (const [key, f] of Object.entries(d.flags)) shape[key] = f.type;
+  if (d.argument) shape.args = d.argument.type;
+  const schema = z.object(shape);
+  return {
+    name: d.name,
+    description: d.description,
+    ...(d.argument ? { argument: d.argument } : {}),
+    flags: d.flags,
+    examples: d.examples,
+    normalise: (raw, args) => {
+      const r = schema.safeParse({ ...raw, ...(d.argument ? { args } : {}) });
+      if (!r.success) throw usageError(r.error);
+      return d.to(r.data as Values<F, X, A>);
+    },
+    run: d.run as CommandDecl['run'],
+  };
+}
+
+/** The zod type inside optional/default wrappers, with the default (when there is one). */
+function unwrap(type: z.ZodTypeAny): { inner: z.ZodTypeAny; defaultValue?: unknown; optional: boolean } {
+  let t = type;
+  let defaultValue: unknown;
+  let optional = false;
+  for (;;) {
+    if (t instanceof z.ZodDefault) {
+      defaultValue = t._def.defaultValue();
+      optional = true;
+      t = t._def.innerType;
+    } else if (t instanceof z.ZodOptional) {
+      optional = true;
+      t = t._def.innerType;
+    } else if (t instanceof z.ZodEffects) t = t._def.schema;
+    else return { inner: t, defaultValue, optional };
+  }
+}
+
+/**
+ * A flag as commander's Option: choices from a zod enum, required when the type has neither a default nor
+ * optional, and the default (shown in --help, then normalised by the type like a typed value) from the type.
+ */
+export function toOption(key: string, f: FlagDecl): Option {
+  const { inner, defaultValue, optional } = unwrap(f.type);
+  const option = new Option(f.flags, f.description);
+  if (option.attributeName() !== key) throw new Error(`flag ${f.flags} is declared under ${key}`);
+  if (inner instanceof z.ZodEnum) option.choices(inner._def.values as string[]);
+  if (!option.isBoolean() && defaultValue !== undefined) option.default(defaultValue);
+  if (!optional) option.makeOptionMandatory();
+  return option;
+}
+
+/** A line per example, as commander shows them after the options. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Adds a declared command (its flags, argument and examples) under `parent`. */
+export function addCommand(parent: Command, name: string, d: CommandDecl | GroupDecl): Command {
+  const cmd = parent.command(name).description(d.description);
+  if ('flags' in d) {
+    if (d.argument) cmd.argument(d.argument.spec, d.argument.description);
+    for (const [key, f] of Object.entries(d.flags)) cmd.addOption(toOption(key, f));
+  }
+  if (d.examples.length) cmd.addHelpText('after', examples(d.examples));
+  return cmd;
+}

@@ -1,0 +1,85 @@
+/**
+ * Flags as zod types: each flag's type carries its default (as the text an operator would type) and its
+ * normalisation (`"5"` seconds → 5000 ms), so a default is written once, here, and the command functions take
+ * normalised options. A value that does not fit is one LPT_USAGE line naming the flag (exit 2).
+ */
+import { LptError, parseDuration } from '@lptool/core';
+import { resolveRoot } from '@lptool/io';
+import { z } from 'zod';
+
+/** A failed check: the message names the flag; `key` goes into the error's location. */
+function fail(ctx: z.RefinementCtx, key: string, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', message, params: { key } });
+  return z.NEVER;
+}
+
+/** The first problem of a failed parse as the one line an operator sees. */
+export function usageError(error: z.ZodError): LptError {
+  const issue = error.issues[0]!;
+  const key = (issue.code === 'custom' && (issue.params?.key as string | undefined)) || `--${issue.path.join('.')}`;
+  const message = issue.code === 'custom' ? issue.message : `${key} — ${issue.message}`;
+  return new LptError('LPT_USAGE', message, { key });
+}
+
+/** An on/off flag. */
+export const onOff = () => z.boolean().default(false);
+
+/** A text flag taken as given (undefined when not given). */
+export const text = () => z.string().optional();
+
+/** A flag in seconds ≥ 0 → milliseconds. */
+export const seconds = (flag: string) =>
+  z.string().transform((v, ctx) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0)
+      return fail(ctx, flag, `${flag} — expected a number of seconds ≥ 0, got ${JSON.stringify(v)}`);
+    return n * 1000;
+  });
+
+/** A positive number (a picture's width, height or scale). */
+export const positive = (flag: string) =>
+  z.string().transform((v, ctx) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      return fail(ctx, flag, `${flag} — expected a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  });
+
+/** A whole number ≥ min (a count of meters, days, faults …). */
+export const count = (flag: string, min = 0) =>
+  z.string().transform((v, ctx) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      return fail(ctx, flag, `${flag} — expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  });
+
+/** A length of time such as 15m or 1h → milliseconds (core's duration grammar and its message). */
+export const duration = (flag: string) => z.string().transform((v) => parseDuration(v, flag));
+
+/** A comma-separated list of names; empty or blank → undefined. */
+export const names = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      v?.trim()
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+    );
+
+/** One of a fixed set (commander checks the choices and says which are allowed; the type narrows them here). */
+export const oneOf = <const T extends readonly [string, ...string[]]>(choices: T) => z.enum(choices);
+
+/** The site root: --root, else $LPTOOL_ROOT, else the current directory (resolved once). */
+export const root = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => resolveRoot(v));
+
+/** How long to wait for another run on the same root (also for the commands that have no --lock-wait flag). */
+export const lockWait = () => seconds('--lock-wait').default('30');
