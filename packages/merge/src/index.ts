@@ -1,3 +1,4 @@
+export { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
 export {
   formatMergeSummary,
   listProfiles,

@@ -1,16 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  bucketMean,
-  formatMicros,
-  formatShortDuration,
-  LptError,
-  MAX_EXACT,
-  parseBucket,
-  Resampler,
-  ratioMicros,
-  SiteClock,
-} from '@lptool/core';
+import { formatMicros, formatShortDuration, LptError, ratioMicros, SiteClock } from '@lptool/core';
 import {
   AtomicFile,
   acquireLock,
@@ -22,14 +12,16 @@ import {
   skipDerived,
 } from '@lptool/io';
 import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
+import { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
+
 
 export interface MergeOptions extends SettingFlags {
   root: string;
   only?: string[] | undefined;
   exclude?: string[] | undefined;
   /** Bring finer profiles to the coarsest interval instead of failing. */
-  resample?: boolean;
-  lockWaitMs?: number;
+  resample: boolean;
+  lockWaitMs: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -99,18 +91,8 @@ function selectFeeders(
   return { names, missing, ignored };
 }
 
-interface ProfileSeries {
-  name: string;
-  start: Float64Array;
-  end: Float64Array;
-  /** MW_net and MVA_net as written, in integer millionths. */
-  mw: Float64Array;
-  mva: Float64Array;
-  intervalMs: number;
-}
-
 /** A feeder profile's MW_net and MVA_net per interval, exactly (the binary column sidecar when fresh). */
-function readSeries(file: string, display: string, clock: SiteClock): ProfileSeries {
+function readSeries(file: string, display: string, clock: SiteClock): FeederSeries {
   const p = readProfile(file, display, clock, { columns: ['MW_net', 'MVA_net'], exact: true });
   return {
     name: p.name,
@@ -122,7 +104,79 @@ function readSeries(file: string, display: string, clock: SiteClock): ProfileSer
   };
 }
 
-/** One `lptool merge` run (SPEC §5). */
+/** What the operator should know about the feeders: meters without a profile, CSVs that are no meter's. */
+function feederWarnings(missing: string[], ignored: string[]): string[] {
+  const one = ignored.length === 1;
+  return [
+    ...missing.map(
+      (n) => `lp/${n}.csv — expected a profile of meter ${n} (meter-data.csv), got none: counted as not reporting`,
+    ),
+    ...(ignored.length
+      ? [
+          `${ignored.join(', ')} — not ${one ? 'a meter' : 'meters'} of meter-data.csv: not summed (move ${one ? 'it' : 'them'} out of lp/ to silence this)`,
+        ]
+      : []),
+  ];
+}
+
+/** The feeders on one interval length: the coarsest, finer ones resampled to it with --resample (else exit 2). */
+function onOneGrid(series: FeederSeries[], resample: boolean, clock: SiteClock): FeederSeries[] {
+  const coarsest = Math.max(...series.map((s) => s.intervalMs));
+  if (series.every((s) => s.intervalMs === coarsest)) return series;
+  if (!resample) {
+    const list = series.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
+    throw new LptError(
+      'LPT_INTERVAL_MISMATCH',
+      `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
+    );
+  }
+  return series.map((s) => (s.intervalMs === coarsest ? s : onCoarserGrid(s, coarsest, clock)));
+}
+
+/** Every feeder's rows through the engine. */
+function sumFeeders(series: FeederSeries[]): FeederTotals {
+  const sum = new FeederSum();
+  for (const s of series) {
+    sum.feeder();
+    for (let i = 0; i < s.start.length; i++) sum.push(s.start[i]!, s.end[i]!, s.mw[i]!, s.mva[i]!);
+  }
+  return sum.finish();
+}
+
+/** lp/all.csv (SPEC §5 columns), written whole or not at all, and its column sidecar; returns the incomplete count. */
+function writeTotal(output: string, t: FeederTotals, expected: number, clock: SiteClock): number {
+  const out = new AtomicFile(output);
+  let incomplete = 0;
+  try {
+    out.write(`${SYSTEM_TOTAL_COLUMNS.join(',')}\n`);
+    for (let k = 0; k < t.start.length; k++) {
+      const n = t.reporting[k]!;
+      if (n < expected) incomplete++;
+      const mw = formatMicros(t.mw[k]!);
+      const pf = ratioMicros(t.mw[k]!, t.mva[k]!); // from the exact sums
+      out.write(
+        `${clock.format(t.start[k]!)},${clock.format(t.end[k]!)},${mw},${formatMicros(t.mva[k]!)},${pf === null ? '' : formatMicros(pf)},${mw},${n},${expected}\n`,
+      );
+    }
+    out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+  // the sidecar holds millionths as Float64: only totals in the exact range (else readers take the text)
+  if (t.exact)
+    writeColumnCache(output, {
+      start: t.start,
+      end: t.end,
+      MW_net: t.mw as Float64Array,
+      MVA_net: t.mva as Float64Array,
+      feeders_reporting: Float64Array.from(t.reporting),
+      feeders_expected: new Float64Array(t.start.length).fill(expected),
+    });
+  return incomplete;
+}
+
+/** One `lptool merge` run (SPEC §5): the feeders of meter-data.csv through FeederSum into lp/all.csv. */
 export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const layout = siteLayout(options.root);
   checkSiteFolders(layout, ['lp', 'logs']); // a symlinked or file lp/ is exit 2 before anything is read
@@ -131,128 +185,34 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const { names: expectedNames, missing, ignored } = selectFeeders(layout, options.only, options.exclude);
   const names = expectedNames.filter((n) => !missing.includes(n));
   const expected = expectedNames.length;
-  const warnings = [
-    ...missing.map(
-      (n) => `lp/${n}.csv — expected a profile of meter ${n} (meter-data.csv), got none: counted as not reporting`,
-    ),
-    ...(ignored.length
-      ? [
-          `${ignored.join(', ')} — not ${ignored.length === 1 ? 'a meter' : 'meters'} of meter-data.csv: not summed (move ${ignored.length === 1 ? 'it' : 'them'} out of lp/ to silence this)`,
-        ]
-      : []),
-  ];
-
-  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool merge' });
+  const warnings = feederWarnings(missing, ignored);
+  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs, command: 'lptool merge' });
   const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
   try {
     log.info({ event: 'start', feeders: names, resample: !!options.resample }, 'merge started');
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
-    const coarsest = Math.max(...series.map((s) => s.intervalMs));
-    const mixed = series.filter((s) => s.intervalMs !== coarsest);
-    if (mixed.length && !options.resample) {
-      const list = series.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
-      throw new LptError(
-        'LPT_INTERVAL_MISMATCH',
-        `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
-      );
-    }
-    // Σ per interval start, feeder by feeder (memory: one slot per interval, not per feeder × interval):
-    // a start's slot index in a Map, the sums in growable typed arrays — of millionths, so exact while every
-    // partial sum stays within ±2^53 (checked; past it the sums are done again in BigInt)
-    const slotOf = new Map<number, number>();
-    let cap = 1 << 16;
-    let slotStart = new Float64Array(cap);
-    let slotEnd = new Float64Array(cap);
-    let slotMw = new Float64Array(cap);
-    let slotMva = new Float64Array(cap);
-    let slotN = new Int32Array(cap);
-    const feeders: MergeSummary['feeders'] = [];
-    let overflow = false;
-    const onGrid = series.map((s0) => (s0.intervalMs === coarsest ? s0 : resampleComplete(s0, coarsest, clock)));
-    for (const [f, s0] of series.entries()) {
-      const s = onGrid[f]!;
-      feeders.push({ name: s0.name, rows: s.start.length, intervalMs: s0.intervalMs, resampled: s !== s0 });
-      const seen = new Set<number>(); // starts already counted for this feeder (a duplicated row counts once)
-      for (let i = 0; i < s.start.length; i++) {
-        const t = s.start[i]!;
-        if (seen.has(t)) continue;
-        seen.add(t);
-        let k = slotOf.get(t);
-        if (k === undefined) {
-          k = slotOf.size;
-          if (k === cap) {
-            cap *= 2;
-            const grow = <A extends Float64Array | Int32Array>(x: A, make: (n: number) => A) => {
-              const y = make(cap);
-              y.set(x);
-              return y;
-            };
-            slotStart = grow(slotStart, (n) => new Float64Array(n));
-            slotEnd = grow(slotEnd, (n) => new Float64Array(n));
-            slotMw = grow(slotMw, (n) => new Float64Array(n));
-            slotMva = grow(slotMva, (n) => new Float64Array(n));
-            slotN = grow(slotN, (n) => new Int32Array(n));
-          }
-          slotOf.set(t, k);
-          slotStart[k] = t;
-          slotEnd[k] = s.end[i]!;
-        }
-        const mw = slotMw[k]! + s.mw[i]!;
-        const mva = slotMva[k]! + s.mva[i]!;
-        if (mw > MAX_EXACT || mw < -MAX_EXACT || mva > MAX_EXACT || mva < -MAX_EXACT) overflow = true;
-        slotMw[k] = mw;
-        slotMva[k] = mva;
-        slotN[k]!++;
-      }
-    }
-    const count = slotOf.size;
-    const totals = overflow ? bigTotals(onGrid, slotOf) : { mw: slotMw, mva: slotMva };
-    const order = new Int32Array(count);
-    for (let k = 0; k < count; k++) order[k] = k;
-    order.sort((a, b) => slotStart[a]! - slotStart[b]!);
+    const onGrid = onOneGrid(series, options.resample, clock);
+    const totals = sumFeeders(onGrid);
     const output = path.join(layout.lp, 'all.csv');
-    const out = new AtomicFile(output);
-    let incomplete = 0;
-    try {
-      out.write(`${SYSTEM_TOTAL_COLUMNS.join(',')}\n`);
-      for (let j = 0; j < count; j++) {
-        const k = order[j]!;
-        const n = slotN[k]!;
-        if (n < expected) incomplete++;
-        const mw = formatMicros(totals.mw[k]!);
-        const pf = ratioMicros(totals.mw[k]!, totals.mva[k]!); // from the exact sums
-        out.write(
-          `${clock.format(slotStart[k]!)},${clock.format(slotEnd[k]!)},${mw},${formatMicros(totals.mva[k]!)},${pf === null ? '' : formatMicros(pf)},${mw},${n},${expected}\n`,
-        );
-      }
-      out.commit();
-      const pick = (a: Float64Array | Int32Array) => Float64Array.from(order, (k) => a[k]!);
-      // the sidecar holds millionths as Float64: only totals in the exact range (else readers take the text)
-      if (!overflow)
-        writeColumnCache(output, {
-          start: pick(slotStart),
-          end: pick(slotEnd),
-          MW_net: pick(slotMw),
-          MVA_net: pick(slotMva),
-          feeders_reporting: pick(slotN),
-          feeders_expected: new Float64Array(count).fill(expected),
-        });
-    } catch (e) {
-      out.abort();
-      throw e;
-    }
+    const incomplete = writeTotal(output, totals, expected, clock);
+    const count = totals.start.length;
     const summary: MergeSummary = {
       root: layout.root,
       output: path.relative(layout.root, output),
-      feeders,
+      feeders: series.map((s, f) => ({
+        name: s.name,
+        rows: onGrid[f]!.start.length,
+        intervalMs: s.intervalMs,
+        resampled: onGrid[f] !== s,
+      })),
       expected,
       missing,
       ignored,
       warnings,
       rows: count,
       incomplete,
-      first: count ? clock.format(slotStart[order[0]!]!) : null,
-      last: count ? clock.format(slotEnd[order[count - 1]!]!) : null,
+      first: count ? clock.format(totals.start[0]!) : null,
+      last: count ? clock.format(totals.end[count - 1]!) : null,
       exitCode: 0,
     };
     for (const w of warnings) log.warn({ event: 'warning' }, w);
@@ -261,49 +221,6 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   } finally {
     release();
   }
-}
-
-/**
- * The totals in BigInt, for the rare site whose sums leave the exact range of a Number (±2^53 millionths):
- * the same feeder-by-feeder sums as the fast path, a duplicated row counted once.
- */
-function bigTotals(series: ProfileSeries[], slotOf: Map<number, number>): { mw: bigint[]; mva: bigint[] } {
-  const mw = new Array<bigint>(slotOf.size).fill(0n);
-  const mva = new Array<bigint>(slotOf.size).fill(0n);
-  for (const s of series) {
-    const seen = new Set<number>();
-    for (let i = 0; i < s.start.length; i++) {
-      if (seen.has(s.start[i]!)) continue;
-      seen.add(s.start[i]!);
-      const k = slotOf.get(s.start[i]!)!;
-      mw[k]! += BigInt(s.mw[i]!);
-      mva[k]! += BigInt(s.mva[i]!);
-    }
-  }
-  return { mw, mva };
-}
-
-/**
- * A finer profile on the coarser grid: mean MW/MVA of buckets that are complete, rounded half-up to millionths
- * (what `lptool resample` writes for them); partial buckets are left out.
- */
-function resampleComplete(s: ProfileSeries, coarsest: number, clock: SiteClock): ProfileSeries {
-  const r = new Resampler({
-    clock,
-    intervalMs: s.intervalMs,
-    bucket: parseBucket(`${coarsest / 60_000}m`, '--resample'),
-    columns: 2,
-  });
-  for (let i = 0; i < s.start.length; i++) r.push(s.start[i]!, [s.mw[i]!, s.mva[i]!]);
-  const buckets = r.finish().filter((b) => b.present >= b.expected);
-  return {
-    name: s.name,
-    intervalMs: coarsest,
-    start: Float64Array.from(buckets, (b) => b.start),
-    end: Float64Array.from(buckets, (b) => b.end),
-    mw: Float64Array.from(buckets, (b) => Number(bucketMean(b, 0))),
-    mva: Float64Array.from(buckets, (b) => Number(bucketMean(b, 1))),
-  };
 }
 
 export function formatMergeSummary(s: MergeSummary): string {

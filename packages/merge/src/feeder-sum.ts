@@ -1,0 +1,161 @@
+/**
+ * The system total of SPEC §5 as a push engine: feeders' rows in, Σ MW_net and Σ MVA_net per interval start out,
+ * with how many feeders reported. Pure: no fs, no clock, no log.
+ */
+import { bucketMean, MAX_EXACT, parseBucket, Resampler, type SiteClock } from '@lptool/core';
+
+/** The totals, one row per distinct interval start, in time order. */
+export interface FeederTotals {
+  start: Float64Array;
+  end: Float64Array;
+  /** Σ MW_net and Σ MVA_net in integer millionths: Numbers, or BigInts where a sum left the exact range. */
+  mw: ArrayLike<number | bigint>;
+  mva: ArrayLike<number | bigint>;
+  /** Feeders with a row at that start. */
+  reporting: Int32Array;
+  /** Every sum stayed within ±2^53 millionths (`mw`/`mva` are Float64Arrays). */
+  exact: boolean;
+}
+
+/** Growable typed columns, one slot per interval start. */
+class Slots {
+  cap = 1 << 16;
+  start = new Float64Array(this.cap);
+  end = new Float64Array(this.cap);
+  mw = new Float64Array(this.cap);
+  mva = new Float64Array(this.cap);
+  n = new Int32Array(this.cap);
+
+  grow(): void {
+    this.cap *= 2;
+    const grown = <A extends Float64Array | Int32Array>(x: A, make: (n: number) => A) => {
+      const y = make(this.cap);
+      y.set(x);
+      return y;
+    };
+    this.start = grown(this.start, (n) => new Float64Array(n));
+    this.end = grown(this.end, (n) => new Float64Array(n));
+    this.mw = grown(this.mw, (n) => new Float64Array(n));
+    this.mva = grown(this.mva, (n) => new Float64Array(n));
+    this.n = grown(this.n, (n) => new Int32Array(n));
+  }
+}
+
+/**
+ * Σ per interval start, feeder by feeder: `feeder()` opens the next feeder, `push` adds one of its rows (values
+ * in integer millionths, exactly as written); a start a feeder repeats counts once. Memory is one slot per
+ * interval, not per feeder × interval: a start's slot in a Map, the sums in growable typed arrays. The sums are
+ * exact: in Numbers while every partial sum stays within ±2^53 millionths, and from the first one that would
+ * not, in BigInt for all (every sum before it was exact, so nothing is lost in the switch).
+ */
+export class FeederSum {
+  private readonly slotOf = new Map<number, number>();
+  private readonly slots = new Slots();
+  private big: { mw: bigint[]; mva: bigint[] } | null = null;
+  private seen = new Set<number>();
+
+  /** Start the next feeder. */
+  feeder(): void {
+    this.seen = new Set();
+  }
+
+  push(start: number, end: number, mwMicros: number, mvaMicros: number): void {
+    if (this.seen.has(start)) return;
+    this.seen.add(start);
+    const k = this.slot(start, end);
+    const s = this.slots;
+    s.n[k]!++;
+    if (this.big) {
+      this.big.mw[k]! += BigInt(mwMicros);
+      this.big.mva[k]! += BigInt(mvaMicros);
+      return;
+    }
+    const mw = s.mw[k]! + mwMicros;
+    const mva = s.mva[k]! + mvaMicros;
+    if (mw > MAX_EXACT || mw < -MAX_EXACT || mva > MAX_EXACT || mva < -MAX_EXACT) {
+      this.toBigInt();
+      this.big!.mw[k]! += BigInt(mwMicros);
+      this.big!.mva[k]! += BigInt(mvaMicros);
+      return;
+    }
+    s.mw[k] = mw;
+    s.mva[k] = mva;
+  }
+
+  /** The totals in time order. */
+  finish(): FeederTotals {
+    const count = this.slotOf.size;
+    const s = this.slots;
+    const order = new Int32Array(count);
+    for (let k = 0; k < count; k++) order[k] = k;
+    order.sort((a, b) => s.start[a]! - s.start[b]!);
+    const pick = (a: Float64Array) => Float64Array.from(order, (k) => a[k]!);
+    const big = this.big;
+    return {
+      start: pick(s.start),
+      end: pick(s.end),
+      mw: big ? Array.from(order, (k) => big.mw[k]!) : pick(s.mw),
+      mva: big ? Array.from(order, (k) => big.mva[k]!) : pick(s.mva),
+      reporting: Int32Array.from(order, (k) => s.n[k]!),
+      exact: !big,
+    };
+  }
+
+  private slot(start: number, end: number): number {
+    let k = this.slotOf.get(start);
+    if (k !== undefined) return k;
+    k = this.slotOf.size;
+    if (k === this.slots.cap) this.slots.grow();
+    this.slotOf.set(start, k);
+    this.slots.start[k] = start;
+    this.slots.end[k] = end;
+    if (this.big) {
+      this.big.mw.push(0n);
+      this.big.mva.push(0n);
+    }
+    return k;
+  }
+
+  /** From here on the sums are BigInts (each sum so far is an exact integer below 2^53). */
+  private toBigInt(): void {
+    const n = this.slotOf.size;
+    const s = this.slots;
+    this.big = {
+      mw: Array.from({ length: n }, (_, k) => BigInt(s.mw[k]!)),
+      mva: Array.from({ length: n }, (_, k) => BigInt(s.mva[k]!)),
+    };
+  }
+}
+
+/** A feeder's series as the total takes it: starts, ends, and MW_net / MVA_net in integer millionths. */
+export interface FeederSeries {
+  name: string;
+  start: Float64Array;
+  end: Float64Array;
+  mw: Float64Array;
+  mva: Float64Array;
+  intervalMs: number;
+}
+
+/**
+ * A finer feeder on the coarser grid: mean MW/MVA of the buckets that are complete, rounded half-up to
+ * millionths (what `lptool resample` writes for them); partial buckets are left out.
+ */
+export function onCoarserGrid(s: FeederSeries, coarsest: number, clock: SiteClock): FeederSeries {
+  const r = new Resampler({
+    clock,
+    intervalMs: s.intervalMs,
+    bucket: parseBucket(`${coarsest / 60_000}m`, '--resample'),
+    columns: 2,
+  });
+  for (let i = 0; i < s.start.length; i++) r.push(s.start[i]!, [s.mw[i]!, s.mva[i]!]);
+  const buckets = r.finish().filter((b) => b.present >= b.expected);
+  return {
+    name: s.name,
+    intervalMs: coarsest,
+    start: Float64Array.from(buckets, (b) => b.start),
+    end: Float64Array.from(buckets, (b) => b.end),
+    mw: Float64Array.from(buckets, (b) => Number(bucketMean(b, 0))),
+    mva: Float64Array.from(buckets, (b) => Number(bucketMean(b, 1))),
+  };
+}
