@@ -6,6 +6,7 @@ export * from './gaps.js';
 export * from './labels.js';
 export * from './lttb.js';
 export * from './ordered.js';
+export * from './period.js';
 export * from './picture.js';
 export * from './power.js';
 export * from './range.js';

@@ -4,7 +4,7 @@
  * `window.LPTOOL_REPORT_SERIES` when the page asks for that profile. Times are
  * epoch ms (instants) unless named wall (the site's wall clock read as UTC).
  */
-import type { PeriodStats } from '@lptool/stats';
+import type { PeriodStats } from '@lptool/core';
 import type { TopLevelSpec } from 'vega-lite';
 import type { EncodedSeries } from './encode.js';
 import type { ConflictRow, Duplicate, Reject, SortRun } from './outcomes.js';

@@ -3,9 +3,8 @@
  * and BESS outputs in → the page's data and Vega-Lite specs out. Pure: no fs,
  * no clock of its own (the caller says when), no logging.
  */
-import { formatIsoDuration, type SiteClock } from '@lptool/core';
+import { formatIsoDuration, type PeriodStats, periodStats, type SiteClock } from '@lptool/core';
 import type { Profile } from '@lptool/profiles';
-import { type PeriodStats, periodStats } from '@lptool/stats';
 import { countPerColumn, type DayGrid, dayGrid, expectedPerColumn } from './completeness.js';
 import { encodeSeries, offsetTransitions } from './encode.js';
 import type {
@@ -23,12 +22,12 @@ import {
   checkProfile,
   feedersMissingIn,
   flaggedRuns,
-  inTimeOrder,
   lowerBound,
   type OrderedSeries,
   orderSeries,
   overviewPoints,
   type ProfileCheck,
+  periodSeries,
 } from './series.js';
 import { bessHeatmapSpec, CHART_WIDTH, completenessSpec, peakSharesSpec, profileSpec, roundTripSpec } from './specs.js';
 
@@ -38,7 +37,7 @@ export interface ProfileInput {
   meter: string | null;
   /** Site-relative path. */
   file: string;
-  /** As read (record order), with MW_del/MW_rec where the profile has them. */
+  /** As read (in time order), its power columns in integer millionths, with MW_del/MW_rec where the profile has them. */
   profile: Profile;
 }
 
@@ -85,7 +84,7 @@ function analyse(input: ProfileInput, clock: SiteClock, siteIntervalMs: number):
   const n = ordered.starts.length;
   const stats = n
     ? periodStats(
-        inTimeOrder(input.profile),
+        periodSeries(input.profile),
         clock,
         ordered.starts[0]!,
         ordered.starts[n - 1]! + check.intervalMs,

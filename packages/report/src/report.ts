@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { isLptError, LptError, SiteClock } from '@lptool/core';
+import { decimalProblem, emptyDecimal, isLptError, LptError, microsOfDecimal, SiteClock } from '@lptool/core';
 import {
   acquireLock,
   type CsvTable,
@@ -187,24 +187,31 @@ function listProfiles(lp: string, meterData: Map<string, string> | null) {
  * matched to the rows by file line, whatever order the reader gives the rows in.
  */
 function readForReport(file: string, display: string, clock: SiteClock, intervalMs: number): Profile {
-  const p = readProfile(file, display, clock, { columns: ['MW_net'], intervalHint: intervalMs });
+  const p = readProfile(file, display, clock, { columns: ['MW_net'], intervalHint: intervalMs, exact: true });
   const header = headerOf(file);
   if (!header.includes('MW_del') || !header.includes('MW_rec')) return p;
   const t = readCsvColumns(file, ['MW_del', 'MW_rec'] as const, display);
   const rowOf = rowsByLine(p.lines, t.lines);
+  const d = emptyDecimal();
   for (const column of ['MW_del', 'MW_rec'] as const) {
     const text = t.columns[column];
     const values = new Float64Array(p.lines.length);
     for (let k = 0; k < values.length; k++) {
       const i = rowOf(k);
-      const x = i < 0 ? Number.NaN : Number(text[i]);
-      if (!Number.isFinite(x) || text[i]!.trim() === '')
-        throw new LptError('LPT_PARSE', `${column} — expected a number, got ${JSON.stringify(text[i] ?? '')}`, {
-          file: display,
-          line: p.lines[k]!,
-          column,
-        });
-      values[k] = x;
+      const cell = i < 0 ? '' : text[i]!.trim();
+      const problem = decimalProblem(cell, d);
+      const m = problem ? Number.NaN : microsOfDecimal(d);
+      if (Number.isNaN(m))
+        throw new LptError(
+          'LPT_PARSE',
+          `${column} — expected ${problem ?? 'a value in the exact range'}, got ${JSON.stringify(cell)}`,
+          {
+            file: display,
+            line: p.lines[k]!,
+            column,
+          },
+        );
+      values[k] = m;
     }
     p.columns.set(column, values);
   }

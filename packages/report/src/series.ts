@@ -4,12 +4,13 @@
  * LTTB points for the overview, and the runs of partial totals. Pure: no fs.
  */
 import {
-  analyzeSeries,
   asTimeOrdered,
-  inferIntervalMs,
+  GapScanner,
   lowerBound,
   lttb,
-  type SeriesReport,
+  mwOf,
+  type PeriodSeries,
+  type ScanReport,
   type TimeOrdered,
 } from '@lptool/core';
 import type { Profile } from '@lptool/profiles';
@@ -17,12 +18,13 @@ import type { Profile } from '@lptool/profiles';
 export interface OrderedSeries {
   /** Distinct starts, ascending (a duplicated start keeps its first row). */
   starts: TimeOrdered;
+  /** MW, drawn. */
   values: Float64Array;
   /** 1 where the total had fewer feeders reporting than expected. */
   partial: Uint8Array;
 }
 
-/** The value drawn for a profile: MW_total for the system total, else MW_net. */
+/** The column a profile is about (MW_total for the system total, else MW_net), in millionths as read. */
 export function drawnColumn(p: Profile): Float64Array {
   return p.columns.get('MW_total') ?? p.columns.get('MW_net')!;
 }
@@ -38,7 +40,7 @@ function timeOrder(start: TimeOrdered): number[] | null {
 
 /** Distinct starts in time order with their values, whatever the file's row order. */
 export function orderSeries(p: Profile): OrderedSeries {
-  const values = drawnColumn(p);
+  const values = drawnColumn(p).map(mwOf);
   const keep = timeOrder(p.start);
   if (!keep) return { starts: p.start, values, partial: p.partial };
   return {
@@ -48,18 +50,18 @@ export function orderSeries(p: Profile): OrderedSeries {
   };
 }
 
-/** The profile with its rows in time order and each start once (what stats' binary searches need). */
-export function inTimeOrder(p: Profile): Profile {
+/** The profile as the period figures take it: each start once (its first row), values in millionths. */
+export function periodSeries(p: Profile): PeriodSeries {
   const keep = timeOrder(p.start);
-  if (!keep) return p;
-  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
+  const pick = (a: Float64Array | undefined) => (a && keep ? Float64Array.from(keep, (i) => a[i]!) : a);
   return {
-    ...p,
-    start: asTimeOrdered(pick(p.start)),
-    end: pick(p.end),
-    columns: new Map([...p.columns].map(([k, v]) => [k, pick(v)])),
-    partial: Uint8Array.from(keep, (i) => p.partial[i]!),
-    lines: keep.map((i) => p.lines[i]!),
+    name: p.name,
+    start: keep ? asTimeOrdered(pick(p.start)!) : p.start,
+    mw: pick(drawnColumn(p))!,
+    del: pick(p.columns.get('MW_del')),
+    rec: pick(p.columns.get('MW_rec')),
+    partial: keep ? Uint8Array.from(keep, (i) => p.partial[i]!) : p.partial,
+    intervalMs: p.intervalMs,
   };
 }
 
@@ -67,7 +69,7 @@ export interface ProfileCheck {
   intervalMs: number;
   /** The interval could not be inferred (too few rows or a tie); the site interval was used. */
   intervalAssumed: boolean;
-  report: SeriesReport;
+  report: ScanReport;
 }
 
 /**
@@ -76,11 +78,11 @@ export interface ProfileCheck {
  * when that is ambiguous, where `gaps` would stop and ask for --interval).
  */
 export function checkProfile(p: Profile, siteIntervalMs: number): ProfileCheck {
-  const inferred = inferIntervalMs(p.start);
-  const intervalMs = Number.isFinite(inferred) ? inferred : siteIntervalMs;
+  const scanner = new GapScanner({ fallbackIntervalMs: siteIntervalMs });
   // the profile's rows as the file has them (a profile, once read, is in time order: its file order is in `record`)
-  const report = analyzeSeries(p.record.start, { intervalMs });
-  return { intervalMs, intervalAssumed: !Number.isFinite(inferred), report };
+  for (let i = 0; i < p.record.start.length; i++) scanner.push(p.record.start[i]!, Number.NaN, p.record.lines[i]!);
+  const report = scanner.finish();
+  return { intervalMs: report.intervalMs, intervalAssumed: report.intervalAssumed, report };
 }
 
 /**

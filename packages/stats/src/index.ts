@@ -1,10 +1,3 @@
+export { type CoincidentPeak, coincidentPeak, spanOf, type TotalSeries } from './coincident.js';
 export { formatResampleSummary, type ResampleOptions, type ResampleSummary, resample } from './resample.js';
-export {
-  type CoincidentPeak,
-  formatStats,
-  type PeriodStats,
-  periodStats,
-  type StatsOptions,
-  type StatsSummary,
-  stats,
-} from './stats.js';
+export { formatStats, formatTable, type StatsOptions, type StatsSummary, stats } from './stats.js';
