@@ -12,6 +12,7 @@ const packages = [
   'merge',
   'gaps',
   'bess',
+  'bess-format',
   'synth',
   'stats',
   'report',

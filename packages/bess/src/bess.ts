@@ -1,21 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  EnergyIntegrator,
-  formatDecimal,
-  formatShortDuration,
-  LptError,
-  medianStepMs,
-  parseRange,
-  SiteClock,
-} from '@lptool/core';
-import { AtomicFile, csvLine } from '@lptool/io';
-import { type BessConfig, configError, loadBessConfig } from './config.js';
-import { assignEnclosures, type InputAssignment } from './groups.js';
+  type BessConfig,
+  configError,
+  dailyHeader,
+  dailyLine,
+  loadBessConfig,
+  outlierHeader,
+  outlierLine,
+  type SummaryRow,
+  summaryHeader,
+  summaryLine,
+} from '@lptool/bess-format';
+import { formatDecimal, formatShortDuration, integrateEnergy, medianStepMs, parseRange, SiteClock } from '@lptool/core';
+import { AtomicFile } from '@lptool/io';
+import { type Allocation, EnclosureAllocation, lowCoverageWarning } from './allocation.js';
+import { assignEnclosures } from './groups.js';
 import { readTelemetry, telemetryFiles } from './read.js';
 
 const HOUR = 3_600_000;
-const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 export interface BessOptions {
   config: string;
@@ -24,22 +27,12 @@ export interface BessOptions {
   from?: string | undefined;
   to?: string | undefined;
   tz?: string | undefined;
-  /** Coverage below this share of the period is flagged (default 0.9). */
-  minCoverage?: number;
+  /** Coverage below this share of the period is flagged. */
+  minCoverage: number;
 }
 
-export interface EnclosureTotal {
-  enclosure_id: string;
-  inverter: string;
-  input: string;
-  charged_kwh: number;
-  discharged_kwh: number;
-  /** Discharged / charged over the period (DC round trip); NaN when nothing was charged. */
-  round_trip_ratio: number;
-  covered_hours: number;
-  period_hours: number;
-  low_coverage: boolean;
-}
+/** An enclosure over the period: a line of enclosure_summary.csv. */
+export type EnclosureTotal = SummaryRow;
 
 export interface BessSummary {
   config: string;
@@ -60,220 +53,106 @@ export interface BessSummary {
   exitCode: 0 | 1;
 }
 
-/** One `lptool bess` run (SPEC §7). */
+/** One `lptool bess` run (SPEC §7): telemetry → each input integrated → EnclosureAllocation → the outputs. */
 export async function bess(options: BessOptions): Promise<BessSummary> {
   const config: BessConfig = loadBessConfig(options.config);
   const timezone = options.tz ?? config.timestamp.timezone;
   const clock = new SiteClock(timezone);
   const { from, to } = parseRange(options.from, options.to, clock);
   const files = await telemetryFiles(config);
-  const outDir = options.out ? path.resolve(options.out) : config.outputDir;
-  const out = (name: string) => path.join(outDir, name);
-  checkOutputs(
-    config,
-    {
-      daily: out(config.output.daily),
-      outliers: out(config.output.outliers),
-      summary: out(config.output.summary),
-      heatmap: out(config.output.heatmap),
-    },
-    [config.file, ...files],
-  );
-  const telemetry = await readTelemetry(
-    config,
-    clock,
-    {
-      ...(from !== undefined ? { from } : {}),
-      ...(to !== undefined ? { to } : {}),
-    },
-    files,
-  );
+  const outputs = outputPaths(config, options.out);
+  checkOutputs(config, outputs, [config.file, ...files]);
+  const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  const telemetry = await readTelemetry(config, clock, range, files);
   const assignments = assignEnclosures(config, [...telemetry.power.keys()], telemetry.enclosureColumns);
   const step = medianStepMs(telemetry.times);
   const maxGapMs = config.maxGapMs ?? (Number.isFinite(step) ? 5 * step : 0);
-
   // integrate each input, then give each enclosure on it an even share
-  type Day = { charged: number; discharged: number; coveredMs: number };
-  const daily = new Map<string, Map<string, Day>>(); // date → enclosure → energy
-  const enclosureOf = new Map<string, InputAssignment>();
+  const allocation = new EnclosureAllocation(config.file);
   for (const a of assignments) {
-    const it = new EnergyIntegrator({ clock, maxGapMs });
     const p = telemetry.power.get(a.column)!;
-    for (let i = 0; i < telemetry.times.length; i++) it.push(telemetry.times[i]!, p[i]!);
-    const n = a.enclosures.length;
-    for (const d of it.finish()) {
-      let byEnc = daily.get(d.date);
-      if (!byEnc) {
-        byEnc = new Map();
-        daily.set(d.date, byEnc);
-      }
-      for (const e of a.enclosures)
-        byEnc.set(e, { charged: d.chargedKwh / n, discharged: d.dischargedKwh / n, coveredMs: d.coveredMs });
-    }
-    for (const e of a.enclosures) {
-      if (enclosureOf.has(e))
-        throw new LptError(
-          'LPT_CONFIG',
-          `grouping — expected each enclosure on one input, got ${e} on ${enclosureOf.get(e)!.column} and ${a.column}`,
-          { file: config.file },
-        );
-      enclosureOf.set(e, a);
-    }
+    allocation.push(a, integrateEnergy(telemetry.times, p, { clock, maxGapMs }));
   }
-  const dates = [...daily.keys()].sort();
-  const enclosures = [...enclosureOf.keys()].sort(natural);
-
-  const dailyFile = new AtomicFile(out(config.output.daily));
-  dailyFile.write(
-    csvLine(['date', 'enclosure_id', 'inverter', 'input', 'charged_kwh', 'discharged_kwh', 'covered_hours']),
-  );
-  const totals = new Map<string, { charged: number; discharged: number; coveredMs: number }>(
-    enclosures.map((e) => [e, { charged: 0, discharged: 0, coveredMs: 0 }]),
-  );
-  for (const date of dates) {
-    const byEnc = daily.get(date)!;
-    for (const e of enclosures) {
-      const d = byEnc.get(e) ?? { charged: 0, discharged: 0, coveredMs: 0 };
-      const a = enclosureOf.get(e)!;
-      dailyFile.write(
-        csvLine([
-          date,
-          e,
-          a.inverter,
-          a.input,
-          formatDecimal(d.charged),
-          formatDecimal(d.discharged),
-          formatDecimal(d.coveredMs / HOUR),
-        ]),
-      );
-      const t = totals.get(e)!;
-      t.charged += d.charged;
-      t.discharged += d.discharged;
-      t.coveredMs += d.coveredMs;
-    }
-  }
-  dailyFile.commit();
-
-  const periodHours = (telemetry.times[telemetry.times.length - 1]! - telemetry.times[0]!) / HOUR;
-  const minCoverage = options.minCoverage ?? 0.9;
-  const rows: EnclosureTotal[] = enclosures.map((e) => {
-    const t = totals.get(e)!;
-    const a = enclosureOf.get(e)!;
-    const covered = t.coveredMs / HOUR;
-    return {
-      enclosure_id: e,
-      inverter: a.inverter,
-      input: a.input,
-      charged_kwh: t.charged,
-      discharged_kwh: t.discharged,
-      round_trip_ratio: t.charged > 0 ? t.discharged / t.charged : Number.NaN,
-      covered_hours: covered,
-      period_hours: periodHours,
-      low_coverage: periodHours > 0 && covered < minCoverage * periodHours,
-    };
-  });
-
-  const outliers = new AtomicFile(out(config.output.outliers));
-  outliers.write(csvLine(['metric', 'rank', 'enclosure_id', 'total_kwh']));
-  for (const [metric, key] of [
-    ['charged', 'charged_kwh'],
-    ['discharged', 'discharged_kwh'],
-  ] as const) {
-    const bottom = [...rows].sort((x, y) => x[key] - y[key] || natural(x.enclosure_id, y.enclosure_id)).slice(0, 5);
-    for (const [i, r] of bottom.entries())
-      outliers.write(csvLine([metric, String(i + 1), r.enclosure_id, formatDecimal(r[key])]));
-  }
-  outliers.commit();
-
-  const summaryFile = new AtomicFile(out(config.output.summary));
-  summaryFile.write(
-    csvLine([
-      'enclosure_id',
-      'inverter',
-      'input',
-      'charged_kwh',
-      'discharged_kwh',
-      'round_trip_ratio',
-      'covered_hours',
-      'period_hours',
-      'low_coverage',
-    ]),
-  );
-  for (const r of rows) {
-    summaryFile.write(
-      csvLine([
-        r.enclosure_id,
-        r.inverter,
-        r.input,
-        formatDecimal(r.charged_kwh),
-        formatDecimal(r.discharged_kwh),
-        formatDecimal(r.round_trip_ratio),
-        formatDecimal(r.covered_hours),
-        formatDecimal(r.period_hours),
-        String(r.low_coverage),
-      ]),
-    );
-  }
-  summaryFile.commit();
-
-  const { heatmapSpec, renderSpec } = await import('@lptool/plot');
-  const heatmapPath = out(config.output.heatmap);
-  const format = heatmapPath.endsWith('.svg') ? 'svg' : heatmapPath.endsWith('.json') ? 'vl.json' : 'png';
-  const spec = heatmapSpec({
-    title: `Discharged energy per enclosure and day — ${dates[0] ?? ''} → ${dates[dates.length - 1] ?? ''}`,
-    subtitle: `${enclosures.length} enclosures on ${assignments.length} inverter inputs; DC input energy split evenly per input; blank = no data. Days in ${timezone}.`,
-    rows: enclosures,
-    columns: dates,
-    // a day without any covered time is left blank (no data), not drawn as 0 kWh
-    cells: dates.flatMap((date) =>
-      enclosures.flatMap((e) => {
-        const d = daily.get(date)!.get(e);
-        return d && d.coveredMs > 0 ? [{ row: e, column: date, value: Math.round(d.discharged * 100) / 100 }] : [];
-      }),
-    ),
-
-    valueTitle: 'discharged kWh',
-  });
-  const pic = new AtomicFile(heatmapPath);
-  pic.writeBytes(await renderSpec(spec, { format }));
-  pic.commit();
-
-  const warnings = [...telemetry.warnings];
-  const low = rows.filter((r) => r.low_coverage);
-  if (low.length)
-    warnings.push(
-      `${low.length} enclosure(s) covered less than ${Math.round(minCoverage * 100)} % of the period: ${low
-        .slice(0, 8)
-        .map((r) => `${r.enclosure_id} (${formatDecimal(r.covered_hours / Math.max(r.period_hours, 1e-9), 2)})`)
-        .join(', ')}${low.length > 8 ? ' …' : ''}`,
-    );
-  const rel = (p: string) => {
-    const r = path.relative(process.cwd(), p);
-    return r && !r.startsWith('..') ? r : p;
-  };
+  const { times } = telemetry;
+  const periodHours = (times[times.length - 1]! - times[0]!) / HOUR;
+  const result = allocation.finish(periodHours, options.minCoverage);
+  writeTables(outputs, result);
+  await drawHeatmap(outputs.heatmap, result, assignments.length, timezone);
+  const low = lowCoverageWarning(result.low, options.minCoverage);
+  const warnings = [...telemetry.warnings, ...(low ? [low] : [])];
   return {
     config: rel(config.file),
     files: telemetry.files,
     timezone,
-    samples: telemetry.times.length,
-    first: clock.format(telemetry.times[0]!),
-    last: clock.format(telemetry.times[telemetry.times.length - 1]!),
+    samples: times.length,
+    first: clock.format(times[0]!),
+    last: clock.format(times[times.length - 1]!),
     medianStepMs: step,
     maxGapMs,
     inverters: new Set(assignments.map((a) => a.inverter)).size,
     inputs: assignments.length,
-    enclosures: enclosures.length,
-    days: dates.length,
-    totals: rows,
+    enclosures: result.enclosures.length,
+    days: result.dates.length,
+    totals: result.totals,
     outputs: {
-      daily: rel(out(config.output.daily)),
-      outliers: rel(out(config.output.outliers)),
-      summary: rel(out(config.output.summary)),
-      heatmap: rel(heatmapPath),
+      daily: rel(outputs.daily),
+      outliers: rel(outputs.outliers),
+      summary: rel(outputs.summary),
+      heatmap: rel(outputs.heatmap),
     },
     warnings,
     exitCode: warnings.length ? 1 : 0,
   };
+}
+
+type Outputs = BessSummary['outputs'];
+
+/** The output files: in --out, else in the config's output.dir. */
+function outputPaths(config: BessConfig, out: string | undefined): Outputs {
+  const dir = out ? path.resolve(out) : config.outputDir;
+  const o = config.output;
+  return {
+    daily: path.join(dir, o.daily),
+    outliers: path.join(dir, o.outliers),
+    summary: path.join(dir, o.summary),
+    heatmap: path.join(dir, o.heatmap),
+  };
+}
+
+/** A path relative to the working folder when it is below it, else as it is. */
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+}
+
+/** The three tables, each written whole or not at all. */
+function writeTables(outputs: Outputs, a: Allocation): void {
+  const write = <R>(file: string, header: string, rows: R[], line: (r: R) => string) => {
+    const out = new AtomicFile(file);
+    out.write(header);
+    for (const r of rows) out.write(line(r));
+    out.commit();
+  };
+  write(outputs.daily, dailyHeader(), a.daily, dailyLine);
+  write(outputs.outliers, outlierHeader(), a.bottom, outlierLine);
+  write(outputs.summary, summaryHeader(), a.totals, summaryLine);
+}
+
+/** The discharged heatmap: enclosures × days (PNG, or SVG / the spec by the file's extension). */
+async function drawHeatmap(file: string, a: Allocation, inputs: number, timezone: string): Promise<void> {
+  const { heatmapSpec, renderSpec } = await import('@lptool/plot');
+  const format = file.endsWith('.svg') ? 'svg' : file.endsWith('.json') ? 'vl.json' : 'png';
+  const spec = heatmapSpec({
+    title: `Discharged energy per enclosure and day — ${a.dates[0] ?? ''} → ${a.dates[a.dates.length - 1] ?? ''}`,
+    subtitle: `${a.enclosures.length} enclosures on ${inputs} inverter inputs; DC input energy split evenly per input; blank = no data. Days in ${timezone}.`,
+    rows: a.enclosures,
+    columns: a.dates,
+    cells: a.cells,
+    valueTitle: 'discharged kWh',
+  });
+  const pic = new AtomicFile(file);
+  pic.writeBytes(await renderSpec(spec, { format }));
+  pic.commit();
 }
 
 /**

@@ -1,5 +1,5 @@
+import type { BessConfig } from '@lptool/bess-format';
 import { LptError } from '@lptool/core';
-import type { BessConfig } from './config.js';
 
 /** One DC input of an inverter, the power column it is read from, and the enclosures its energy is split among. */
 export interface InputAssignment {

@@ -1,5 +1,5 @@
 import vm from 'node:vm';
-import { type BessConfig, configError } from './config.js';
+import { type BessConfig, configError } from '@lptool/bess-format';
 
 /** How long the config's regexes may take over one file's column names, ms. */
 export const REGEX_TIME_LIMIT_MS = 2000;

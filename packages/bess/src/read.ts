@@ -1,9 +1,9 @@
 import path from 'node:path';
+import { type BessConfig, configError } from '@lptool/bess-format';
 import { LptError, medianStepMs, parseLabel, resolveStartInstants, type SiteClock } from '@lptool/core';
 import { readCsvProjected } from '@lptool/io';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { glob } from 'tinyglobby';
-import { type BessConfig, configError } from './config.js';
 import { type ColumnMatch, matchColumns } from './match.js';
 
 /** Power samples on one time line: instants ascending and distinct, one Float64Array (kW, NaN = missing) per column. */
@@ -16,7 +16,8 @@ export interface Telemetry {
   warnings: string[];
 }
 
-interface FileData {
+/** One file's samples: instants (NaN where a label did not resolve) and each power column in kW. */
+export interface FileData {
   file: string;
   times: number[];
   power: Map<string, Float64Array>;
@@ -69,6 +70,152 @@ function toKw(v: unknown): number {
   return Number.NaN;
 }
 
+/** One file's timestamp and matched power columns, raw, with each row's file line. */
+interface RawColumns {
+  names: string[];
+  timestamps: unknown[];
+  power: unknown[][];
+  lines: number[];
+  /** Column names that name an enclosure. */
+  enclosures: string[];
+}
+
+function missingTimestamp(config: BessConfig, display: string) {
+  return configError(
+    config,
+    'timestamp.column',
+    `expected a column ${JSON.stringify(config.timestamp.column)} in ${display}, got none`,
+  );
+}
+
+/** A CSV's timestamp and power columns, streamed with the other columns cut away. */
+function readCsvColumnsOf(config: BessConfig, file: string, display: string): RawColumns {
+  let matched: ColumnMatch = { power: [], enclosures: [] };
+  const t = readCsvProjected(file, display, (header) => {
+    const ts = header.indexOf(config.timestamp.column);
+    if (ts < 0) throw missingTimestamp(config, display);
+    matched = matchColumns(config, header);
+    return [ts, ...matched.power];
+  });
+  return {
+    names: t.indices.slice(1).map((i) => t.header[i]!),
+    timestamps: t.columns[0]!,
+    power: t.columns.slice(1),
+    lines: t.lines,
+    enclosures: matched.enclosures.map((i) => t.header[i]!),
+  };
+}
+
+/** A Parquet file's timestamp and power columns, read by column. */
+async function readParquetColumnsOf(config: BessConfig, file: string, display: string): Promise<RawColumns> {
+  const buffer = await asyncBufferFromFile(file);
+  const metadata = await parquetMetadataAsync(buffer);
+  const all = metadata.schema.slice(1).map((s) => s.name);
+  if (!all.includes(config.timestamp.column)) throw missingTimestamp(config, display);
+  const matched = matchColumns(config, all);
+  const names = matched.power.map((i) => all[i]!);
+  const wanted = [config.timestamp.column, ...names];
+  const data = new Map<string, unknown[]>(wanted.map((n) => [n, new Array(Number(metadata.num_rows))]));
+  await parquetRead({
+    file: buffer,
+    metadata,
+    columns: wanted,
+    onChunk: ({ columnName, columnData, rowStart }) => {
+      const target = data.get(columnName)!;
+      for (let i = 0; i < columnData.length; i++) target[rowStart + i] = columnData[i];
+    },
+  });
+  const timestamps = data.get(config.timestamp.column)!;
+  return {
+    names,
+    timestamps,
+    power: names.map((n) => data.get(n)!),
+    lines: timestamps.map((_, i) => i + 1),
+    enclosures: matched.enclosures.map((i) => all[i]!),
+  };
+}
+
+/**
+ * Timestamps → instants: Date/number as they are; text as naive local labels (the repeated hour by record order)
+ * or ISO with an offset. Rows whose label does not resolve are NaN (skipped), with a warning.
+ */
+function resolveTimes(raw: RawColumns, clock: SiteClock, display: string, warnings: string[]): number[] {
+  const times = new Array<number>(raw.timestamps.length);
+  const textIdx: number[] = [];
+  raw.timestamps.forEach((v, i) => {
+    if (v instanceof Date) times[i] = v.getTime();
+    else if (typeof v === 'number' || typeof v === 'bigint') times[i] = Number(v);
+    else textIdx.push(i);
+  });
+  if (!textIdx.length) return times;
+  const labels = textIdx.map((i) => String(raw.timestamps[i] ?? ''));
+  // the file's sample step, so a file that starts inside the repeated DST hour is placed in the right pass
+  const walls = labels.slice(0, 200).map((l) => parseLabel(l)?.wall ?? Number.NaN);
+  const step = medianStepMs(walls.filter((w) => !Number.isNaN(w)));
+  const r = resolveStartInstants(labels, {
+    clock,
+    intervalMs: Number.isFinite(step) ? step : 60_000,
+    lines: textIdx.map((i) => raw.lines[i]!),
+  });
+  textIdx.forEach((i, k) => {
+    times[i] = r.start[k]!;
+  });
+  if (r.problems.length) {
+    const p = r.problems[0]!;
+    warnings.push(
+      `${display}: ${r.problems.length} row(s) with an unreadable or nonexistent timestamp skipped, e.g. line ${p.line} ${JSON.stringify('label' in p ? p.label : '')}`,
+    );
+  }
+  return times;
+}
+
+/**
+ * One time line over all files: sorted (file order breaks ties), a repeated timestamp kept once — the first
+ * file's row, with a warning when another file's differs — and only the instants in the range. Pure.
+ */
+export function mergeTimeline(
+  perFile: FileData[],
+  range: { from?: number; to?: number },
+  clock: SiteClock,
+  warnings: string[],
+): { times: Float64Array; power: Map<string, Float64Array> } {
+  const columnNames = [...new Set(perFile.flatMap((f) => [...f.power.keys()]))].sort();
+  const refs: [number, number, number][] = [];
+  perFile.forEach((f, fi) => {
+    f.times.forEach((t, ri) => {
+      if (Number.isNaN(t)) return;
+      if ((range.from !== undefined && t < range.from) || (range.to !== undefined && t >= range.to)) return;
+      refs.push([t, fi, ri]);
+    });
+  });
+  refs.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  const value = (fi: number, ri: number, c: string) => perFile[fi]!.power.get(c)?.[ri] ?? Number.NaN;
+  const keep: [number, number, number][] = [];
+  let differing = 0;
+  let firstDiffering = '';
+  for (const r of refs) {
+    const prev = keep[keep.length - 1];
+    if (!prev || prev[0] !== r[0]) {
+      keep.push(r);
+      continue;
+    }
+    if (columnNames.every((c) => Object.is(value(prev[1], prev[2], c), value(r[1], r[2], c)))) continue;
+    differing++;
+    if (!firstDiffering) firstDiffering = `${clock.format(r[0])} (${perFile[prev[1]]!.file} vs ${perFile[r[1]]!.file})`;
+  }
+  if (differing)
+    warnings.push(
+      `${differing} timestamp(s) appear in several files with different values; the first file's row was kept, e.g. ${firstDiffering}`,
+    );
+  const power = new Map<string, Float64Array>();
+  for (const c of columnNames)
+    power.set(
+      c,
+      Float64Array.from(keep, (r) => value(r[1], r[2], c)),
+    );
+  return { times: Float64Array.from(keep, (r) => r[0]), power };
+}
+
 /**
  * Read the timestamp and the DC input power columns of every file (only those
  * columns: a wide export has thousands), resolve timestamps to instants in the
@@ -88,131 +235,18 @@ export async function readTelemetry(
   const perFile: FileData[] = [];
   for (const file of files) {
     const display = path.relative(process.cwd(), file) || file;
-    const format = formatOf(config, file);
-    let names: string[] = [];
-    let tsRaw: unknown[] = [];
-    let powerRaw: unknown[][] = [];
-    let lines: number[] = [];
-    if (format === 'csv') {
-      let matched: ColumnMatch = { power: [], enclosures: [] };
-      const t = readCsvProjected(file, display, (header) => {
-        names = header;
-        const ts = header.indexOf(config.timestamp.column);
-        if (ts < 0)
-          throw configError(
-            config,
-            'timestamp.column',
-            `expected a column ${JSON.stringify(config.timestamp.column)} in ${display}, got none`,
-          );
-        matched = matchColumns(config, header);
-        return [ts, ...matched.power];
-      });
-      tsRaw = t.columns[0]!;
-      powerRaw = t.columns.slice(1);
-      names = t.indices.slice(1).map((i) => t.header[i]!);
-      for (const i of matched.enclosures) enclosureColumns.add(t.header[i]!);
-      lines = t.lines;
-    } else {
-      const buffer = await asyncBufferFromFile(file);
-      const metadata = await parquetMetadataAsync(buffer);
-      const all = metadata.schema.slice(1).map((s) => s.name);
-      if (!all.includes(config.timestamp.column))
-        throw configError(
-          config,
-          'timestamp.column',
-          `expected a column ${JSON.stringify(config.timestamp.column)} in ${display}, got none`,
-        );
-      const matched = matchColumns(config, all);
-      names = matched.power.map((i) => all[i]!);
-      for (const i of matched.enclosures) enclosureColumns.add(all[i]!);
-      const wanted = [config.timestamp.column, ...names];
-      const data = new Map<string, unknown[]>(wanted.map((n) => [n, new Array(Number(metadata.num_rows))]));
-      await parquetRead({
-        file: buffer,
-        metadata,
-        columns: wanted,
-        onChunk: ({ columnName, columnData, rowStart }) => {
-          const target = data.get(columnName)!;
-          for (let i = 0; i < columnData.length; i++) target[rowStart + i] = columnData[i];
-        },
-      });
-      tsRaw = data.get(config.timestamp.column)!;
-      powerRaw = names.map((n) => data.get(n)!);
-      lines = tsRaw.map((_, i) => i + 1);
-    }
-    // timestamps: Date/number as instants; text as naive local labels (repeated hour by record order) or ISO with offset
-    const times = new Array<number>(tsRaw.length);
-    const textIdx: number[] = [];
-    tsRaw.forEach((v, i) => {
-      if (v instanceof Date) times[i] = v.getTime();
-      else if (typeof v === 'number' || typeof v === 'bigint') times[i] = Number(v);
-      else textIdx.push(i);
-    });
-    if (textIdx.length) {
-      const labels = textIdx.map((i) => String(tsRaw[i] ?? ''));
-      // the file's sample step, so a file that starts inside the repeated DST hour is placed in the right pass
-      const walls = labels.slice(0, 200).map((l) => parseLabel(l)?.wall ?? Number.NaN);
-      const step = medianStepMs(walls.filter((w) => !Number.isNaN(w)));
-      const r = resolveStartInstants(labels, {
-        clock,
-        intervalMs: Number.isFinite(step) ? step : 60_000,
-        lines: textIdx.map((i) => lines[i]!),
-      });
-      textIdx.forEach((i, k) => {
-        times[i] = r.start[k]!;
-      });
-      if (r.problems.length) {
-        const p = r.problems[0]!;
-        warnings.push(
-          `${display}: ${r.problems.length} row(s) with an unreadable or nonexistent timestamp skipped, e.g. line ${p.line} ${JSON.stringify('label' in p ? p.label : '')}`,
-        );
-      }
-    }
+    const raw =
+      formatOf(config, file) === 'csv'
+        ? readCsvColumnsOf(config, file, display)
+        : await readParquetColumnsOf(config, file, display);
+    for (const e of raw.enclosures) enclosureColumns.add(e);
+    const times = resolveTimes(raw, clock, display, warnings);
     const power = new Map<string, Float64Array>();
-    for (const [j, n] of names.entries()) power.set(n, Float64Array.from(powerRaw[j]!, toKw));
+    for (const [j, n] of raw.names.entries()) power.set(n, Float64Array.from(raw.power[j]!, toKw));
     perFile.push({ file: display, times, power });
   }
-
-  // one time line over all files: sort (file order breaks ties), drop repeats, note differing repeats
-  const columnNames = [...new Set(perFile.flatMap((f) => [...f.power.keys()]))].sort();
-  const refs: [number, number, number][] = [];
-  perFile.forEach((f, fi) => {
-    f.times.forEach((t, ri) => {
-      if (Number.isNaN(t)) return;
-      if ((range.from !== undefined && t < range.from) || (range.to !== undefined && t >= range.to)) return;
-      refs.push([t, fi, ri]);
-    });
-  });
-  refs.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
-  const value = (fi: number, ri: number, c: string) => perFile[fi]!.power.get(c)?.[ri] ?? Number.NaN;
-  const keep: [number, number, number][] = [];
-  let differing = 0;
-  let firstDiffering = '';
-  for (const r of refs) {
-    const prev = keep[keep.length - 1];
-    if (prev && prev[0] === r[0]) {
-      const same = columnNames.every((c) => Object.is(value(prev[1], prev[2], c), value(r[1], r[2], c)));
-      if (!same) {
-        differing++;
-        if (!firstDiffering)
-          firstDiffering = `${clock.format(r[0])} (${perFile[prev[1]]!.file} vs ${perFile[r[1]]!.file})`;
-      }
-      continue;
-    }
-    keep.push(r);
-  }
-  if (differing)
-    warnings.push(
-      `${differing} timestamp(s) appear in several files with different values; the first file's row was kept, e.g. ${firstDiffering}`,
-    );
-  const times = Float64Array.from(keep, (r) => r[0]);
-  const power = new Map<string, Float64Array>();
-  for (const c of columnNames)
-    power.set(
-      c,
-      Float64Array.from(keep, (r) => value(r[1], r[2], c)),
-    );
-  if (!columnNames.length)
+  const { times, power } = mergeTimeline(perFile, range, clock, warnings);
+  if (!power.size)
     throw configError(
       config,
       'power.regex',

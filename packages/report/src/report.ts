@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { loadBessConfig, readDaily, readOutliers, readSummary } from '@lptool/bess-format';
 import { decimalProblem, emptyDecimal, isLptError, LptError, microsOfDecimal, SiteClock } from '@lptool/core';
 import {
   acquireLock,
-  type CsvTable,
   findColumns,
   loadSettings,
   readCsvColumns,
@@ -292,7 +292,6 @@ async function readBess(
       });
     return { section: null, notes: [] };
   }
-  const { loadBessConfig } = await import('@lptool/bess');
   const c = loadBessConfig(config);
   const file = (name: string) => path.join(c.outputDir, name);
   const rel = (p: string) => path.relative(root, p) || p;
@@ -302,15 +301,16 @@ async function readBess(
       section: null,
       notes: [`BESS: ${rel(config)} has no outputs yet (${rel(daily)}): run lptool bess -c ${rel(config)}.`],
     };
-  const maybe = (p: string): CsvTable | null => (fs.existsSync(p) ? readCsvFile(p, rel(p)) : null);
+  const maybe = <T>(p: string, read: (f: string, display: string) => T): T | null =>
+    fs.existsSync(p) ? read(p, rel(p)) : null;
   return {
     section: bessSection({
       config: rel(config),
       zone: c.timestamp.timezone,
       dir: rel(c.outputDir),
-      daily: readCsvFile(daily, rel(daily)),
-      outliers: maybe(file(c.output.outliers)),
-      summary: maybe(file(c.output.summary)),
+      daily: readDaily(daily, rel(daily)),
+      outliers: maybe(file(c.output.outliers), readOutliers),
+      summary: maybe(file(c.output.summary), readSummary),
     }),
     notes: [],
   };

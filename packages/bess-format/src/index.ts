@@ -1,0 +1,22 @@
+export { type BessConfig, type BessConfigFile, BessConfigSchema, configError, loadBessConfig } from './config.js';
+export {
+  DAILY_COLUMNS,
+  type DailyCells,
+  type DailyRow,
+  dailyHeader,
+  dailyLine,
+  numberCell,
+  OUTLIER_COLUMNS,
+  type OutlierCells,
+  type OutlierRow,
+  outlierHeader,
+  outlierLine,
+  readDaily,
+  readOutliers,
+  readSummary,
+  SUMMARY_COLUMNS,
+  type SummaryCells,
+  type SummaryRow,
+  summaryHeader,
+  summaryLine,
+} from './outputs.js';
