@@ -540,7 +540,7 @@ export const COMMANDS: CommandDecl[] = [
   declare({
     name: 'doctor',
     description:
-      "the whole site at a glance — settings and their sources, the lock, the dropbox backlog, each command's last run from the logs, profiles against the archive, disk — and what is unhealthy, each with the command that fixes it (exit 1)",
+      "the whole site at a glance — settings and their sources, the lock, the dropbox backlog, each command's last run, profiles against the archive, disk — and what is unhealthy, each with the command that fixes it (exit 1)",
     flags: {
       ...SITE,
       settle: {
