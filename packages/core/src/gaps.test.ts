@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeSeries, inferIntervalMs } from './gaps.js';
+import { analyzeSeries, GapScanner, inferIntervalMs } from './gaps.js';
 import { SiteClock } from './zone.js';
 
 const I = 900_000;
@@ -106,5 +106,75 @@ describe('inferIntervalMs', () => {
     expect(inferIntervalMs([0, I, 2 * I, 5 * I])).toBe(I);
     expect(inferIntervalMs([0, I, 3 * I])).toBeNaN();
     expect(inferIntervalMs([0])).toBeNaN();
+  });
+});
+
+describe('GapScanner', () => {
+  /** Push [start, line, partial] rows (end = start + I) and finish. */
+  const scan = (rows: [number, number, boolean?][], o: ConstructorParameters<typeof GapScanner>[0] = {}) => {
+    const s = new GapScanner(o);
+    for (const [t, line, partial] of rows) s.push(t, t + I, line, partial ?? false);
+    return s.finish();
+  };
+
+  it('reports duplicates and rows out of order with their file lines; infers the interval', () => {
+    const r = scan([
+      [0, 2],
+      [I, 3],
+      [I, 4],
+      [3 * I, 5],
+      [2 * I, 6],
+    ]);
+    expect(r.intervalMs).toBe(I);
+    expect(r.intervalAssumed).toBe(false);
+    expect(r.duplicates.map((d) => [d.line, d.instant])).toEqual([[4, I]]);
+    expect(r.outOfOrder.map((d) => [d.line, d.instant, d.previous])).toEqual([[6, 2 * I, 3 * I]]);
+    expect([r.rows, r.present, r.gaps]).toEqual([5, 4, []]);
+  });
+
+  it('an interval that cannot be inferred is the fallback (assumed), or NaN without one', () => {
+    expect(scan([[0, 2]], { fallbackIntervalMs: I })).toMatchObject({ intervalMs: I, intervalAssumed: true });
+    expect(scan([[0, 2]]).intervalMs).toBeNaN();
+    expect(scan([[0, 2]], { intervalMs: 5 * 60_000 })).toMatchObject({
+      intervalMs: 5 * 60_000,
+      intervalAssumed: false,
+    });
+  });
+
+  it('partial totals as runs of adjacent intervals in the range, or as missing intervals with partialAsGap', () => {
+    const rows: [number, number, boolean][] = Array.from({ length: 8 }, (_, i) => [
+      i * I,
+      i + 2,
+      i === 2 || i === 3 || i === 6,
+    ]);
+    expect(scan(rows).partialRuns).toEqual([
+      { start: 2 * I, end: 4 * I, intervals: 2 },
+      { start: 6 * I, end: 7 * I, intervals: 1 },
+    ]);
+    expect(scan(rows, { from: 3 * I, to: 6 * I }).partialRuns).toEqual([{ start: 3 * I, end: 4 * I, intervals: 1 }]);
+    const strict = scan(rows, { partialAsGap: true });
+    expect(strict.partialRuns).toEqual([]);
+    expect(strict.gaps.map((g) => [g.gapStart, g.missingIntervals])).toEqual([
+      [2 * I, 2],
+      [6 * I, 1],
+    ]);
+  });
+
+  it('property: the rows in any order give the same gaps and the same partial runs (permutation)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 2, maxLength: 150 }),
+        fc.func(fc.integer()),
+        (ks, key) => {
+          const rows = ks.map((k, i): [number, number, boolean] => [k * I, i + 2, k % 5 === 0]);
+          const shuffled = [...rows].sort((a, b) => key(a[0]) - key(b[0]) || a[0] - b[0]);
+          const a = scan(rows, { intervalMs: I });
+          const b = scan(shuffled, { intervalMs: I });
+          expect(b.gaps).toEqual(a.gaps);
+          expect(b.partialRuns).toEqual(a.partialRuns);
+          expect([b.present, b.missing, b.first, b.last]).toEqual([a.present, a.missing, a.first, a.last]);
+        },
+      ),
+    );
   });
 });

@@ -1,8 +1,10 @@
+/** gaps(), called directly: the gap list, the row report, the picture, and what is not a profile. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, lptool, tempDir, UPDATE_GOLDEN } from '../../cli/src/testing.js';
+import { errorLine, FIXTURES, inDir, tempDir, totalWithPartialRun, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { formatGapsSummary, type GapsOptions, gaps } from './gaps.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -24,22 +26,50 @@ function golden(file: string, got: string) {
   }
   expect(got).toBe(fs.readFileSync(g, 'utf8'));
 }
-const TZ = ['--tz', 'America/Los_Angeles'];
+/** gaps() in `dir` (relative names as an operator types them there), as the CLI calls it with no flag but these. */
+const run = (dir: string, files: string[], o: Partial<GapsOptions> = {}) =>
+  inDir(dir, () =>
+    gaps({
+      root: dir,
+      files,
+      tz: 'America/Los_Angeles',
+      picture: null,
+      width: 1000,
+      height: 360,
+      scale: 1,
+      partialAsGap: false,
+      failOnGaps: false,
+      ...o,
+    }),
+  );
+const failure = (dir: string, files: string[], o: Partial<GapsOptions> = {}) => errorLine(run(dir, files, o));
 
-describe('lptool gaps — the gap list', () => {
-  it('a missing day, a single interval, a hole across the DST night (real minutes), duplicates and out-of-order rows', () => {
+/** A two-feeder all.csv over 8 intervals at 15 minutes, with feeders_reporting 1 at these indices. */
+function smallTotal(dir: string, partialAt: number[]) {
+  const rows = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+  for (let i = 0; i < 8; i++) {
+    const s = new Date(Date.parse('2024-07-01T07:00:00Z') + i * 900_000);
+    const e = new Date(s.getTime() + 900_000);
+    const fmt = (d: Date) => `${new Date(d.getTime() - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
+    rows.push(`${fmt(s)},${fmt(e)},1,2,0.5,1,${partialAt.includes(i) ? 1 : 2},2`);
+  }
+  fs.writeFileSync(path.join(dir, 'all.csv'), `${rows.join('\n')}\n`);
+}
+
+describe('gaps — the gap list', () => {
+  it('a missing day, a single interval, a hole across the DST night (real minutes), duplicates and out-of-order rows', async () => {
     const dir = work('gaps/south.csv');
-    const r = lptool(['gaps', 'south.csv', ...TZ], { cwd: dir });
-    expect(r.code).toBe(0);
+    const s = await run(dir, ['south.csv']);
+    expect(s.exitCode).toBe(0);
     const list = fs.readFileSync(path.join(dir, 'south_gaps.csv'), 'utf8');
     golden('south_gaps.csv', list);
     expect(list).toContain('2024-11-03T00:30:00-07:00,2024-11-03T04:00:00-08:00,PT4H30M,18'); // 3h30 on the wall clock, 4h30 real
     expect(list).toContain('2024-11-01T00:00:00-07:00,2024-11-02T00:00:00-07:00,PT24H,96');
-    expect(r.stdout).toContain('duplicate 2024-10-31T02:15:00-07:00 (line 12)');
-    expect(r.stdout).toContain('out of order 2024-10-31T09:45:00-07:00 after 2024-10-31T11:00:00-07:00 (line 46)');
-    expect(lptool(['gaps', 'south.csv', ...TZ, '--fail-on-gaps'], { cwd: dir }).code).toBe(1);
-    const json = JSON.parse(lptool(['gaps', 'south.csv', ...TZ, '--json'], { cwd: dir }).stdout);
-    expect(json.profiles[0]).toMatchObject({
+    const text = formatGapsSummary(s);
+    expect(text).toContain('duplicate 2024-10-31T02:15:00-07:00 (line 12)');
+    expect(text).toContain('out of order 2024-10-31T09:45:00-07:00 after 2024-10-31T11:00:00-07:00 (line 46)');
+    expect((await run(dir, ['south.csv'], { failOnGaps: true })).exitCode).toBe(1);
+    expect(s.profiles[0]).toMatchObject({
       intervalMs: 900000,
       missingIntervals: 115,
       duplicates: [{ line: 12 }],
@@ -47,12 +77,9 @@ describe('lptool gaps — the gap list', () => {
     });
   });
 
-  it('counts holes at the ends of --from/--to', () => {
+  it('counts holes at the ends of --from/--to', async () => {
     const dir = work('gaps/south.csv');
-    const r = lptool(['gaps', 'south.csv', ...TZ, '--from', '2024-10-30', '--to', '2024-11-07', '--json'], {
-      cwd: dir,
-    });
-    const g = JSON.parse(r.stdout).profiles[0].gaps;
+    const g = (await run(dir, ['south.csv'], { from: '2024-10-30', to: '2024-11-07' })).profiles[0]!.gaps;
     expect(g[0]).toMatchObject({
       gap_start: '2024-10-30T00:00:00-07:00',
       gap_end: '2024-10-31T00:00:00-07:00',
@@ -64,16 +91,12 @@ describe('lptool gaps — the gap list', () => {
       missing_intervals: 96,
     });
     // inside a range that excludes the holes: none
-    const inner = JSON.parse(
-      lptool(['gaps', 'south.csv', ...TZ, '--from', '2024-11-04', '--to', '2024-11-06', '--json'], { cwd: dir }).stdout,
-    );
-    expect(inner.profiles[0].gaps).toEqual([]);
+    expect((await run(dir, ['south.csv'], { from: '2024-11-04', to: '2024-11-06' })).profiles[0]!.gaps).toEqual([]);
   });
 
-  it('an older file with naive local labels: the repeated hour by record order, no false gap or duplicate', () => {
+  it('an older file with naive local labels: the repeated hour by record order, no false gap or duplicate', async () => {
     const dir = work('gaps/old-naive.csv');
-    const r = JSON.parse(lptool(['gaps', 'old-naive.csv', ...TZ, '--interval', '15m', '--json'], { cwd: dir }).stdout);
-    expect(r.profiles[0]).toMatchObject({
+    expect((await run(dir, ['old-naive.csv'], { interval: '15m' })).profiles[0]).toMatchObject({
       rows: 188,
       duplicates: [],
       outOfOrder: [],
@@ -81,61 +104,50 @@ describe('lptool gaps — the gap list', () => {
     });
   });
 
-  it('a standard-clock profile has no DST gaps either', () => {
+  it('a standard-clock profile has no DST gaps either', async () => {
     const dir = work('build/standard/expected/west.csv');
-    const r = JSON.parse(lptool(['gaps', 'west.csv', ...TZ, '--json'], { cwd: dir }).stdout);
-    expect(r.profiles[0].gaps).toHaveLength(1); // only March → November
-    expect(r.profiles[0].gaps[0].gap_start).toBe('2024-03-10T05:00:00-07:00'); // 16 standard-time intervals from 00:00 PST end at 12:00Z
+    const p = (await run(dir, ['west.csv'])).profiles[0]!;
+    expect(p.gaps).toHaveLength(1); // only March → November
+    expect(p.gaps[0]!.gap_start).toBe('2024-03-10T05:00:00-07:00'); // 16 standard-time intervals from 00:00 PST end at 12:00Z
   });
 
-  it('an ambiguous interval asks for --interval (exit 2); a gap list is not a profile', () => {
+  it('an ambiguous interval asks for --interval (exit 2); a gap list is not a profile', async () => {
     const dir = work();
     fs.writeFileSync(
       path.join(dir, 'odd.csv'),
       'Start Time,MW_net\n2024-07-01T00:00:00-07:00,1\n2024-07-01T00:15:00-07:00,1\n2024-07-01T00:45:00-07:00,1\n',
     );
-    const r = lptool(['gaps', 'odd.csv', ...TZ], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /LPT_INTERVAL_AMBIGUOUS: interval — expected one most common step between rows, got a tie; give --interval/,
-    );
-    expect(lptool(['gaps', 'odd.csv', ...TZ, '--interval', '15m'], { cwd: dir }).code).toBe(0);
-    expect(lptool(['gaps', 'odd_gaps.csv', ...TZ], { cwd: dir }).code).toBe(2);
+    await expect(run(dir, ['odd.csv'])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(
+        /^interval — expected one most common step between rows, got a tie; give --interval/,
+      ),
+    });
+    expect((await run(dir, ['odd.csv'], { interval: '15m' })).exitCode).toBe(0);
+    await expect(run(dir, ['odd_gaps.csv'])).rejects.toMatchObject({ exitCode: 2 });
   });
 
-  it('all.csv: partial totals are reported, and counted as gaps with --partial-as-gap', () => {
+  it('all.csv: partial totals are reported, and counted as gaps with --partial-as-gap', async () => {
     const dir = work();
-    const rows = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
-    for (let i = 0; i < 8; i++) {
-      const s = new Date(Date.parse('2024-07-01T07:00:00Z') + i * 900_000);
-      const e = new Date(s.getTime() + 900_000);
-      const fmt = (d: Date) => `${new Date(d.getTime() - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
-      rows.push(`${fmt(s)},${fmt(e)},1,2,0.5,1,${i === 3 || i === 4 ? 1 : 2},2`);
-    }
-    fs.writeFileSync(path.join(dir, 'all.csv'), `${rows.join('\n')}\n`);
-    const plain = JSON.parse(lptool(['gaps', 'all.csv', ...TZ, '--json'], { cwd: dir }).stdout).profiles[0];
-    expect(plain).toMatchObject({ partial: 2, gaps: [] });
-    const strict = JSON.parse(lptool(['gaps', 'all.csv', ...TZ, '--json', '--partial-as-gap'], { cwd: dir }).stdout)
-      .profiles[0];
+    smallTotal(dir, [3, 4]);
+    expect((await run(dir, ['all.csv'])).profiles[0]).toMatchObject({ partial: 2, gaps: [] });
+    const strict = (await run(dir, ['all.csv'], { partialAsGap: true })).profiles[0]!;
     expect(strict.gaps).toMatchObject([
       { gap_start: '2024-07-01T00:45:00-07:00', gap_end: '2024-07-01T01:15:00-07:00', missing_intervals: 2 },
     ]);
   });
 });
 
-describe('lptool gaps — the picture', () => {
-  it('the Vega-Lite spec is deterministic (golden)', () => {
+describe('gaps — the picture', () => {
+  it('the Vega-Lite spec is deterministic (golden)', async () => {
     const dir = work('gaps/south.csv');
-    expect(lptool(['gaps', 'south.csv', ...TZ, '--format', 'vl.json'], { cwd: dir }).code).toBe(0);
+    await run(dir, ['south.csv'], { picture: 'vl.json' });
     golden('south_gaps.vl.json', fs.readFileSync(path.join(dir, 'south_gaps.vl.json'), 'utf8'));
   });
 
-  it('the PNG decodes at the requested size, with the line and the red bands where the gaps are', () => {
+  it('the PNG decodes at the requested size, with the line and the red bands where the gaps are', async () => {
     const dir = work('gaps/south.csv');
-    expect(
-      lptool(['gaps', 'south.csv', ...TZ, '--png', '--width', '800', '--height', '300', '--scale', '2'], { cwd: dir })
-        .code,
-    ).toBe(0);
+    await run(dir, ['south.csv'], { picture: 'png', width: 800, height: 300, scale: 2 });
     const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'south_gaps.png')));
     expect([png.width, png.height]).toEqual([1600, 600]);
     const px = (x: number, y: number) => {
@@ -177,17 +189,7 @@ function lpSite() {
   fs.mkdirSync(path.join(root, 'lp'));
   fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(root, 'lp/south.csv'));
   fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
-  const rows = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
-  const fmt = (t: number) => `${new Date(t - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
-  const t0 = Date.parse('2024-07-01T07:00:00Z');
-  for (let i = 0; i < 96 * 3; i++) {
-    const partial = i >= 96 && i < 144; // half of the second day lacks a feeder
-    const mw = 10 + 5 * Math.sin((2 * Math.PI * i) / 96) - (partial ? 6 : 0);
-    rows.push(
-      `${fmt(t0 + i * 900_000)},${fmt(t0 + (i + 1) * 900_000)},${mw.toFixed(3)},${(mw + 1).toFixed(3)},0.9,${mw.toFixed(3)},${partial ? 1 : 2},2`,
-    );
-  }
-  fs.writeFileSync(path.join(root, 'lp/all.csv'), `${rows.join('\n')}\n`);
+  totalWithPartialRun(path.join(root, 'lp/all.csv'));
   return root;
 }
 /** What a shell makes of `lp/*.csv` (or `lp/*`) in `root`: the matching names, sorted. */
@@ -198,139 +200,117 @@ const glob = (root: string, pattern: RegExp) =>
     .sort()
     .map((f) => `lp/${f}`);
 
-describe('lptool gaps — lptool’s own outputs are not profiles', () => {
-  it('the README cron line `gaps lp/*.csv --fail-on-gaps --json` works on its second run, skipping *_gaps.csv with a note', () => {
+describe('gaps — lptool’s own outputs are not profiles', () => {
+  it('the README cron line `gaps lp/*.csv --fail-on-gaps --json` works on its second run, skipping *_gaps.csv with a note', async () => {
     const root = lpSite();
-    const run = () => lptool(['gaps', ...glob(root, /\.csv$/), '--fail-on-gaps', '--json'], { cwd: root });
-    const first = run();
-    expect(first.code).toBe(1); // south has gaps
-    const files = JSON.parse(first.stdout).profiles.map((p: { file: string }) => p.file);
+    const again = () => run(root, glob(root, /\.csv$/), { failOnGaps: true });
+    const first = await again();
+    expect(first.exitCode).toBe(1); // south has gaps
+    const files = first.profiles.map((p) => p.file);
     expect(files).toEqual(['lp/all.csv', 'lp/south.csv']);
-    const second = run();
-    expect(second.code).toBe(1);
-    expect(JSON.parse(second.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(files);
-    expect(second.stderr).toBe(
-      "lptool: note: skipped 2 of lptool's own outputs (not profiles): lp/all_gaps.csv, lp/south_gaps.csv (gap lists)\n",
-    );
+    const second = await again();
+    expect(second.exitCode).toBe(1);
+    expect(second.profiles.map((p) => p.file)).toEqual(files);
+    expect(second.notes).toEqual([
+      "skipped 2 of lptool's own outputs (not profiles): lp/all_gaps.csv, lp/south_gaps.csv (gap lists)",
+    ]);
   });
 
-  it('pictures, resampled profiles, stats tables and their folders are skipped too (`lp/*`)', () => {
+  it('with none but lptool’s outputs given there is nothing to check (exit 2), saying what was skipped', async () => {
     const root = lpSite();
-    expect(lptool(['gaps', 'lp/south.csv', '--png'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/south.csv', '--to', '1h'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/all.csv', '--to', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
-    expect(lptool(['stats', 'lp/south.csv', '--csv', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
-    const r = lptool(['gaps', ...glob(root, /./), '--json'], { cwd: root });
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(['lp/all.csv', 'lp/south.csv']);
-    expect(JSON.parse(r.stdout).skipped).toEqual([
-      { file: 'lp/all_daily.csv', kind: 'resampled profile' },
-      { file: 'lp/resampled', kind: 'output folder' },
-      { file: 'lp/south_gaps.csv', kind: 'gap list' },
-      { file: 'lp/south_gaps.png', kind: 'picture' },
-      { file: 'lp/stats', kind: 'output folder' },
-      { file: 'lp/table.csv', kind: 'stats table' },
-    ]);
-    // only lptool's outputs given: nothing to check (exit 2), saying what was skipped
-    const none = lptool(['gaps', 'lp/south_gaps.csv'], { cwd: root });
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(
+    await run(root, ['lp/south.csv']);
+    expect(await failure(root, ['lp/south_gaps.csv'])).toMatch(
       /expected load profiles to check .*, got only 1 of lptool's own output .*south_gaps\.csv \(gap list\)/,
     );
   });
 });
 
-describe('lptool gaps — files that are not profiles get one clear line', () => {
-  it('a binary file: no bytes of it on stderr', () => {
+describe('gaps — files that are not profiles get one clear line', () => {
+  it('a binary file: no bytes of it in the message', async () => {
     const dir = work();
     const bytes = Buffer.alloc(20_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
     fs.writeFileSync(path.join(dir, 'picture.csv'), bytes);
-    const r = lptool(['gaps', 'picture.csv', ...TZ], { cwd: dir });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      'lptool: LPT_PARSE: content — expected CSV text, got binary data (first bytes 89 50 4e 47 0d 0a 1a 0a) (picture.csv)\n',
+    await expect(run(dir, ['picture.csv'])).rejects.toMatchObject({ exitCode: 1 });
+    expect(await failure(dir, ['picture.csv'])).toBe(
+      'LPT_PARSE: content — expected CSV text, got binary data (first bytes 89 50 4e 47 0d 0a 1a 0a) (picture.csv)',
     );
   });
 
-  it('an empty file says so (not `got  `)', () => {
+  it('an empty file says so (not `got  `)', async () => {
     const dir = work();
     fs.writeFileSync(path.join(dir, 'empty.csv'), '');
     fs.writeFileSync(path.join(dir, 'blank.csv'), '\n \r\n');
     for (const f of ['empty.csv', 'blank.csv']) {
-      const r = lptool(['gaps', f, ...TZ], { cwd: dir });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe(
-        `lptool: LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (${f})\n`,
+      await expect(run(dir, [f])).rejects.toMatchObject({ exitCode: 1 });
+      expect(await failure(dir, [f])).toBe(
+        `LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (${f})`,
       );
     }
   });
 
-  it('a directory is a usage error naming it (no raw EISDIR), and a missing file says there is none', () => {
+  it('a directory is a usage error naming it (no raw EISDIR), and a missing file says there is none', async () => {
     const dir = work();
     fs.mkdirSync(path.join(dir, 'old'));
-    const r = lptool(['gaps', 'old', ...TZ], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe(
-      'lptool: LPT_USAGE: file — expected a profile CSV file, got a directory (give the profiles in it, e.g. lp/*.csv) (old)\n',
+    await expect(run(dir, ['old'])).rejects.toMatchObject({ exitCode: 2 });
+    expect(await failure(dir, ['old'])).toBe(
+      'LPT_USAGE: file — expected a profile CSV file, got a directory (give the profiles in it, e.g. lp/*.csv) (old)',
     );
-    const missing = lptool(['gaps', 'nope.csv', ...TZ], { cwd: dir });
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(
-      'lptool: LPT_INPUT_MISSING: file — expected a profile CSV, got no file at this path (nope.csv)\n',
+    await expect(run(dir, ['nope.csv'])).rejects.toMatchObject({ exitCode: 2 });
+    expect(await failure(dir, ['nope.csv'])).toBe(
+      'LPT_INPUT_MISSING: file — expected a profile CSV, got no file at this path (nope.csv)',
     );
   });
 
-  it('a header that is not a profile’s is quoted, escaped and cut', () => {
+  it('a header that is not a profile’s is quoted, escaped and cut', async () => {
     const dir = work();
     fs.writeFileSync(
       path.join(dir, 'wide.csv'),
       `${Array.from({ length: 300 }, (_, i) => `col\t${i}`).join(',')}\n1\n`,
     );
-    const r = lptool(['gaps', 'wide.csv', ...TZ], { cwd: dir });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^lptool: LPT_PARSE: header — expected a profile with Start Time and MW_net, got "col\\t0,col\\t1,.*… \(\d+ chars\)" \(wide\.csv:1\)\n$/,
+    await expect(run(dir, ['wide.csv'])).rejects.toMatchObject({ exitCode: 1 });
+    const line = await failure(dir, ['wide.csv']);
+    expect(line).toMatch(
+      /^LPT_PARSE: header — expected a profile with Start Time and MW_net, got "col\\t0,col\\t1,.*… \(\d+ chars\)" \(wide\.csv:1\)$/,
     );
-    expect(r.stderr.length).toBeLessThan(250);
+    expect(`lptool: ${line}\n`.length).toBeLessThan(250);
   });
 });
 
-describe('lptool gaps — picture sizes are bounded', () => {
-  it('over 10,000 px a side, or width × scale over it, is exit 2 before anything is written', () => {
+describe('gaps — picture sizes are bounded', () => {
+  it('over 10,000 px a side, or width × scale over it, is exit 2 before anything is written', async () => {
     const dir = work('gaps/south.csv');
     const t = performance.now();
-    const huge = lptool(['gaps', 'south.csv', ...TZ, '--png', '--width', '100000', '--height', '100000'], { cwd: dir });
-    expect(huge.code).toBe(2);
-    expect(huge.stderr).toBe(
-      'lptool: LPT_USAGE: --width/--height/--scale — expected a picture of at most 10000 px a side (width × scale, height × scale), got 100000 × 100000 px (key --width/--height/--scale)\n',
+    const huge = { picture: 'png' as const, width: 100_000, height: 100_000 };
+    await expect(run(dir, ['south.csv'], huge)).rejects.toMatchObject({ exitCode: 2 });
+    expect(await failure(dir, ['south.csv'], huge)).toBe(
+      'LPT_USAGE: --width/--height/--scale — expected a picture of at most 10000 px a side (width × scale, height × scale), got 100000 × 100000 px (key --width/--height/--scale)',
     );
     expect(performance.now() - t).toBeLessThan(10_000);
-    for (const args of [
-      ['--png', '--width', '5000', '--scale', '3'],
-      ['--format', 'svg', '--height', '10001'],
-      ['--format', 'vl.json', '--width', '4000', '--scale', '2.6'],
-    ]) {
-      expect(lptool(['gaps', 'south.csv', ...TZ, ...args], { cwd: dir }).code).toBe(2);
+    for (const o of [
+      { picture: 'png', width: 5000, scale: 3 },
+      { picture: 'svg', height: 10_001 },
+      { picture: 'vl.json', width: 4000, scale: 2.6 },
+    ] as const) {
+      await expect(run(dir, ['south.csv'], o)).rejects.toMatchObject({ exitCode: 2 });
     }
     expect(fs.readdirSync(dir)).toEqual(['south.csv']); // nothing written, not even the gap list
-    expect(
-      lptool(['gaps', 'south.csv', ...TZ, '--format', 'svg', '--width', '10000', '--height', '200'], { cwd: dir }).code,
-    ).toBe(0);
+    expect((await run(dir, ['south.csv'], { picture: 'svg', width: 10_000, height: 200 })).exitCode).toBe(0);
   });
 });
 
-describe('lptool gaps — all.csv’s partial totals', () => {
-  it('are listed as runs, and the picture shades them in their own colour with a legend entry', () => {
+describe('gaps — all.csv’s partial totals', () => {
+  it('are listed as runs, and the picture shades them in their own colour with a legend entry', async () => {
     const root = lpSite();
-    const r = lptool(['gaps', 'lp/all.csv', '--png'], { cwd: root });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
+    const s = await run(root, ['lp/all.csv'], { picture: 'png' });
+    expect(formatGapsSummary(s)).toContain(
       '0 gaps (0 intervals missing), 0 duplicate, 0 out of order, 48 partial totals (feeders_reporting < feeders_expected)',
     );
-    expect(r.stdout).toContain('  partial 2024-07-02T00:00:00-07:00 → 2024-07-02T12:00:00-07:00 (48 intervals)');
-    expect(lptool(['gaps', 'lp/all.csv', '--format', 'vl.json'], { cwd: root }).code).toBe(0);
+    expect(formatGapsSummary(s)).toContain(
+      '  partial 2024-07-02T00:00:00-07:00 → 2024-07-02T12:00:00-07:00 (48 intervals)',
+    );
+    await run(root, ['lp/all.csv'], { picture: 'vl.json' });
     const spec = JSON.parse(fs.readFileSync(path.join(root, 'lp/all_gaps.vl.json'), 'utf8'));
     expect(spec.title.text).toBe('all — 2024-07-01 → 2024-07-03 — 0 gaps, 1 partial-total run');
     expect(spec.layer[0].encoding.color.scale).toEqual({

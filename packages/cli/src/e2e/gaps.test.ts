@@ -1,0 +1,99 @@
+/** `lptool gaps` end to end: the real CLI — stdout, stderr, exit codes, globs of lp/ and lptool's own outputs in them. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lptool } from '../../../../testing/cli.js';
+import { FIXTURES, tempDir, totalWithPartialRun } from '../../../../testing/fixtures.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+/** A site root with lp/south.csv (gaps, a duplicate, a row out of order), lptool.yaml, and lp/all.csv when asked. */
+function site(total = false) {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  fs.mkdirSync(path.join(t.dir, 'lp'));
+  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(t.dir, 'lp/south.csv'));
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  if (total) totalWithPartialRun(path.join(t.dir, 'lp/all.csv'));
+  return t.dir;
+}
+const lpFiles = (root: string, pattern: RegExp) =>
+  fs
+    .readdirSync(path.join(root, 'lp'))
+    .filter((f) => pattern.test(f))
+    .sort()
+    .map((f) => `lp/${f}`);
+
+describe('lptool gaps', () => {
+  it('the gap list beside the profile, the rows on stdout, --fail-on-gaps exit 1, --json', () => {
+    const root = site();
+    const r = lptool(['gaps', 'lp/south.csv'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'lp/south_gaps.csv'), 'utf8')).toBe(
+      fs.readFileSync(path.join(FIXTURES, 'gaps/expected/south_gaps.csv'), 'utf8'),
+    );
+    expect(r.stdout).toContain('duplicate 2024-10-31T02:15:00-07:00 (line 12)');
+    expect(lptool(['gaps', 'lp/south.csv', '--fail-on-gaps'], { cwd: root }).code).toBe(1);
+    const json = JSON.parse(lptool(['gaps', '--json'], { cwd: root }).stdout);
+    expect(json.profiles.map((p: { file: string }) => p.file)).toEqual(['lp/south.csv']); // every lp/*.csv
+    expect(json.profiles[0]).toMatchObject({ missingIntervals: 115, duplicates: [{ line: 12 }] });
+  });
+
+  it('lp/* after gaps, resample and stats have written there: their outputs are skipped with a note on stderr', () => {
+    const root = site(true);
+    expect(lptool(['gaps', 'lp/south.csv', '--png'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/south.csv', '--to', '1h'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/all.csv', '--to', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['stats', 'lp/south.csv', '--csv', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
+    const r = lptool(['gaps', ...lpFiles(root, /./), '--json'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(['lp/all.csv', 'lp/south.csv']);
+    expect(JSON.parse(r.stdout).skipped).toEqual([
+      { file: 'lp/all_daily.csv', kind: 'resampled profile' },
+      { file: 'lp/resampled', kind: 'output folder' },
+      { file: 'lp/south_gaps.csv', kind: 'gap list' },
+      { file: 'lp/south_gaps.png', kind: 'picture' },
+      { file: 'lp/stats', kind: 'output folder' },
+      { file: 'lp/table.csv', kind: 'stats table' },
+    ]);
+    expect(r.stderr).toMatch(/^lptool: note: skipped 6 of lptool's own outputs \(not profiles\): /);
+    const none = lptool(['gaps', 'lp/south_gaps.csv'], { cwd: root });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/expected load profiles to check .*, got only 1 of lptool's own output/);
+  });
+
+  it('what is not a profile is one line on stderr with its exit code', () => {
+    const root = site();
+    fs.writeFileSync(path.join(root, 'empty.csv'), '');
+    const empty = lptool(['gaps', 'empty.csv'], { cwd: root });
+    expect([empty.code, empty.stderr]).toEqual([
+      1,
+      'lptool: LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (empty.csv)\n',
+    ]);
+    const missing = lptool(['gaps', 'nope.csv'], { cwd: root });
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      'lptool: LPT_INPUT_MISSING: file — expected a profile CSV, got no file at this path (nope.csv)\n',
+    ]);
+  });
+
+  it('a picture over 10,000 px a side is exit 2 before anything is written; --format draws SVG or the spec', () => {
+    const root = site();
+    const huge = lptool(['gaps', 'lp/south.csv', '--png', '--width', '100000', '--height', '100000'], { cwd: root });
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toBe(
+      'lptool: LPT_USAGE: --width/--height/--scale — expected a picture of at most 10000 px a side (width × scale, height × scale), got 100000 × 100000 px (key --width/--height/--scale)\n',
+    );
+    expect(fs.readdirSync(path.join(root, 'lp'))).toEqual(['south.csv']);
+    expect(lptool(['gaps', 'lp/south.csv', '--format', 'svg'], { cwd: root }).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'lp/south_gaps.svg'), 'utf8')).toMatch(/^<svg /);
+    const bad = lptool(['gaps', 'lp/south.csv', '--width', 'wide', '--png'], { cwd: root });
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'lptool: LPT_USAGE: --width — expected a positive number, got "wide" (key --width)\n',
+    ]);
+  });
+});

@@ -1,0 +1,87 @@
+/** `lptool merge` end to end: the real CLI on the fixture tree — flags, stdout, stderr, exit codes, the sidecar. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lptool } from '../../../../testing/cli.js';
+import { FIXTURES, siteFrom } from '../../../../testing/fixtures.js';
+import { build } from '../../../build/src/index.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+function site(fixture = 'merge/input') {
+  const s = siteFrom(fixture);
+  cleanups.push(s.cleanup);
+  return s.root;
+}
+const all = (root: string) => fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8');
+
+describe('lptool merge', () => {
+  it('writes the golden lp/all.csv and says so on stdout', () => {
+    const root = site();
+    const r = lptool(['merge', '--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^merge .*: 3 feeders → lp\/all\.csv, 49 intervals/);
+    expect(all(root)).toBe(fs.readFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), 'utf8'));
+  });
+
+  it('--only and --exclude take comma-separated names; an unknown one is exit 2 with one line', () => {
+    const root = site();
+    expect(lptool(['merge', '--root', root, '--only', 'north, east']).code).toBe(0);
+    expect(all(root)).toMatch(/,2\n$/);
+    expect(lptool(['merge', '--root', root, '--exclude', 'south']).code).toBe(0);
+    const bad = lptool(['merge', '--root', root, '--only', 'west']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--only — expected meter names from meter-data.csv \(east, north, south\), got west/);
+  });
+
+  it('a copy in lp/ is a warning on stderr (also with --json); no meter-data.csv is exit 2', () => {
+    const root = site();
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, 'lp/north-old.csv'));
+    const r = lptool(['merge', '--root', root, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'lptool: warning: lp/north-old.csv — not a meter of meter-data.csv: not summed (move it out of lp/ to silence this)\n',
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({ expected: 3, ignored: ['lp/north-old.csv'] });
+    expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['merge', '--root', root]).stderr).not.toMatch(/north_gaps/);
+    fs.rmSync(path.join(root, 'meter-data.csv'));
+    const none = lptool(['merge', '--root', root]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/LPT_INPUT_MISSING: .*meter-data\.csv/);
+  });
+
+  it('--resample mixes interval lengths; without it, exit 2 and no all.csv', () => {
+    const root = site();
+    fs.copyFileSync(path.join(FIXTURES, 'merge/five-minute.csv'), path.join(root, 'lp/fast.csv'));
+    fs.appendFileSync(path.join(root, 'meter-data.csv'), '1005,fast,1\n');
+    const r = lptool(['merge', '--root', root]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/LPT_INTERVAL_MISMATCH: interval — expected one interval length across feeders/);
+    expect(fs.existsSync(path.join(root, 'lp/all.csv'))).toBe(false);
+    expect(lptool(['merge', '--root', root, '--resample', '--only', 'fast,north']).code).toBe(0);
+  });
+});
+
+describe('the columnar sidecar', () => {
+  it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
+    const root = site('build/legal/input');
+    await build({ root });
+    expect(fs.existsSync(path.join(root, 'lp/.cache/north.bin'))).toBe(true);
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    const fromCache = all(root);
+    fs.rmSync(path.join(root, 'lp/.cache'), { recursive: true });
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    expect(all(root)).toBe(fromCache);
+    // rebuild the cache, then edit a value by hand: merge must see the edit
+    await build({ root, full: true });
+    const north = path.join(root, 'lp/north.csv');
+    const text = fs.readFileSync(north, 'utf8').replace(',-1.58256,7.013664,', ',-100,7.013664,');
+    fs.writeFileSync(north, text);
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    expect(all(root)).toContain('2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,-100,');
+  });
+});
