@@ -2,18 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lptool, tempDir } from '../../cli/src/testing.js';
-import { build } from '../../profiles/src/index.js';
-import { sort } from '../../sort/src/index.js';
-import { synthSite } from '../../synth/src/index.js';
+import { inDir, tempDir } from '../../../testing/fixtures.js';
 import { resample } from './resample.js';
-import { formatStats, stats } from './stats.js';
+import { formatStats, type StatsOptions, stats as statsOf } from './stats.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups) c();
   cleanups = [];
 });
+/** stats() as the CLI calls it with no flag but these. */
+const stats = (o: Pick<StatsOptions, 'root' | 'files'> & Partial<StatsOptions>) =>
+  statsOf({ by: 'all', png: false, ...o });
 function site() {
   const t = tempDir('lptool-stats-');
   cleanups.push(t.cleanup);
@@ -37,7 +37,7 @@ function profile(dir: string, name: string, rows: [number, number, number, numbe
   return f;
 }
 
-describe('lptool stats — hand-computed', () => {
+describe('stats — hand-computed', () => {
   it('energy by direction, peak and minimum with instants, average, load factor, completeness, reversals', async () => {
     const dir = site();
     const f = profile(dir, 'north', [
@@ -81,9 +81,8 @@ describe('lptool stats — hand-computed', () => {
     for (const [i, mw] of [3, 4, 5].entries())
       lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},${mw},${mw},1,${mw},2,2`);
     fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
-    const r = lptool(['stats', a, b, path.join(dir, 'all.csv'), '--root', dir, '--json']);
-    expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout);
+    const s = await stats({ root: dir, files: [a, b, path.join(dir, 'all.csv')] });
+    expect(s.exitCode).toBe(0);
     expect(s.coincident).toEqual({
       system: 'all',
       at: '2024-07-15T00:30:00-07:00',
@@ -95,9 +94,7 @@ describe('lptool stats — hand-computed', () => {
       diversity_factor: 1.2,
       diversity_note: null,
     });
-    expect(lptool(['stats', a, b, path.join(dir, 'all.csv'), '--root', dir]).stdout).toContain(
-      'diversity factor 1.2 (Σ feeder peaks / system peak)',
-    );
+    expect(formatStats(s)).toContain('diversity factor 1.2 (Σ feeder peaks / system peak)');
   });
 
   it('--by month splits at local month ends; --csv writes the table', async () => {
@@ -116,7 +113,7 @@ describe('lptool stats — hand-computed', () => {
   });
 });
 
-describe('lptool resample', () => {
+describe('resample', () => {
   it('PF from the sums, never an average of PFs; partial buckets show', async () => {
     const dir = site();
     const f = profile(dir, 'pf', [
@@ -132,45 +129,6 @@ describe('lptool resample', () => {
     );
     expect(out[1]).toBe('2024-07-15T00:00:00-07:00,2024-07-15T01:00:00-07:00,1,0,2,0,1,2,0.5,0,0.5,0.5,2,4');
     expect(out[2]).toBe('2024-07-15T01:00:00-07:00,2024-07-15T02:00:00-07:00,2,0,2,0,2,2,0.5,0,0.5,1,1,4');
-  });
-
-  it('local days of 23 and 25 hours are real days (a synth site through build)', async () => {
-    const root = site();
-    synthSite({
-      out: root,
-      meters: 1,
-      days: 7,
-      start: '2024-11-01',
-      tz: 'America/Los_Angeles',
-      clock: 'legal',
-      seed: 1,
-      fileDays: 7,
-      intervalMs: Q,
-      gaps: 0,
-      sequenceErrors: 0,
-      duplicates: 0,
-      overlaps: 0,
-    });
-    await sort({ root, settleMs: 0 });
-    await build({ root });
-    await resample({ root, file: path.join(root, 'lp/north.csv'), to: '1d' });
-    const days = fs.readFileSync(path.join(root, 'lp/resampled/north_1d.csv'), 'utf8').trim().split('\n').slice(1);
-    expect(days.map((l) => l.split(',').slice(-2).join('/'))).toEqual([
-      '96/96',
-      '96/96',
-      '100/100',
-      '96/96',
-      '96/96',
-      '96/96',
-      '96/96',
-    ]);
-    await resample({ root, file: path.join(root, 'lp/north.csv'), to: '1h', out: path.join(root, 'h.csv') });
-    const nov3 = fs
-      .readFileSync(path.join(root, 'h.csv'), 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('2024-11-03'));
-    expect(nov3).toHaveLength(25);
-    expect(lptool(['resample', path.join(root, 'lp/north.csv'), '--to', '7m', '--root', root]).code).toBe(2);
   });
 
   it('works on lp/all.csv', async () => {
@@ -214,8 +172,8 @@ describe('lptool resample', () => {
   });
 });
 
-describe('lptool stats — numbers right whatever the file', () => {
-  it('a row moved to the top of the file: --from/--to still finds the peak and the energy (profiles are read in time order)', () => {
+describe('stats — numbers right whatever the file', () => {
+  it('a row moved to the top of the file: --from/--to still finds the peak and the energy (profiles are read in time order)', async () => {
     const dir = site();
     const rows: [number, number, number, number][] = Array.from({ length: 96 }, () => [1, 0, 1, 0]);
     for (const [i, mw] of [
@@ -230,9 +188,8 @@ describe('lptool stats — numbers right whatever the file', () => {
     const lines = fs.readFileSync(f, 'utf8').trim().split('\n');
     const moved = [lines[0]!, lines[43]!, ...lines.slice(1, 43), ...lines.slice(44)]; // 10:30 (100 MW) first
     fs.writeFileSync(f, `${moved.join('\n')}\n`);
-    const r = lptool(['stats', f, '--root', dir, '--from', '2024-07-15T10:00', '--to', '2024-07-15T11:15', '--json']);
-    expect(r.code).toBe(0);
-    const p = JSON.parse(r.stdout).periods[0];
+    const s = await stats({ root: dir, files: [f], from: '2024-07-15T10:00', to: '2024-07-15T11:15' });
+    const p = s.periods[0]!;
     expect([p.peak_mw, p.peak_at, p.mwh_net, p.intervals_present]).toEqual([100, '2024-07-15T10:30:00-07:00', 30, 5]);
   });
 
@@ -283,37 +240,10 @@ describe('lptool stats — numbers right whatever the file', () => {
       });
     }
   });
-
-  it('`lptool stats lp/*.csv` keeps working on its second run and after gaps, resample and --csv wrote into lp/', () => {
-    const root = site();
-    fs.mkdirSync(path.join(root, 'lp'));
-    profile(path.join(root, 'lp'), 'north', [
-      [1, 0, 1, 0],
-      [2, 0, 2, 0],
-    ]);
-    const glob = () =>
-      fs
-        .readdirSync(path.join(root, 'lp'))
-        .filter((f) => f.endsWith('.csv'))
-        .sort()
-        .map((f) => `lp/${f}`);
-    const run = () => lptool(['stats', ...glob(), '--csv', 'lp/stats.csv'], { cwd: root });
-    expect(run().code).toBe(0);
-    expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/north.csv', '--to', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code).toBe(
-      0,
-    );
-    const again = run();
-    expect(again.code).toBe(0);
-    expect(again.stdout.split('\n').filter((l) => /^\S+ +all /.test(l))).toHaveLength(1); // north only
-    expect(again.stderr).toBe(
-      "lptool: note: skipped 3 of lptool's own outputs (not profiles): lp/north_gaps.csv (gap list); lp/north_hourly.csv (resampled profile); lp/stats.csv (stats table)\n",
-    );
-  });
 });
 
-describe('lptool stats — the diversity factor is over the feeders that make up the total', () => {
-  it('feeders given that are a subset of the total’s: said, and the factor omitted', () => {
+describe('stats — the diversity factor is over the feeders that make up the total', () => {
+  it('feeders given that are a subset of the total’s: said, and the factor omitted', async () => {
     const dir = site();
     const feeders = ['a', 'b', 'c'].map((n, k) =>
       profile(
@@ -326,15 +256,13 @@ describe('lptool stats — the diversity factor is over the feeders that make up
     for (let i = 0; i < 3; i++) lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},6,6,1,6,3,3`);
     const all = path.join(dir, 'all.csv');
     fs.writeFileSync(all, `${lines.join('\n')}\n`);
-    const whole = JSON.parse(lptool(['stats', ...feeders, all, '--root', dir, '--json']).stdout).coincident;
+    const whole = (await stats({ root: dir, files: [...feeders, all] })).coincident!;
     expect([whole.diversity_factor, whole.diversity_note]).toEqual([1.5, null]); // (3 + 3 + 3) / 6
-    const r = lptool(['stats', feeders[0]!, feeders[1]!, all, '--root', dir]);
-    expect(r.stdout).toContain(
+    const r = await stats({ root: dir, files: [feeders[0]!, feeders[1]!, all] });
+    expect(formatStats(r)).toContain(
       'coincident peak: all 6 MW at 2024-07-15T00:00:00-07:00; the 2 feeders given are a subset of the 3 that make up all.csv (feeders_expected): diversity factor omitted — give every feeder of the total',
     );
-    const subset = JSON.parse(
-      lptool(['stats', feeders[0]!, feeders[1]!, all, '--root', dir, '--json']).stdout,
-    ).coincident;
+    const subset = r.coincident!;
     expect(subset.diversity_factor).toBeNull();
     expect(subset.feeders).toHaveLength(2);
     // three feeders, but not the three of this total
@@ -343,14 +271,14 @@ describe('lptool stats — the diversity factor is over the feeders that make up
       [1, 0, 2, 0],
       [2, 0, 2, 0],
     ]);
-    const other = JSON.parse(lptool(['stats', ...feeders, all, '--root', dir, '--json']).stdout).coincident;
+    const other = (await stats({ root: dir, files: [...feeders, all] })).coincident!;
     expect(other.diversity_factor).toBeNull();
     expect(other.diversity_note).toMatch(
       /^the feeders given do not add up to all\.csv: Σ MW_net 5 MW against MW_total 6 MW at /,
     );
   });
 
-  it('a second total (a copy of all.csv) is never taken for a feeder', () => {
+  it('a second total (a copy of all.csv) is never taken for a feeder', async () => {
     const dir = site();
     const a = profile(dir, 'a', [
       [1, 0, 1, 0],
@@ -366,13 +294,13 @@ describe('lptool stats — the diversity factor is over the feeders that make up
     fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
     fs.mkdirSync(path.join(dir, 'old'));
     fs.copyFileSync(path.join(dir, 'all.csv'), path.join(dir, 'old/all-2023.csv'));
-    const r = lptool(['stats', a, b, 'old/all-2023.csv', 'all.csv', '--json'], { cwd: dir });
-    const c = JSON.parse(r.stdout).coincident;
+    const r = await inDir(dir, () => stats({ root: dir, files: [a, b, 'old/all-2023.csv', 'all.csv'] }));
+    const c = r.coincident!;
     expect(c.system).toBe('all');
     expect(c.feeders.map((f: { profile: string }) => f.profile)).toEqual(['a', 'b']);
     expect(c.diversity_factor).toBe(1.25); // peaks 3 and 2 over the coincident peak 4
-    expect(r.stderr).toBe(
-      'lptool: note: coincident peak: the system is all.csv; old/all-2023.csv is a total too, not a feeder: left out of it\n',
-    );
+    expect(r.notes).toEqual([
+      'coincident peak: the system is all.csv; old/all-2023.csv is a total too, not a feeder: left out of it',
+    ]);
   });
 });

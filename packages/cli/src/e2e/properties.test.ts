@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../cli/src/testing.js';
-import { gaps } from '../../gaps/src/index.js';
-import { merge } from '../../merge/src/index.js';
-import { resample } from './resample.js';
-import { stats } from './stats.js';
+import { tempDir } from '../../../../testing/fixtures.js';
+import { gaps } from '../../../gaps/src/index.js';
+import { merge } from '../../../merge/src/index.js';
+import { resample, type StatsOptions, stats as statsOf } from '../../../stats/src/index.js';
 
 /*
- * Properties of the numbers lptool prints, over generated profiles:
+ * Properties of the numbers lptool prints, over generated profiles, through the commands' functions together (the
+ * profile reader, merge, stats, resample and gaps):
  *  - a profile's row order in its file changes nothing (stats, resample, the gap list, merge);
  *  - the diversity factor of feeders whose sum is the total is ≥ 1, and feeders that are a subset of the
  *    total's get no factor.
@@ -36,6 +36,10 @@ function profileText(rows: readonly Row[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+const stats = (o: Pick<StatsOptions, 'root' | 'files'> & Partial<StatsOptions>) =>
+  statsOf({ by: 'all', png: false, ...o });
+const mergeAll = (root: string) => merge({ root, resample: false, lockWaitMs: 30_000 });
 
 let dirs: (() => void)[] = [];
 afterAll(() => {
@@ -87,7 +91,7 @@ describe('property: the order of a profile’s rows in its file changes no resul
           const results = [];
           for (const root of [sorted, permuted]) {
             const lp = (f: string) => path.join(root, 'lp', f);
-            await merge({ root });
+            await mergeAll(root);
             const s = await stats({ root, files: [lp('a.csv'), lp('b.csv'), lp('all.csv')] });
             const ranged = await stats({ root, files: [lp('a.csv'), lp('all.csv')], from, to, by: 'month' });
             await resample({ root, file: lp('a.csv'), to: '1h', out: lp('a_1h.out') });
@@ -135,7 +139,7 @@ describe('property: the diversity factor', () => {
             ]),
           );
           const root = site(text);
-          await merge({ root });
+          await mergeAll(root);
           const files = [...names.map((n) => path.join(root, 'lp', `${n}.csv`)), path.join(root, 'lp/all.csv')];
           const c = (await stats({ root, files })).coincident!;
           expect(c.diversity_note).toBeNull();
