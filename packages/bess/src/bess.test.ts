@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, lptool, tempDir, UPDATE_GOLDEN } from '../../cli/src/testing.js';
-import { bess } from './bess.js';
+import { errorLine, FIXTURES, inDir, tempDir, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { bess as bessOf, formatBessSummary } from './bess.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -22,6 +22,10 @@ function site() {
   });
   return t.dir;
 }
+/** bess() in `dir` on its config, as the CLI calls it with no flag but these. */
+const bess = (o: { config: string; out?: string }, dir = path.dirname(o.config)) =>
+  inDir(dir, () => bessOf({ minCoverage: 0.9, ...o }));
+const failure = (dir: string, config = 'bess.yaml') => errorLine(bess({ config }, dir));
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, 'out', f), 'utf8');
 const OUTPUTS = ['daily_energy_by_enclosure.csv', 'outliers_bottom5.csv', 'enclosure_summary.csv'];
 const row = (csv: string, start: string) => csv.split('\n').find((l) => l.startsWith(start))!;
@@ -39,14 +43,14 @@ function table(dir: string): { header: string[]; rows: string[][] } {
   return { header, rows: [...a!.slice(1), ...b!.slice(2)].map((l) => l.split(',')) };
 }
 
-describe('lptool bess — the golden site', () => {
-  it('CSV telemetry: 6 → 3 + 3 and 4 → 2 + 2, daily energy over the 25-hour day, outliers, summary, heatmap', () => {
+describe('bess — the golden site', () => {
+  it('CSV telemetry: 6 → 3 + 3 and 4 → 2 + 2, daily energy over the 25-hour day, outliers, summary, heatmap', async () => {
     const dir = site();
-    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(1); // one input offline for a day: low coverage is flagged
-    expect(r.stdout).toContain('2 inverters, 4 inputs, 10 enclosures, 2 days (Australia/Sydney)');
-    expect(r.stdout).toContain(
+    const r = await bess({ config: 'bess.yaml' }, dir);
+    expect(r.exitCode).toBe(1); // one input offline for a day: low coverage is flagged
+    const text = formatBessSummary(r);
+    expect(text).toContain('2 inverters, 4 inputs, 10 enclosures, 2 days (Australia/Sydney)');
+    expect(text).toContain(
       'warning: 2 enclosure(s) covered less than 90 % of the period: 1A2BAT3 (0.49), 1A2BAT4 (0.49)',
     );
     const daily = read(dir, 'daily_energy_by_enclosure.csv');
@@ -95,24 +99,23 @@ describe('lptool bess — the golden site', () => {
         .replace('paths: [telemetry/*.csv]', 'paths: [pq/*.parquet]')
         .replace('dir: out', 'dir: out-pq'),
     );
-    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).code).toBe(1);
-    expect(lptool(['bess', '-c', 'bess-pq.yaml'], { cwd: dir }).code).toBe(1);
+    expect((await bess({ config: 'bess.yaml' }, dir)).exitCode).toBe(1);
+    expect((await bess({ config: 'bess-pq.yaml' }, dir)).exitCode).toBe(1);
     for (const f of OUTPUTS) expect(fs.readFileSync(path.join(dir, 'out-pq', f), 'utf8'), f).toBe(read(dir, f));
   });
 
-  it('an explicit groups: list replaces the inference', () => {
+  it('an explicit groups: list replaces the inference', async () => {
     const dir = site();
-    const r = lptool(['bess', '-c', 'bess-groups.yaml', '--json'], { cwd: dir });
-    const s = JSON.parse(r.stdout);
-    const byId = Object.fromEntries(s.totals.map((t: { enclosure_id: string }) => [t.enclosure_id, t]));
+    const s = await bess({ config: 'bess-groups.yaml' }, dir);
+    const byId = Object.fromEntries(s.totals.map((t) => [t.enclosure_id, t]));
     expect(byId['1A1BAT6']).toMatchObject({ input: 'BESS1', discharged_kwh: 125 }); // 250 kWh over 2 enclosures
     expect(byId['1A1BAT1']).toMatchObject({ input: 'BESS2', discharged_kwh: 31.25 }); // 125 over 4
-    expect(byId['1A2BAT4'].input).toBe('BESS2');
-    expect(byId['1A2BAT4'].discharged_kwh).toBeCloseTo(80 + 10 / 3, 9); // alone on a 40 kW input that ran one day
+    expect(byId['1A2BAT4']!.input).toBe('BESS2');
+    expect(byId['1A2BAT4']!.discharged_kwh).toBeCloseTo(80 + 10 / 3, 9); // alone on a 40 kW input that ran one day
   });
 });
 
-describe('lptool bess — configuration errors name the key', () => {
+describe('bess — configuration errors name the key', () => {
   const cases: [string, (y: string) => string, RegExp][] = [
     [
       'an unknown key',
@@ -151,13 +154,13 @@ describe('lptool bess — configuration errors name the key', () => {
     ],
     ['a bad max_gap', (y) => y.replace('max_gap: 25m', 'max_gap: soon'), /max_gap — expected a duration/],
   ];
-  it.each(cases)('%s', (_name, edit, message) => {
+  it.each(cases)('%s', async (_name, edit, message) => {
     const dir = site();
     fs.writeFileSync(path.join(dir, 'bess.yaml'), edit(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')));
-    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    await expect(bess({ config: 'bess.yaml' }, dir)).rejects.toMatchObject({ exitCode: 2 });
+    const line = await failure(dir);
+    expect(line).toMatch(message);
+    expect(line.split('\n')).toHaveLength(1);
   });
 });
 
@@ -228,11 +231,11 @@ describe('bess — properties', () => {
   });
 });
 
-describe('lptool bess — hostile configs and globs (issue 13 item 10)', () => {
+describe('bess — hostile configs and globs (issue 13 item 10)', () => {
   const edit = (dir: string, f: (y: string) => string) =>
     fs.writeFileSync(path.join(dir, 'bess.yaml'), f(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')));
 
-  it('a regex that backtracks without end is stopped after 2 s: exit 2 naming the key and the column', () => {
+  it('a regex that backtracks without end is stopped after 2 s: exit 2 naming the key and the column', async () => {
     const dir = site();
     // a column of 40 `a`s and a `!`, and a power regex with a nested quantifier that meets it
     const part = path.join(dir, 'telemetry/part-1.csv');
@@ -241,15 +244,14 @@ describe('lptool bess — hostile configs and globs (issue 13 item 10)', () => {
     edit(dir, (y) => y.replace(/(power:[^\n]*\n\s+regex: '[^']*)'/, (_m, head) => `${head}|^(a+)+$'`));
     expect(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')).toContain('|^(a+)+$');
     const t0 = Date.now();
-    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir, timeoutMs: 20_000 });
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(
-      /^lptool: LPT_CONFIG: bess\.yaml: power\.regex — expected a pattern that decides each column name quickly, got one still running after 2 s on "a{40}!": nested quantifiers such as \(a\+\)\+ backtrack without end — simplify it \(.*bess\.yaml, key power\.regex\)$/,
-    );
+    await expect(bess({ config: 'bess.yaml' }, dir)).rejects.toMatchObject({ exitCode: 2 });
     expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await failure(dir)).toMatch(
+      /^LPT_CONFIG: bess\.yaml: power\.regex — expected a pattern that decides each column name quickly, got one still running after 2 s on "a{40}!": nested quantifiers such as \(a\+\)\+ backtrack without end — simplify it \(.*bess\.yaml, key power\.regex\)$/,
+    );
   }, 30_000);
 
-  it('more files than source.max_files (default 10,000) is exit 2 before any is read; raising it reads them', () => {
+  it('more files than source.max_files (default 10,000) is exit 2 before any is read; raising it reads them', async () => {
     const dir = site();
     const many = path.join(dir, 'many');
     fs.mkdirSync(many);
@@ -259,17 +261,16 @@ describe('lptool bess — hostile configs and globs (issue 13 item 10)', () => {
     for (let i = 0; i <= 10_000; i++) fs.linkSync(path.join(dir, 'one.csv'), path.join(many, `t${i}.csv`));
     edit(dir, (y) => y.replace('telemetry/*.csv', 'many/*.csv'));
     const t0 = Date.now();
-    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir, timeoutMs: 60_000 });
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(
-      /^lptool: LPT_CONFIG: bess\.yaml: source\.paths — expected at most 10,000 files, got 10,001 matching many\/\*\.csv; narrow the globs \(e\.g\. one month per run\), or raise source\.max_files/,
-    );
+    await expect(bess({ config: 'bess.yaml' }, dir)).rejects.toMatchObject({ exitCode: 2 });
     expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await failure(dir)).toMatch(
+      /^LPT_CONFIG: bess\.yaml: source\.paths — expected at most 10,000 files, got 10,001 matching many\/\*\.csv; narrow the globs \(e\.g\. one month per run\), or raise source\.max_files/,
+    );
     for (let i = 21; i <= 10_000; i++) fs.rmSync(path.join(many, `t${i}.csv`));
     edit(dir, (y) => y.replace('many/*.csv]', 'many/*.csv]\n  max_files: 20'));
-    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).stderr).toMatch(/expected at most 20 files, got 21/);
+    expect(await failure(dir)).toMatch(/expected at most 20 files, got 21/);
     edit(dir, (y) => y.replace('max_files: 20', 'max_files: 21'));
-    expect(lptool(['bess', '-c', 'bess.yaml'], { cwd: dir }).stderr).not.toMatch(/LPT_CONFIG/);
+    expect((await bess({ config: 'bess.yaml' }, dir)).files).toHaveLength(21);
   }, 60_000);
 
   it.each([
@@ -288,15 +289,14 @@ describe('lptool bess — hostile configs and globs (issue 13 item 10)', () => {
       'outliers: daily_energy_by_enclosure.csv',
       /output\.outliers — expected a file of its own, got out\/daily_energy_by_enclosure\.csv, which output\.daily writes too/,
     ],
-  ])('an output that is %s is exit 2 and nothing is written', (_what, line, message) => {
+  ])('an output that is %s is exit 2 and nothing is written', async (_what, line, message) => {
     const dir = site();
     const key = line.split(':')[0]!;
     edit(dir, (y) => y.replace(new RegExp(`  ${key}: .*`), `  ${line}`));
     const before = fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8');
     const config = fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8');
-    const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
+    await expect(bess({ config: 'bess.yaml' }, dir)).rejects.toMatchObject({ exitCode: 2 });
+    expect(await failure(dir)).toMatch(message);
     expect(fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8')).toBe(before);
     expect(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')).toBe(config);
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
