@@ -1,11 +1,8 @@
+/** synthSite and synthBess, called directly: deterministic, and data that looks like feeders and batteries. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bess } from '../../bess/src/index.js';
-import { FIXTURES, listFiles, lptool, sha256, tempDir } from '../../cli/src/testing.js';
-import { gaps } from '../../gaps/src/index.js';
-import { build } from '../../profiles/src/index.js';
-import { sort } from '../../sort/src/index.js';
+import { listFiles, sha256, tempDir } from '../../../testing/fixtures.js';
 import { synthBess } from './bess.js';
 import { type SiteSynthOptions, synthSite } from './site.js';
 
@@ -34,65 +31,7 @@ const base: Omit<SiteSynthOptions, 'out'> = {
   overlaps: 1,
 };
 
-describe('lptool synth site', () => {
-  it('the bundled sample site is exactly what its README commands generate', () => {
-    const out = tmp();
-    const site = lptool([
-      'synth',
-      'site',
-      '--out',
-      path.join(out, 's'),
-      '--meters',
-      '3',
-      '--days',
-      '21',
-      '--start',
-      '2024-10-21',
-      '--tz',
-      'America/Los_Angeles',
-      '--file-days',
-      '1',
-      '--gaps',
-      '1',
-      '--sequence-errors',
-      '1',
-      '--duplicates',
-      '1',
-      '--overlaps',
-      '1',
-      '--seed',
-      '7',
-    ]);
-    expect(site.code).toBe(0);
-    expect(
-      lptool([
-        'synth',
-        'bess',
-        '--out',
-        path.join(out, 's/bess'),
-        '--inverters',
-        '2',
-        '--days',
-        '2',
-        '--start',
-        '2024-04-06',
-        '--step',
-        '5m',
-        '--extra-columns',
-        '20',
-        '--seed',
-        '7',
-      ]).code,
-    ).toBe(0);
-    const mine = listFiles(path.join(out, 's'));
-    const committed = listFiles(path.join(FIXTURES, 'sample-site')).filter((f) => f !== 'README.md');
-    expect(mine).toEqual(committed);
-    for (const f of mine)
-      expect(sha256(fs.readFileSync(path.join(out, 's', f))), f).toBe(
-        sha256(fs.readFileSync(path.join(FIXTURES, 'sample-site', f))),
-      );
-  });
-
+describe('synth site', () => {
   it('is deterministic from the seed, and another seed gives other data', () => {
     const [a, b, c] = [tmp(), tmp(), tmp()];
     synthSite({ ...base, out: a });
@@ -126,80 +65,10 @@ describe('lptool synth site', () => {
     expect(both).toBeGreaterThan(10);
     expect(exporting).toBeGreaterThan(100);
   });
-
-  it('the pipeline finds exactly the injected faults', async () => {
-    const root = tmp();
-    const m = synthSite({ ...base, out: root });
-    const s = await sort({ root, settleMs: 0 });
-    expect(s.files.filter((f) => f.reason).map((f) => [f.name, f.reason])).toEqual(
-      m.faults.sequenceErrors.map((e) => [e.file, 'SEQUENCE-ERROR']),
-    );
-    expect(s.files.filter((f) => f.outcome === 'duplicate').map((f) => f.name)).toEqual(
-      m.faults.duplicates.map((d) => d.copy),
-    );
-    const sidecar = JSON.parse(
-      fs.readFileSync(
-        path.join(root, 'data/KW/ERROR', m.faults.sequenceErrors[0]!.file.replace('.csv', '_SEQUENCE-ERROR.json')),
-        'utf8',
-      ),
-    );
-    expect(sidecar.rows[0].line).toBe(m.faults.sequenceErrors[0]!.line);
-    const b = await build({ root });
-    expect(b.conflicts.map((c) => [c.start, c.kept.file.split('/').pop(), c.kept.values.split(' ')[0]])).toEqual(
-      m.faults.overlaps.map((o) => [o.start, o.reexport, `kw_del=${o.kw_del}`]),
-    );
-    const g = await gaps({
-      root,
-      files: [],
-      picture: null,
-      width: 1000,
-      height: 360,
-      scale: 1,
-      partialAsGap: false,
-      failOnGaps: false,
-    });
-    const found = g.profiles
-      .flatMap((p) =>
-        p.gaps.map((x) => `${path.basename(p.file, '.csv')} ${x.gap_start} ${x.gap_end} ${x.missing_intervals}`),
-      )
-      .sort();
-    const injected = [...m.faults.gaps, ...m.faults.sequenceErrors]
-      .map((x) => `${x.name} ${x.gap_start} ${x.gap_end} ${x.missing_intervals}`)
-      .sort();
-    expect(found).toEqual(injected);
-  });
-
-  it('a standard-clock site (no DST in the labels) is taken in whole', async () => {
-    const root = tmp();
-    synthSite({
-      ...base,
-      out: root,
-      clock: 'standard',
-      start: '2024-03-04',
-      days: 14,
-      gaps: 0,
-      sequenceErrors: 0,
-      duplicates: 0,
-      overlaps: 0,
-    });
-    const text = fs.readFileSync(
-      path.join(
-        root,
-        '_dropbox/KW',
-        listFiles(path.join(root, '_dropbox/KW')).find((f) => f.startsWith('north-0304'))!,
-      ),
-      'utf8',
-    );
-    expect(text).toContain(',03/10/24 02:15:00,'); // a label that does not exist in legal time
-    const s = await sort({ root, settleMs: 0 });
-    expect(s.counts).toMatchObject({ archived: 8, error: 0 });
-    const b = await build({ root });
-    expect(b.meters.every((x) => x.rows === 14 * 96 - 4)).toBe(true); // 14 local days, one of them 23 hours
-  });
 });
 
-describe('lptool synth bess', () => {
-  it('CSV and Parquet with the same seed give the same energy', async () => {
+describe('synth bess', () => {
+  it('a timestamp, two DC inputs per inverter, ten metrics per enclosure and the extra columns, the same in CSV and Parquet', () => {
     const [a, b] = [tmp(), tmp()];
     const opts = {
       inverters: 4,
@@ -211,14 +80,18 @@ describe('lptool synth bess', () => {
       seed: 5,
     };
     const r = synthBess({ ...opts, out: a, format: 'csv' });
-    synthBess({ ...opts, out: b, format: 'parquet' });
+    const p = synthBess({ ...opts, out: b, format: 'parquet' });
     expect(r.columns).toBe(1 + 4 * 2 + (6 + 6 + 6 + 4) * 10 + 30);
-    const x = await bess({ config: path.join(a, 'bess.yaml') });
-    const y = await bess({ config: path.join(b, 'bess.yaml') });
-    expect(x.enclosures).toBe(22);
-    expect(fs.readFileSync(path.join(b, 'out/daily_energy_by_enclosure.csv'), 'utf8')).toBe(
-      fs.readFileSync(path.join(a, 'out/daily_energy_by_enclosure.csv'), 'utf8'),
+    expect([p.columns, p.rows]).toEqual([r.columns, r.rows]);
+    expect(r.rows).toBe((24 + 25) * 12); // 5-minute steps; 2024-04-07 in Sydney is the 25-hour day of the DST end
+    const header = fs.readFileSync(r.file, 'utf8').split('\n', 1)[0]!.split(',');
+    expect(header.slice(0, 3)).toEqual([
+      'Timestamp',
+      'BESS1 DC Input Power (kW) [Battery Inverter 1APCS1]',
+      'BESS2 DC Input Power (kW) [Battery Inverter 1APCS1]',
+    ]);
+    expect(fs.readFileSync(path.join(a, 'bess.yaml'), 'utf8')).toBe(
+      fs.readFileSync(path.join(b, 'bess.yaml'), 'utf8').replace('telemetry.parquet', 'telemetry.csv'),
     );
-    expect(y.totals.some((t) => t.charged_kwh > 0 && t.discharged_kwh > 0)).toBe(true);
   });
 });
