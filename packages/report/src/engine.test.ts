@@ -150,12 +150,12 @@ describe('sort and build outcomes', () => {
 });
 
 /**
- * A profile as readProfile gives it for a file with these rows (in this order): in time order, the file's
- * order kept in `record`; MW_net (MW_total for the total), partial flags.
+ * A profile as readProfile gives it (`exact`) for a file with these rows (in this order): in time order, the
+ * file's order kept in `record`; MW_net (MW_total for the total) in integer millionths, partial flags.
  */
 function profile(name: string, starts: number[], mw: (t: number, i: number) => number, partial?: number[]): Profile {
   const order = starts.map((_, i) => i).sort((a, b) => starts[a]! - starts[b]! || a - b);
-  const net = Float64Array.from(order, (i) => mw(starts[i]!, i));
+  const net = Float64Array.from(order, (i) => Math.round(mw(starts[i]!, i) * 1e6));
   const columns = new Map<PowerColumn, Float64Array>([['MW_net', net]]);
   if (name === 'all') columns.set('MW_total', net);
   const flags = Uint8Array.from(starts, (_, i) => partial?.[i] ?? 0);
@@ -179,7 +179,7 @@ describe('buildReport', () => {
   const hole = new Set(day.slice(100, 110)); // 10 intervals missing on day 2
   const north = day.filter((t) => !hole.has(t));
   const south = day;
-  const mwNorth = (t: number) => 10 + Math.sin((t - T0) / 3_600_000);
+  const mwNorth = (t: number) => Math.round((10 + Math.sin((t - T0) / 3_600_000)) * 1e6) / 1e6; // as written: 6 decimals
   const mwSouth = (t: number) => (t === day[200] ? 50 : 5);
   const totalStarts = day;
   const total = profile(
