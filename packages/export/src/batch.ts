@@ -1,4 +1,4 @@
-import { LptError, type SiteClock } from '@lptool/core';
+import { emptyDecimal, LptError, parseDecimalInto, type SiteClock } from '@lptool/core';
 import type { Profile } from '@lptool/profiles';
 import type { DatasetField, DatasetTable } from './columns.js';
 
@@ -66,15 +66,19 @@ function parseField(field: DatasetField, text: string[], p: Profile): FieldValue
   }
   const out = field.type === 'int32' ? new Int32Array(text.length) : new Float64Array(text.length);
   const integer = field.type === 'int32' || field.type === 'int64';
+  const d = emptyDecimal();
   for (let i = 0; i < text.length; i++) {
-    const t = text[i]!;
-    const x = Number(t); // (Number trims spaces itself; '' and blanks give 0, told apart below)
-    if (x === 0 && t.trim() === '') {
+    const t = text[i]!.trim();
+    if (t === '') {
       if (!field.nullable || field.type === 'int32') throw fail(i, 'a number');
       out[i] = Number.NaN;
-    } else if (Number.isNaN(x) || (integer && !Number.isSafeInteger(x))) {
+      continue;
+    }
+    // core's grammar of a number, as the profile reader's (no hex, no Infinity: what Number() would take)
+    const x = parseDecimalInto(t, d) ? d.value : Number.NaN;
+    if (!Number.isFinite(x) || (integer && !Number.isSafeInteger(x)))
       throw fail(i, integer ? 'an integer' : 'a number');
-    } else out[i] = x;
+    out[i] = x;
   }
   return out;
 }

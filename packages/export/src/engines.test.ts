@@ -84,6 +84,24 @@ describe('batches: rows in time order, typed, checked', () => {
       expect((e as { toLine(): string }).toLine()).toMatch(/\(lp\/north\.csv:3, column kw_del\)$/);
     }
   });
+
+  it('one grammar for a number (core’s, as the profile reader’s): hex, Infinity and 1e999 are not numbers', () => {
+    const at = (value: string, column: 'kw_del' | 'Record No.') => {
+      const line = row('2024-01-01T00:00:00-08:00', '2024-01-01T00:15:00-08:00', '0.001');
+      return column === 'kw_del'
+        ? line.replace(',1,0,1.2,', `,${value},0,1.2,`)
+        : line.replace(',1,Normal,', `,${value},Normal,`);
+    };
+    for (const v of ['0x1F', 'Infinity', '1e999', '0b11'])
+      expect(() => batchOf([at(v, 'kw_del')]), v).toThrow(/kw_del — expected a number, got/);
+    expect(() => batchOf([at('0x10', 'Record No.')])).toThrow(/Record No\. — expected an integer, got "0x10"/);
+    // decimals as written: the nearest double, as before
+    expect([
+      ...(batchOf([at('1.5e-3', 'kw_del')]).values[
+        PROFILES_TABLE.fields.findIndex((f) => f.name === 'kw_del')
+      ] as Float64Array),
+    ]).toEqual([0.0015]);
+  });
 });
 
 describe('ParquetDatasetEngine: rows in, partitions out', () => {
