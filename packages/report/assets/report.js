@@ -3,8 +3,11 @@
  * SiteData); each data/series/<name>.js, loaded when its profile is shown, calls window.LPTOOL_REPORT_SERIES.
  * Plain script tags only: the page must work from file://, where fetch() and ES modules are refused.
  * window.lptoolReport exposes the views and timings (the browser test and the bench read them).
+ * Everything is in one block (strict, so its functions and constants stay inside it): nothing but
+ * window.LPTOOL_REPORT_SERIES and window.lptoolReport is set on the page's global scope.
  */
-(() => {
+
+{
   const D = window.LPTOOL_REPORT;
   const DAY = 86_400_000;
   const views = {};
@@ -23,17 +26,17 @@
   const fmt = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
   const int = (n) => n.toLocaleString('en-US');
 
-  function fail(message, error) {
+  const fail = (message, error) => {
     api.errors.push(message);
     const s = $('#status');
     s.className = 'error';
     s.textContent = message;
     console.error(message, error ?? '');
-  }
+  };
 
   /* ---- time: instants → the site's wall clock (drawn on UTC scales) */
   const offsets = D.offsets;
-  function toWall(t) {
+  const toWall = (t) => {
     let lo = 0;
     let hi = offsets.length - 1;
     while (lo < hi) {
@@ -42,10 +45,10 @@
       else hi = mid - 1;
     }
     return t + offsets[lo][1];
-  }
+  };
 
   /* ---- series files: runs of starts + Int32 little-endian values, base64 (src/encode.ts) */
-  function decode(s) {
+  const decode = (s) => {
     const bin = atob(s.values);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -61,7 +64,7 @@
       }
     }
     return points;
-  }
+  };
 
   window.LPTOOL_REPORT_SERIES = (file) => {
     const w = waiting.get(file.name);
@@ -73,7 +76,7 @@
     if (w) w.resolve(file);
   };
 
-  function loadSeries(entry) {
+  const loadSeries = (entry) => {
     if (!seriesCache.has(entry.name)) {
       const p = new Promise((resolve, reject) => {
         waiting.set(entry.name, { resolve });
@@ -84,10 +87,10 @@
       seriesCache.set(entry.name, p);
     }
     return seriesCache.get(entry.name);
-  }
+  };
 
   /* ---- charts */
-  async function embed(id, target, decl, datasets = {}) {
+  const embed = async (id, target, decl, datasets = {}) => {
     const t0 = performance.now();
     if (views[id]) views[id].finalize();
     const spec = { ...decl.spec, datasets: { ...(decl.spec.datasets ?? {}), ...datasets } };
@@ -95,10 +98,10 @@
     views[id] = result.view;
     api.timings[id] = Math.round(performance.now() - t0);
     return result.view;
-  }
+  };
 
   /** The brush param of a profile spec, found wherever the spec keeps it. */
-  function withWindow(spec, span) {
+  const withWindow = (spec, span) => {
     const copy = JSON.parse(JSON.stringify({ ...spec, datasets: undefined }));
     copy.datasets = spec.datasets;
     const walk = (node) => {
@@ -108,11 +111,11 @@
     };
     if (span) walk(copy);
     return copy;
-  }
+  };
 
   const byName = new Map(D.profiles.map((p) => [p.name, p]));
 
-  async function showProfile(slot, name, span) {
+  const showProfile = async (slot, name, span) => {
     const entry = byName.get(name);
     if (!entry) throw new Error(`no profile ${name}`);
     const { file, points } = await loadSeries(entry);
@@ -124,9 +127,9 @@
       statsTable(entry);
       gapTable(entry);
     }
-  }
+  };
 
-  function statsTable(p) {
+  const statsTable = (p) => {
     const s = p.stats;
     const host = $('#meter-stats');
     host.replaceChildren(el('h3', {}, `${p.name}: figures over its whole range`));
@@ -150,9 +153,9 @@
     const t = el('table', { class: 'stats' });
     for (const [k, v] of rows) t.append(el('tr', {}, el('th', {}, k), el('td', {}, v)));
     host.append(t, el('p', { class: 'note' }, `Times in ${D.site.zone}.`));
-  }
+  };
 
-  function gapTable(p) {
+  const gapTable = (p) => {
     const host = $('#meter-gaps');
     host.replaceChildren(el('h3', {}, `Gaps (${p.gapCount}, ${int(p.missingIntervals)} intervals missing)`));
     if (!p.gaps.length) {
@@ -178,12 +181,12 @@
     }
     host.append(t);
     if (p.gapCount > p.gaps.length) host.append(el('p', { class: 'more' }, `${p.gapCount - p.gaps.length} more.`));
-  }
+  };
 
   /** A window around a span: the span and a day either side. */
   const around = (s, e) => [s - DAY, e + DAY];
 
-  function heatmapCells() {
+  const heatmapCells = () => {
     const h = D.heatmap;
     const cells = [];
     for (const p of D.profiles) {
@@ -202,14 +205,14 @@
       });
     }
     return cells;
-  }
+  };
 
-  function open(name, span) {
+  const open = (name, span) => {
     history.replaceState(null, '', `#meter=${encodeURIComponent(name)}`); // (no hashchange event)
     run(showProfile('meter', name, span).then(() => $('#meter').scrollIntoView()));
-  }
+  };
 
-  async function siteCharts() {
+  const siteCharts = async () => {
     const jobs = [];
     for (const decl of D.charts) {
       const target = `#chart-${decl.id}`;
@@ -230,9 +233,9 @@
       } else if (decl.id === 'bess-ratios') jobs.push(embed(decl.id, target, decl, { enclosures: D.bess.ratios }));
     }
     return Promise.all(jobs);
-  }
+  };
 
-  function peakText() {
+  const peakText = () => {
     const t = D.total;
     const host = $('#total-peak');
     if (!host || !t?.peak) return;
@@ -245,11 +248,11 @@
         missing.length ? ` No row at that instant for: ${missing.join(', ')}.` : '',
       ),
     );
-  }
+  };
 
   const run = (promise) => promise.catch((e) => fail(`The report could not draw a chart: ${e?.message ?? e}`, e));
 
-  function wire() {
+  const wire = () => {
     $('#pick')?.addEventListener('change', (e) => open(e.target.value));
     document.addEventListener('click', (e) => {
       const a = e.target.closest?.('a.zoom');
@@ -262,17 +265,17 @@
       const name = m && decodeURIComponent(m[1]);
       if (name && byName.has(name) && name !== api.shown.meter) open(name);
     });
-  }
+  };
 
   /** The meter shown first: the one in the address, else the least complete meter, else the first profile. */
-  function firstMeter() {
+  const firstMeter = () => {
     const m = /^#meter=(.+)$/.exec(location.hash);
     const named = m && decodeURIComponent(m[1]);
     if (named && byName.has(named)) return named;
     return D.heatmap.rows[0] ?? D.profiles[0]?.name ?? null;
-  }
+  };
 
-  async function start() {
+  const start = async () => {
     wire();
     peakText();
     const first = firstMeter();
@@ -284,7 +287,7 @@
     ]);
     api.readyMs = performance.now();
     document.documentElement.dataset.ready = String(Math.round(api.readyMs));
-  }
+  };
 
   run(start());
-})();
+}
