@@ -21,7 +21,7 @@ function feeder(name: string, rows: [number, number][]): PeriodSeries {
 /** The exact total of these feeders, as merge writes it (a start where any reports; how many make it up). */
 function totalOf(feeders: PeriodSeries[]): TotalSeries {
   const by = new Map<number, number>();
-  for (const f of feeders) f.start.forEach((t, i) => by.set(t, (by.get(t) ?? 0) + f.mw[i]!));
+  for (const f of feeders) for (const [i, t] of f.start.entries()) by.set(t, (by.get(t) ?? 0) + f.mw[i]!);
   const starts = [...by.keys()].sort((a, b) => a - b);
   return {
     name: 'all',
