@@ -74,7 +74,7 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format vl.json': { codes: [0, 0] },
   'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg': { codes: [0, 0] },
   // export (Parquet: the second run finds nothing changed; PostgreSQL: no server answers at the example's address
-  // here, so exit 2 naming it — packages/export/src/postgres.test.ts runs these examples against a real server)
+  // here, so exit 2 naming it — packages/cli/src/e2e/export/postgres.test.ts runs these examples against a real server)
   'lptool export parquet': { codes: [0, 0] },
   'lptool export parquet --out /srv/lake/meters --shard 2/3': { codes: [0, 0] },
   'lptool export parquet --json': { codes: [0, 0] },

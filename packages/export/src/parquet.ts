@@ -34,8 +34,8 @@ export interface ParquetExportOptions extends SettingFlags {
   /** Export only this shard's meters, and no system total (the fleet total is SQL over the shared dataset). */
   shard?: Shard | undefined;
   /** Rewrite every partition, changed or not. */
-  full?: boolean;
-  lockWaitMs?: number;
+  full: boolean;
+  lockWaitMs: number;
   env?: NodeJS.ProcessEnv;
   /** Tests: another codec than zstd. */
   codec?: ParquetCodec;
@@ -82,21 +82,21 @@ export async function exportParquet(options: ParquetExportOptions): Promise<Parq
   const out = path.resolve(layout.root, options.out ?? path.join('export', 'parquet'));
   // the codec itself is loaded where partitions are encoded (worker threads), and only when one is
   const codec = { label: options.codec?.label ?? ZSTD_LABEL };
-  const releaseSite = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool export' });
+  const releaseSite = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs, command: 'lptool export' });
   fs.mkdirSync(out, { recursive: true });
   let releaseDataset = () => {};
   try {
     releaseDataset = acquireLock(path.join(out, '.lptool-export.lock'), {
-      waitMs: options.lockWaitMs ?? 30_000,
+      waitMs: options.lockWaitMs,
       command: 'lptool export parquet',
     });
     const log = createLogger(layout.logs, 'export', { cmd: 'export parquet' });
     log.info({ event: 'start', out, shard: options.shard, codec: codec.label }, 'export parquet started');
     const manifest = readDatasetManifest(path.join(out, MANIFEST_NAME), `lptool (${codec.label})`);
-    const known = knownPartitions(out, !!options.full);
+    const known = knownPartitions(out, options.full);
     const changes: Changes = { pending: [], remove: [], entries: new Map() };
     const summary = newSummary(layout.root, out, codec.label);
-    const plans = sources.map((s) => planSource(s, manifest, out, !!options.full, log));
+    const plans = sources.map((s) => planSource(s, manifest, out, options.full, log));
     const todo = plans.filter((p) => p.result.status === 'exported');
     const jobs: PrepJob[] = todo.map((p) => ({
       kind: 'parquet',

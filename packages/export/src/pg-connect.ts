@@ -12,7 +12,7 @@ export interface PgTarget {
 }
 
 /** `postgres://user:password@host:port/database?sslmode=…` → a target; a bad URL is a usage error that never echoes it. */
-export function parsePgUrl(url: string | undefined, connectTimeoutMs = 10_000): PgTarget {
+export function parsePgUrl(url: string | undefined, connectTimeoutMs: number): PgTarget {
   if (!url)
     throw new LptError(
       'LPT_USAGE',

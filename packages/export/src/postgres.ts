@@ -33,9 +33,9 @@ export interface PostgresExportOptions extends SettingFlags {
   url?: string | undefined;
   shard?: Shard | undefined;
   /** Load every source, changed or not. */
-  full?: boolean;
-  connectTimeoutMs?: number;
-  lockWaitMs?: number;
+  full: boolean;
+  connectTimeoutMs: number;
+  lockWaitMs: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -74,7 +74,7 @@ export async function exportPostgres(options: PostgresExportOptions): Promise<Po
   const settings = loadSettings(layout.settings, options, options.env);
   const clock = new SiteClock(settings.timezone, settings.clock);
   const { sources } = exportSources(layout, options.shard);
-  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool export' });
+  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs, command: 'lptool export' });
   const log = createLogger(layout.logs, 'export', { cmd: 'export postgres' });
   try {
     log.info({ event: 'start', target: target.display, shard: options.shard }, 'export postgres started');
@@ -98,7 +98,7 @@ export async function exportPostgres(options: PostgresExportOptions): Promise<Po
         exitCode: 0,
       };
       const loaded = await loadedHashes(client);
-      const plans = sources.map((s) => plan(s, loaded, !!options.full, log));
+      const plans = sources.map((s) => plan(s, loaded, options.full, log));
       await loadSources(client, target, plans, loaded, clock, loadId, log, summary, options.env);
       summary.seconds = (performance.now() - t0) / 1000;
       summary.exitCode = summary.sources.some((s) => s.status === 'failed') ? 1 : 0;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, lptool, lptoolKilledAfter, seededRandom } from '../../cli/src/testing.js';
+import { lptool, lptoolKilledAfter } from '../../../../../testing/cli.js';
+import { listFiles, seededRandom } from '../../../../../testing/fixtures.js';
 import { builtSite, csvRows, dataset, duck, helpExamples } from './site.test-helper.js';
 
 // three meters from 2023-12-30 to 2024-11-05: a year boundary and both DST nights of 2024

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lptool, REPO } from '../../cli/src/testing.js';
+import { lptool } from '../../../../../testing/cli.js';
+import { REPO } from '../../../../../testing/fixtures.js';
 import { builtSite, csvRows, duckAll } from './site.test-helper.js';
 
 // a site with holes (exports never delivered) over the fall-back night
