@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const FIXTURES = path.join(REPO, 'fixtures');
@@ -159,3 +160,69 @@ export function totalWithPartialRun(file: string): void {
   }
   fs.writeFileSync(file, `${rows.join('\n')}\n`);
 }
+
+/** The merge fixture's three feeders (lp/, meter-data.csv) with their golden total as lp/all.csv. */
+export function siteWithTotal(): { root: string; cleanup: () => void } {
+  const s = siteFrom('merge/input');
+  fs.copyFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), path.join(s.root, 'lp/all.csv'));
+  return s;
+}
+
+/**
+ * A site root with lp/south.csv (gaps, a duplicate, a row out of order: fixtures/gaps/south.csv), lptool.yaml in
+ * America/Los_Angeles, and with `total` an lp/all.csv with partial totals (totalWithPartialRun).
+ */
+export function southSite(total = false): { root: string; cleanup: () => void } {
+  const t = tempDir();
+  fs.mkdirSync(path.join(t.dir, 'lp'));
+  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(t.dir, 'lp/south.csv'));
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  if (total) totalWithPartialRun(path.join(t.dir, 'lp/all.csv'));
+  return { root: t.dir, cleanup: t.cleanup };
+}
+
+/** What `lptool gaps` is given when no picture or flag is asked for (a test's own copy of those options). */
+export const PLAIN_GAPS = {
+  picture: null,
+  width: 1000,
+  height: 360,
+  scale: 1,
+  partialAsGap: false,
+  failOnGaps: false,
+} as const;
+
+/** A synth site of four meters over the 2024 fall-back with one fault of each kind but two missing files. */
+export const FAULTY_SITE = {
+  meters: 4,
+  days: 42,
+  start: '2024-10-14',
+  tz: 'America/Los_Angeles',
+  clock: 'legal',
+  seed: 3,
+  fileDays: 7,
+  intervalMs: 900_000,
+  gaps: 2,
+  sequenceErrors: 1,
+  duplicates: 1,
+  overlaps: 1,
+} as const;
+
+/** A list of cleanups run (and emptied) after each test of the file that makes it: `cleanups.push(s.cleanup)`. */
+export function cleanupsAfterEach(): (() => void)[] {
+  const list: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of list.splice(0)) c();
+  });
+  return list;
+}
+
+/** A small `synth bess` (4 inverters over Sydney's 2024 DST end, 5-minute steps) without --out and --format. */
+export const SMALL_BESS = {
+  inverters: 4,
+  days: 2,
+  start: '2024-04-06',
+  tz: 'Australia/Sydney',
+  stepMs: 300_000,
+  extraColumns: 30,
+  seed: 5,
+} as const;

@@ -3,15 +3,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { PNG } from 'pngjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorLine, FIXTURES, inDir, tempDir, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, errorLine, FIXTURES, inDir, tempDir, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
 import { bess as bessOf, formatBessSummary } from './bess.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 /** A temp copy of fixtures/bess (configs + telemetry). */
 function site() {
   const t = tempDir('lptool-bess-');

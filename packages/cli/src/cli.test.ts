@@ -7,24 +7,27 @@ import { main } from './cli.js';
 import { exitCodeFor } from './output.js';
 import { lptool, REPO, siteFrom } from './testing.js';
 
+/** The commands that show examples in their --help (export's and synth's subcommands for them). */
+const WITH_EXAMPLES = [
+  'init',
+  'doctor',
+  'sort',
+  'build',
+  'merge',
+  'gaps',
+  'bess',
+  'demo',
+  'stats',
+  'resample',
+  'export parquet',
+  'export postgres',
+];
+
 describe('lptool — the command frame', () => {
   it('--help lists every command of the product', () => {
     const r = lptool(['--help']);
     expect(r.code).toBe(0);
-    for (const c of [
-      'init',
-      'doctor',
-      'sort',
-      'build',
-      'merge',
-      'gaps',
-      'bess',
-      'synth',
-      'demo',
-      'stats',
-      'resample',
-      'export',
-    ])
+    for (const c of [...WITH_EXAMPLES.filter((c) => !c.startsWith('export ')), 'synth', 'export'])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(r.stdout).not.toContain('not built yet');
     expect(r.stdout).toContain(
@@ -32,20 +35,7 @@ describe('lptool — the command frame', () => {
     );
   });
 
-  it.each([
-    'init',
-    'doctor',
-    'sort',
-    'build',
-    'merge',
-    'gaps',
-    'bess',
-    'demo',
-    'stats',
-    'resample',
-    'export parquet',
-    'export postgres',
-  ])('lptool %s --help shows examples', (cmd) => {
+  it.each(WITH_EXAMPLES)('lptool %s --help shows examples', (cmd) => {
     const r = lptool([...cmd.split(' '), '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n {2}\$ lptool /);

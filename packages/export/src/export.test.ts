@@ -2,21 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, listFiles, siteFrom } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, listFiles, siteWithTotal } from '../../../testing/fixtures.js';
 import { formatParquetSummary } from './format.js';
 import { exportParquet, type ParquetExportOptions } from './parquet.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 /** The merge fixture's three feeders and their total. */
 function site(): string {
-  const s = siteFrom('merge/input');
+  const s = siteWithTotal();
   cleanups.push(s.cleanup);
-  fs.copyFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), path.join(s.root, 'lp/all.csv'));
   return s.root;
 }
 const run = (root: string, o: Partial<ParquetExportOptions> = {}) =>

@@ -2,15 +2,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorLine, FIXTURES, inDir, tempDir, totalWithPartialRun, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import {
+  cleanupsAfterEach,
+  errorLine,
+  FIXTURES,
+  inDir,
+  PLAIN_GAPS,
+  southSite,
+  tempDir,
+  UPDATE_GOLDEN,
+} from '../../../testing/fixtures.js';
 import { formatGapsSummary, type GapsOptions, gaps } from './gaps.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 /** A temp folder holding copies of the given fixture files. */
 function work(...files: string[]) {
   const t = tempDir();
@@ -33,12 +38,7 @@ const run = (dir: string, files: string[], o: Partial<GapsOptions> = {}) =>
       root: dir,
       files,
       tz: 'America/Los_Angeles',
-      picture: null,
-      width: 1000,
-      height: 360,
-      scale: 1,
-      partialAsGap: false,
-      failOnGaps: false,
+      ...PLAIN_GAPS,
       ...o,
     }),
   );
@@ -185,12 +185,9 @@ describe('gaps — the picture', () => {
 
 /** `lp/` of a site with the south fixture (gaps, a duplicate, a row out of order) and a 2-feeder all.csv with partial totals. */
 function lpSite() {
-  const root = work();
-  fs.mkdirSync(path.join(root, 'lp'));
-  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(root, 'lp/south.csv'));
-  fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
-  totalWithPartialRun(path.join(root, 'lp/all.csv'));
-  return root;
+  const s = southSite(true);
+  cleanups.push(s.cleanup);
+  return s.root;
 }
 /** What a shell makes of `lp/*.csv` (or `lp/*`) in `root`: the matching names, sorted. */
 const glob = (root: string, pattern: RegExp) =>

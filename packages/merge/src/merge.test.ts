@@ -1,15 +1,11 @@
 /** merge(), called directly on fixture sites: the total of meter-data.csv's meters, exact, aligned on instants. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, siteFrom, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, FIXTURES, siteFrom, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
 import { formatMergeSummary, type MergeOptions, merge } from './merge.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 function site() {
   const s = siteFrom('merge/input');
   cleanups.push(s.cleanup);

@@ -3,22 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GapScanner, SiteClock } from '@lptool/core';
 import { readProfile } from '@lptool/profiles';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, siteFrom, tempDir } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, FIXTURES, siteWithTotal, tempDir } from '../../../testing/fixtures.js';
 import type { SiteData } from './model.js';
 import { type ReportOptions, report as reportOf } from './report.js';
 import { formatReportSummary } from './summary.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 /** The merge fixture's three feeders with their total, and the BESS fixture's outputs in bess/. */
 function site(): string {
-  const s = siteFrom('merge/input');
+  const s = siteWithTotal();
   cleanups.push(s.cleanup);
-  fs.copyFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), path.join(s.root, 'lp/all.csv'));
   fs.mkdirSync(path.join(s.root, 'bess/out'), { recursive: true });
   fs.copyFileSync(path.join(FIXTURES, 'bess/bess.yaml'), path.join(s.root, 'bess/bess.yaml'));
   fs.cpSync(path.join(FIXTURES, 'bess/expected'), path.join(s.root, 'bess/out'), { recursive: true });

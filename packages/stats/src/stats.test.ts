@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inDir, tempDir } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, inDir, tempDir } from '../../../testing/fixtures.js';
 import { resample } from './resample.js';
 import { formatStats, type StatsOptions, stats as statsOf } from './stats.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 /** stats() as the CLI calls it with no flag but these. */
 const stats = (o: Pick<StatsOptions, 'root' | 'files'> & Partial<StatsOptions>) =>
   statsOf({ by: 'all', png: false, ...o });

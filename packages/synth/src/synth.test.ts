@@ -1,35 +1,18 @@
 /** synthSite and synthBess, called directly: deterministic, and data that looks like feeders and batteries. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { listFiles, sha256, tempDir } from '../../../testing/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, FAULTY_SITE, listFiles, SMALL_BESS, sha256, tempDir } from '../../../testing/fixtures.js';
 import { synthBess } from './bess.js';
 import { type SiteSynthOptions, synthSite } from './site.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 const tmp = () => {
   const t = tempDir('lptool-synth-');
   cleanups.push(t.cleanup);
   return t.dir;
 };
-const base: Omit<SiteSynthOptions, 'out'> = {
-  meters: 4,
-  days: 42,
-  start: '2024-10-14',
-  tz: 'America/Los_Angeles',
-  clock: 'legal',
-  seed: 3,
-  fileDays: 7,
-  intervalMs: 900_000,
-  gaps: 2,
-  sequenceErrors: 1,
-  duplicates: 1,
-  overlaps: 1,
-};
+const base: Omit<SiteSynthOptions, 'out'> = FAULTY_SITE;
 
 describe('synth site', () => {
   it('is deterministic from the seed, and another seed gives other data', () => {
@@ -70,15 +53,7 @@ describe('synth site', () => {
 describe('synth bess', () => {
   it('a timestamp, two DC inputs per inverter, ten metrics per enclosure and the extra columns, the same in CSV and Parquet', () => {
     const [a, b] = [tmp(), tmp()];
-    const opts = {
-      inverters: 4,
-      days: 2,
-      start: '2024-04-06',
-      tz: 'Australia/Sydney',
-      stepMs: 300_000,
-      extraColumns: 30,
-      seed: 5,
-    };
+    const opts = SMALL_BESS;
     const r = synthBess({ ...opts, out: a, format: 'csv' });
     const p = synthBess({ ...opts, out: b, format: 'parquet' });
     expect(r.columns).toBe(1 + 4 * 2 + (6 + 6 + 6 + 4) * 10 + 30);

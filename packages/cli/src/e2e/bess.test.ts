@@ -1,15 +1,11 @@
 /** `lptool bess` end to end: the real CLI on the fixture site — stdout, stderr, exit codes, --json, --out. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lptool } from '../../../../testing/cli.js';
-import { FIXTURES, tempDir } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, tempDir } from '../../../../testing/fixtures.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 function site() {
   const t = tempDir('lptool-bess-');
   cleanups.push(t.cleanup);

@@ -1,24 +1,16 @@
 /** `lptool gaps` end to end: the real CLI — stdout, stderr, exit codes, globs of lp/ and lptool's own outputs in them. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lptool } from '../../../../testing/cli.js';
-import { FIXTURES, tempDir, totalWithPartialRun } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, southSite } from '../../../../testing/fixtures.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-/** A site root with lp/south.csv (gaps, a duplicate, a row out of order), lptool.yaml, and lp/all.csv when asked. */
+const cleanups = cleanupsAfterEach();
+/** lp/south.csv (gaps, a duplicate, a row out of order), with lp/all.csv (partial totals) when asked. */
 function site(total = false) {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  fs.mkdirSync(path.join(t.dir, 'lp'));
-  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(t.dir, 'lp/south.csv'));
-  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
-  if (total) totalWithPartialRun(path.join(t.dir, 'lp/all.csv'));
-  return t.dir;
+  const s = southSite(total);
+  cleanups.push(s.cleanup);
+  return s.root;
 }
 const lpFiles = (root: string, pattern: RegExp) =>
   fs

@@ -1,16 +1,12 @@
 /** `lptool merge` end to end: the real CLI on the fixture tree — flags, stdout, stderr, exit codes, the sidecar. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lptool } from '../../../../testing/cli.js';
-import { FIXTURES, siteFrom } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, siteFrom } from '../../../../testing/fixtures.js';
 import { build } from '../../../build/src/index.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 function site(fixture = 'merge/input') {
   const s = siteFrom(fixture);
   cleanups.push(s.cleanup);

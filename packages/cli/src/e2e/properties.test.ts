@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../../testing/fixtures.js';
+import { PLAIN_GAPS, tempDir } from '../../../../testing/fixtures.js';
 import { gaps } from '../../../gaps/src/index.js';
 import { merge } from '../../../merge/src/index.js';
 import { resample, type StatsOptions, stats as statsOf } from '../../../stats/src/index.js';
@@ -101,12 +101,7 @@ describe('property: the order of a profile’s rows in its file changes no resul
               interval: '15m',
               from: iso(T0),
               to: iso(T0 + n * Q),
-              picture: null,
-              width: 1000,
-              height: 360,
-              scale: 1,
-              partialAsGap: false,
-              failOnGaps: false,
+              ...PLAIN_GAPS,
             });
             results.push({
               all: fs.readFileSync(lp('all.csv'), 'utf8'),

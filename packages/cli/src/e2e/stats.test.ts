@@ -1,14 +1,11 @@
 /** `lptool stats` and `lptool resample` end to end: the real CLI on a synth site and on globs of lp/. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lptool, synthSite } from '../../../../testing/cli.js';
+import { cleanupsAfterEach } from '../../../../testing/fixtures.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 
 describe('lptool resample', () => {
   it('local days of 23 and 25 hours are real days (a synth site through sort and build)', () => {

@@ -1,39 +1,31 @@
 /** `lptool synth` end to end: the bundled sample site from its README commands, and synth sites through the pipeline. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lptool } from '../../../../testing/cli.js';
-import { FIXTURES, listFiles, sha256, tempDir } from '../../../../testing/fixtures.js';
+import {
+  cleanupsAfterEach,
+  FAULTY_SITE,
+  FIXTURES,
+  listFiles,
+  PLAIN_GAPS,
+  SMALL_BESS,
+  sha256,
+  tempDir,
+} from '../../../../testing/fixtures.js';
 import { bess as bessOf } from '../../../bess/src/index.js';
 import { build } from '../../../build/src/index.js';
 import { gaps } from '../../../gaps/src/index.js';
 import { sort } from '../../../sort/src/index.js';
 import { type SiteSynthOptions, synthBess, synthSite } from '../../../synth/src/index.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 const tmp = () => {
   const t = tempDir('lptool-synth-');
   cleanups.push(t.cleanup);
   return t.dir;
 };
-const base: Omit<SiteSynthOptions, 'out'> = {
-  meters: 4,
-  days: 42,
-  start: '2024-10-14',
-  tz: 'America/Los_Angeles',
-  clock: 'legal',
-  seed: 3,
-  fileDays: 7,
-  intervalMs: 900_000,
-  gaps: 2,
-  sequenceErrors: 1,
-  duplicates: 1,
-  overlaps: 1,
-};
+const base: Omit<SiteSynthOptions, 'out'> = FAULTY_SITE;
 
 const bess = (config: string) => bessOf({ config, minCoverage: 0.9 });
 
@@ -120,12 +112,7 @@ describe('lptool synth site', () => {
     const g = await gaps({
       root,
       files: [],
-      picture: null,
-      width: 1000,
-      height: 360,
-      scale: 1,
-      partialAsGap: false,
-      failOnGaps: false,
+      ...PLAIN_GAPS,
     });
     const found = g.profiles
       .flatMap((p) =>
@@ -170,15 +157,7 @@ describe('lptool synth site', () => {
 describe('lptool synth bess', () => {
   it('CSV and Parquet with the same seed give the same energy', async () => {
     const [a, b] = [tmp(), tmp()];
-    const opts = {
-      inverters: 4,
-      days: 2,
-      start: '2024-04-06',
-      tz: 'Australia/Sydney',
-      stepMs: 300_000,
-      extraColumns: 30,
-      seed: 5,
-    };
+    const opts = SMALL_BESS;
     const r = synthBess({ ...opts, out: a, format: 'csv' });
     synthBess({ ...opts, out: b, format: 'parquet' });
     expect(r.columns).toBe(1 + 4 * 2 + (6 + 6 + 6 + 4) * 10 + 30);
