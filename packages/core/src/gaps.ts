@@ -135,15 +135,23 @@ class Column {
   values = new Float64Array(1024);
   length = 0;
   push(x: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
+    if (this.length === this.values.length) this.room(1);
     this.values[this.length++] = x;
+  }
+  /** Many at once (one copy). */
+  append(xs: ArrayLike<number>): void {
+    this.room(xs.length);
+    this.values.set(xs, this.length);
+    this.length += xs.length;
   }
   view(): Float64Array {
     return this.values.subarray(0, this.length);
+  }
+  private room(n: number): void {
+    if (this.length + n <= this.values.length) return;
+    const grown = new Float64Array(Math.max(this.values.length * 2, this.length + n));
+    grown.set(this.values.subarray(0, this.length));
+    this.values = grown;
   }
 }
 
@@ -159,6 +167,7 @@ export class GapScanner {
   private readonly end = new Column();
   private readonly line = new Column();
   private readonly partial = new Column();
+  private anyPartial = false;
 
   constructor(private readonly options: ScanOptions = {}) {}
 
@@ -167,6 +176,21 @@ export class GapScanner {
     this.end.push(end);
     this.line.push(line);
     this.partial.push(partial ? 1 : 0);
+    if (partial) this.anyPartial = true;
+  }
+
+  /** Many rows at once, as columns of equal length (a file's rows as a reader gives them). */
+  pushRows(rows: {
+    start: ArrayLike<number>;
+    end: ArrayLike<number>;
+    line: ArrayLike<number>;
+    partial: ArrayLike<number>;
+  }): void {
+    this.start.append(rows.start);
+    this.end.append(rows.end);
+    this.line.append(rows.line);
+    this.partial.append(rows.partial);
+    for (let i = 0; i < rows.partial.length && !this.anyPartial; i++) if (rows.partial[i]) this.anyPartial = true;
   }
 
   finish(): ScanReport {
@@ -176,7 +200,7 @@ export class GapScanner {
     const assumed = options.intervalMs === undefined && !Number.isFinite(inferred);
     const intervalMs = options.intervalMs ?? (assumed ? (options.fallbackIntervalMs ?? Number.NaN) : inferred);
     // rows that count as present, in record order: all of them, or with partialAsGap the complete totals only
-    const keep = options.partialAsGap ? this.presentRows() : null;
+    const keep = options.partialAsGap && this.anyPartial ? this.presentRows() : null;
     const present = keep ? Float64Array.from(keep, (i) => start[i]!) : start;
     const lineOf = (k: number) => this.line.values[keep ? keep[k]! : k]!;
     const range = {
@@ -192,7 +216,7 @@ export class GapScanner {
       rows: start.length,
       duplicates: report.duplicates.map(withLine),
       outOfOrder: report.outOfOrder.map(withLine),
-      partialRuns: options.partialAsGap ? [] : this.partialRuns(intervalMs),
+      partialRuns: options.partialAsGap || !this.anyPartial ? [] : this.partialRuns(intervalMs),
     };
   }
 

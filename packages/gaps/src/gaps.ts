@@ -128,9 +128,7 @@ const gapFile = (file: string) => `${file.replace(/\.csv$/i, '')}_gaps.csv`;
 function scan(series: Profile, options: ScanOptions): ScanReport {
   const scanner = new GapScanner(options);
   const { record } = series;
-  const end = recordEnds(series);
-  for (let i = 0; i < record.start.length; i++)
-    scanner.push(record.start[i]!, end[i]!, record.lines[i]!, record.partial[i] === 1);
+  scanner.pushRows({ start: record.start, end: recordEnds(series), line: record.lines, partial: record.partial });
   const report = scanner.finish();
   if (!Number.isFinite(report.intervalMs))
     throw new LptError(

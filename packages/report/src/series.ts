@@ -80,7 +80,13 @@ export interface ProfileCheck {
 export function checkProfile(p: Profile, siteIntervalMs: number): ProfileCheck {
   const scanner = new GapScanner({ fallbackIntervalMs: siteIntervalMs });
   // the profile's rows as the file has them (a profile, once read, is in time order: its file order is in `record`)
-  for (let i = 0; i < p.record.start.length; i++) scanner.push(p.record.start[i]!, Number.NaN, p.record.lines[i]!);
+  const n = p.record.start.length;
+  scanner.pushRows({
+    start: p.record.start,
+    end: new Float64Array(n).fill(Number.NaN),
+    line: p.record.lines,
+    partial: new Uint8Array(n),
+  });
   const report = scanner.finish();
   return { intervalMs: report.intervalMs, intervalAssumed: report.intervalAssumed, report };
 }
