@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, errorLine, FIXTURES, inDir, tempDir, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import {
+  cleanupsAfterEach,
+  errorLine,
+  FIXTURES,
+  inDir,
+  tempDir,
+  UPDATE_GOLDEN,
+} from '../../io/src/fixtures.test-helper.js';
 import { bess as bessOf, formatBessSummary } from './bess.js';
 
 const cleanups = cleanupsAfterEach();

@@ -1,12 +1,13 @@
 /**
  * The import rule of docs/ARCHITECTURE.md, held: its package table is parsed here, and every package's
- * package.json, tsconfig references and source imports (tests' too) must keep to it. A package may list only
- * packages of lower layers (formats may build on formats); no command imports another. The page cannot rot.
+ * package.json, tsconfig references and source imports (tests' too: only the CLI's tests may run the built CLI,
+ * through its testing.ts) must keep to it. A package may list only packages of lower layers (formats may build on
+ * formats); no command imports another. Each SPEC rule's file must hold the function named. The page cannot rot.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../../../testing/fixtures.js';
+import { REPO } from './testing.js';
 
 const LAYERS = ['core', 'io', 'formats', 'commands', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
@@ -52,8 +53,14 @@ function files(dir: string): string[] {
   return out;
 }
 
+/**
+ * The test support every package's tests may use (temp sites, fixtures, golden files): it imports no package. The
+ * CLI's testing.ts, which runs the built CLI, is the CLI package's: only its tests reach it.
+ */
+const SUPPORT = path.join(REPO, 'packages/io/src/fixtures.test-helper.ts');
+
 /** The lptool packages a file imports: `@lptool/x` (static or dynamic) and relative paths into another package. */
-function importsOf(file: string, own: string): { packages: string[]; escapes: string[] } {
+function importsOf(file: string, own: string, support?: string): { packages: string[]; escapes: string[] } {
   const text = fs.readFileSync(file, 'utf8');
   const specifiers = [
     ...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g),
@@ -65,8 +72,10 @@ function importsOf(file: string, own: string): { packages: string[]; escapes: st
     const scoped = /^@lptool\/([a-z-]+)/.exec(s);
     if (scoped) packages.add(scoped[1]!);
     if (!s.startsWith('.')) continue;
-    const target = path.relative(path.join(REPO, 'packages'), path.resolve(path.dirname(file), s));
-    if (target.startsWith('..')) continue; // the repository's testing/ folder (checked below)
+    const resolved = path.resolve(path.dirname(file), s).replace(/\.js$/, '.ts');
+    if (resolved === support) continue;
+    const target = path.relative(path.join(REPO, 'packages'), resolved);
+    if (target.startsWith('..')) continue;
     const pkg = target.split(path.sep)[0]!;
     if (pkg !== own) {
       packages.add(pkg);
@@ -78,7 +87,7 @@ function importsOf(file: string, own: string): { packages: string[]; escapes: st
 
 const json = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 const rows = table();
-const isTest = (f: string) => /\.test(-helper)?\.ts$/.test(f);
+const isTest = (f: string) => /\.test(-helper)?\.ts$|\/cli\/src\/testing\.ts$/.test(f);
 
 describe('docs/ARCHITECTURE.md: the packages and what each may import', () => {
   it('has a row for every package and a package for every row', () => {
@@ -146,17 +155,35 @@ describe('docs/ARCHITECTURE.md: the packages and what each may import', () => {
       ).toEqual([]);
   });
 
+  it('the test support imports no package', () => {
+    expect(importsOf(SUPPORT, 'io').packages.filter((p) => p !== 'io')).toEqual([]);
+  });
+
   it.each(PACKAGES)('%s: its tests import its own package and what it may import (the CLI’s: anything)', (pkg) => {
     const row = rows.get(pkg)!;
     for (const f of files(path.join(REPO, 'packages', pkg, 'src')).filter(isTest)) {
       const rel = path.relative(REPO, f);
-      const { packages } = importsOf(f, pkg);
+      const { packages } = importsOf(f, pkg, SUPPORT);
       if (row.mayImport !== 'any')
         for (const p of packages) expect([pkg, ...row.mayImport], `${rel} imports ${p}`).toContain(p);
-      // the end-to-end harness (it spawns the built CLI) is the CLI package's
-      if (pkg !== 'cli')
-        expect(fs.readFileSync(f, 'utf8'), `${rel} runs the built CLI: an end-to-end test of packages/cli`).not.toMatch(
-          /testing\/cli\.js'/,
+    }
+  });
+
+  it('names, for each SPEC rule, files that hold the functions it names', () => {
+    const doc = fs.readFileSync(path.join(REPO, 'docs/ARCHITECTURE.md'), 'utf8');
+    const rows = doc
+      .slice(doc.indexOf('## Where each SPEC rule lives'))
+      .split('\n')
+      .filter((l) => /^\|\s*§\d/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.length).toBeGreaterThan(15);
+    for (const [, rule, , files, functions] of rows) {
+      const paths = [...files!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const names = [...functions!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const text = paths.map((p) => fs.readFileSync(path.join(REPO, p), 'utf8')).join('\n');
+      for (const n of names)
+        expect(text, `${rule}: ${n} in ${paths.join(', ')}`).toMatch(
+          new RegExp(`(function|class|const|interface) ${n}\\b`),
         );
     }
   });

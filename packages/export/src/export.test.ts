@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, listFiles, siteWithTotal } from '../../../testing/fixtures.js';
+import { cleanupsAfterEach, listFiles, siteWithTotal } from '../../io/src/fixtures.test-helper.js';
 import { formatParquetSummary } from './format.js';
 import { exportParquet, type ParquetExportOptions } from './parquet.js';
 

@@ -12,7 +12,7 @@ import {
   southSite,
   tempDir,
   UPDATE_GOLDEN,
-} from '../../../testing/fixtures.js';
+} from '../../io/src/fixtures.test-helper.js';
 import { formatGapsSummary, type GapsOptions, gaps } from './gaps.js';
 
 const cleanups = cleanupsAfterEach();

@@ -213,3 +213,123 @@ export function shuffled<T>(xs: T[], random: () => number): T[] {
   }
   return out;
 }
+
+/**
+ * Run `fn` with `dir` as the working folder (restored after): a command called directly shows the paths it was
+ * given relative to it, as it does for an operator in that folder.
+ */
+export async function inDir<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
+  const before = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(before);
+  }
+}
+
+/** The one line an error makes (`LPT_CODE: message (where)`), from whatever a promise rejected with. */
+export async function errorLine(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { toLine: () => string }).toLine();
+  }
+  throw new Error('expected a rejection, got none');
+}
+
+/**
+ * A two-feeder lp/all.csv over three July days (2024-07-01 … 03, 15-minute, PDT) whose second day's first half
+ * lacks a feeder (48 partial totals), and MW_total a daily sine.
+ */
+export function totalWithPartialRun(file: string): void {
+  const rows = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
+  const fmt = (t: number) => `${new Date(t - 7 * 3_600_000).toISOString().slice(0, 19)}-07:00`;
+  const t0 = Date.parse('2024-07-01T07:00:00Z');
+  for (let i = 0; i < 96 * 3; i++) {
+    const partial = i >= 96 && i < 144; // half of the second day lacks a feeder
+    const mw = 10 + 5 * Math.sin((2 * Math.PI * i) / 96) - (partial ? 6 : 0);
+    rows.push(
+      `${fmt(t0 + i * 900_000)},${fmt(t0 + (i + 1) * 900_000)},${mw.toFixed(3)},${(mw + 1).toFixed(3)},0.9,${mw.toFixed(3)},${partial ? 1 : 2},2`,
+    );
+  }
+  fs.writeFileSync(file, `${rows.join('\n')}\n`);
+}
+
+/** The merge fixture's three feeders (lp/, meter-data.csv) with their golden total as lp/all.csv. */
+export function siteWithTotal(): { root: string; cleanup: () => void } {
+  const s = siteFrom('merge/input');
+  fs.copyFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), path.join(s.root, 'lp/all.csv'));
+  return s;
+}
+
+/**
+ * A site root with lp/south.csv (gaps, a duplicate, a row out of order: fixtures/gaps/south.csv), lptool.yaml in
+ * America/Los_Angeles, and with `total` an lp/all.csv with partial totals (totalWithPartialRun).
+ */
+export function southSite(total = false): { root: string; cleanup: () => void } {
+  const t = tempDir();
+  fs.mkdirSync(path.join(t.dir, 'lp'));
+  fs.copyFileSync(path.join(FIXTURES, 'gaps/south.csv'), path.join(t.dir, 'lp/south.csv'));
+  fs.writeFileSync(path.join(t.dir, 'lptool.yaml'), 'timezone: America/Los_Angeles\n');
+  if (total) totalWithPartialRun(path.join(t.dir, 'lp/all.csv'));
+  return { root: t.dir, cleanup: t.cleanup };
+}
+
+/** What `lptool gaps` is given when no picture or flag is asked for (a test's own copy of those options). */
+export const PLAIN_GAPS = {
+  picture: null,
+  width: 1000,
+  height: 360,
+  scale: 1,
+  partialAsGap: false,
+  failOnGaps: false,
+} as const;
+
+/** A synth site of four meters over the 2024 fall-back with one fault of each kind but two missing files. */
+export const FAULTY_SITE = {
+  meters: 4,
+  days: 42,
+  start: '2024-10-14',
+  tz: 'America/Los_Angeles',
+  clock: 'legal',
+  seed: 3,
+  fileDays: 7,
+  intervalMs: 900_000,
+  gaps: 2,
+  sequenceErrors: 1,
+  duplicates: 1,
+  overlaps: 1,
+} as const;
+
+/** A list of cleanups run (and emptied) after each test of the file that makes it: `cleanups.push(s.cleanup)`. */
+export function cleanupsAfterEach(): (() => void)[] {
+  const list: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of list.splice(0)) c();
+  });
+  return list;
+}
+
+/** A small `synth bess` (4 inverters over Sydney's 2024 DST end, 5-minute steps) without --out and --format. */
+export const SMALL_BESS = {
+  inverters: 4,
+  days: 2,
+  start: '2024-04-06',
+  tz: 'Australia/Sydney',
+  stepMs: 300_000,
+  extraColumns: 30,
+  seed: 5,
+} as const;
+
+/** What `lptool sort` is given with no flag (a test's own copy: the defaults are the CLI's). */
+export const PLAIN_SORT = { dryRun: false, settleMs: 5_000, lockWaitMs: 30_000 } as const;
+
+/** What `lptool build` is given with no flag (a test's own copy: the defaults are the CLI's). */
+export const PLAIN_BUILD = {
+  allowShrink: false,
+  legacyNet: false,
+  onBadRow: 'skip',
+  full: false,
+  lockWaitMs: 30_000,
+} as const;

@@ -81,7 +81,7 @@ describe('openSite: settings → clock → folders; the lock and the logs around
     expect(site.clock.zone).toBe('Europe/Berlin');
     expect(fs.existsSync(path.join(dir, 'logs'))).toBe(false); // nothing written before the work
     const lock = path.join(dir, '.lptool.lock');
-    await site.locked({ command: 'build', logs: ['build'] }, ([log]) => {
+    await site.locked({ command: 'build', logs: ['build'], lockWaitMs: 30_000 }, ([log]) => {
       expect(JSON.parse(fs.readFileSync(lock, 'utf8')).command).toBe('lptool build');
       log!.info({ event: 'x' }, 'hello');
     });
@@ -91,13 +91,13 @@ describe('openSite: settings → clock → folders; the lock and the logs around
       msg: 'hello',
     });
     await expect(
-      site.locked({ command: 'build', logs: [] }, () => {
+      site.locked({ command: 'build', logs: [], lockWaitMs: 30_000 }, () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     expect(fs.existsSync(lock)).toBe(false);
     // a dry run takes no lock and writes no log
-    await site.locked({ command: 'sort', logs: ['dropbox'], dryRun: true }, ([log]) => {
+    await site.locked({ command: 'sort', logs: ['dropbox'], lockWaitMs: 30_000, dryRun: true }, ([log]) => {
       log!.info('nothing');
       expect(fs.existsSync(lock)).toBe(false);
     });

@@ -16,8 +16,8 @@ export interface SiteRun {
   command: string;
   /** Its logs, by name (`build` → logs/build.log), opened once the lock is held. */
   logs: readonly string[];
-  /** How long to wait for another run's lock (ms; default 30 s). */
-  lockWaitMs?: number | undefined;
+  /** How long to wait for another run's lock (ms). */
+  lockWaitMs: number;
   /** Take no lock and log nothing (a dry run: it changes nothing). */
   dryRun?: boolean;
 }
@@ -51,7 +51,7 @@ export class Site {
   async locked<T>(run: SiteRun, work: (logs: Logger[]) => Promise<T> | T): Promise<T> {
     const release = run.dryRun
       ? () => {}
-      : acquireLock(this.layout.lockFile, { waitMs: run.lockWaitMs ?? 30_000, command: `lptool ${run.command}` });
+      : acquireLock(this.layout.lockFile, { waitMs: run.lockWaitMs, command: `lptool ${run.command}` });
     try {
       const logs = run.logs.map((name) =>
         run.dryRun ? nullLogger() : createLogger(this.layout.logs, name, { cmd: run.command }),

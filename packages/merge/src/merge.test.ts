@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, FIXTURES, siteFrom, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, siteFrom, UPDATE_GOLDEN } from '../../io/src/fixtures.test-helper.js';
 import { formatMergeSummary, type MergeOptions, merge } from './merge.js';
 
 const cleanups = cleanupsAfterEach();

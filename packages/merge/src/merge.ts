@@ -14,7 +14,6 @@ import {
 import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
 import { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
 
-
 export interface MergeOptions extends SettingFlags {
   root: string;
   only?: string[] | undefined;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SiteClock } from '@lptool/core';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, goldenJson, UPDATE_GOLDEN } from '../../../testing/fixtures.js';
+import { FIXTURES, goldenJson, UPDATE_GOLDEN } from '../../io/src/fixtures.test-helper.js';
 import { gapPlotSpec } from './gap-plot.js';
 import { heatmapSpec } from './heatmap.js';
 import { renderSpec } from './render.js';

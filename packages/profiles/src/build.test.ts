@@ -4,9 +4,7 @@ import path from 'node:path';
 import { isLptError, type LptError } from '@lptool/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listFiles, siteRoots, folderState as snapshot } from '../../io/src/fixtures.test-helper.js';
-import { sort } from '../../sort/src/index.js';
-import { synthSite } from '../../synth/src/index.js';
+import { listFiles, PLAIN_BUILD, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import { build } from './build.js';
 import { formatBuildSummary } from './format.js';
 
@@ -28,20 +26,20 @@ const stderrOf = (e: LptError) => `lptool: ${e.toLine()}\n`;
 describe('lptool build — behaviour', () => {
   it('is incremental: unchanged inputs are not rebuilt; a new file rebuilds only its meter; --full rebuilds all', async () => {
     const root = site('legal');
-    await build({ root });
-    const again = await build({ root });
+    await build({ ...PLAIN_BUILD, root });
+    const again = await build({ ...PLAIN_BUILD, root });
     expect(again.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
     expect(again.rowsRead).toBe(0);
     const src = path.join(root, 'data/KW/2024-07/east.csv');
     const text = fs.readFileSync(src, 'utf8').replaceAll('07/12/24', '07/13/24');
     fs.writeFileSync(path.join(root, 'data/KW/2024-07/east-next-day.csv'), text);
-    const third = await build({ root });
+    const third = await build({ ...PLAIN_BUILD, root });
     expect(third.meters.map((m: { status: string }) => m.status)).toEqual(['up-to-date', 'up-to-date', 'appended']);
     expect(third.meters[2]!.rows).toBe(10);
     expect(third.rowsRead).toBe(6); // only the new file was read
     const appended = fs.readFileSync(path.join(root, 'lp/east.csv'), 'utf8');
     const sidecar = fs.readFileSync(path.join(root, 'lp/.cache/east.bin'));
-    const full = await build({ root, full: true });
+    const full = await build({ ...PLAIN_BUILD, root, full: true });
     expect(full.meters.map((m: { status: string }) => m.status)).toEqual(['built', 'built', 'built']);
     // appending gives exactly the bytes of a full build, sidecar included
     expect(fs.readFileSync(path.join(root, 'lp/east.csv'), 'utf8')).toBe(appended);
@@ -49,7 +47,7 @@ describe('lptool build — behaviour', () => {
     expect(data(fs.readFileSync(path.join(root, 'lp/.cache/east.bin')))).toEqual(data(sidecar));
     // a new file that overlaps what is already built cannot be appended: that meter is rebuilt in full
     fs.writeFileSync(path.join(root, 'data/KW/2024-07/east-resent.csv'), text.replace('13.03', '13.50'));
-    const fourth = await build({ root });
+    const fourth = await build({ ...PLAIN_BUILD, root });
     expect(fourth.meters[2]).toMatchObject({ status: 'built', rows: 10, conflicts: 1 });
     // and a profile edited by hand is rebuilt, not appended to
     fs.appendFileSync(path.join(root, 'lp/north.csv'), '');
@@ -58,7 +56,7 @@ describe('lptool build — behaviour', () => {
       path.join(root, 'data/KW/2024-07/north-later.csv'),
       fs.readFileSync(path.join(root, 'data/KW/2024-07/north-a.csv'), 'utf8').replaceAll('07/12/24', '07/14/24'),
     );
-    const fifth = await build({ root });
+    const fifth = await build({ ...PLAIN_BUILD, root });
     expect(fifth.meters[0]!.status).toBe('built');
   });
 
@@ -73,7 +71,7 @@ describe('lptool build — behaviour', () => {
       day++;
       const text = src.replaceAll('07/12/24', `07/${day}/24`);
       fs.writeFileSync(path.join(root, `data/KW/2024-07/east-${day}.csv`), text);
-      const r = await build({ root });
+      const r = await build({ ...PLAIN_BUILD, root });
       return r.meters.find((m) => m.name === 'east')!.status as string;
     };
     const fullBytes = async () => {
@@ -81,13 +79,13 @@ describe('lptool build — behaviour', () => {
       try {
         fs.cpSync(path.join(root, 'data'), path.join(t, 'data'), { recursive: true });
         for (const f of ['meter-data.csv', 'lptool.yaml']) fs.copyFileSync(path.join(root, f), path.join(t, f));
-        expect((await build({ root: t, meter: 'east' })).exitCode).toBeLessThan(2);
+        expect((await build({ ...PLAIN_BUILD, root: t, meter: 'east' })).exitCode).toBeLessThan(2);
         return fs.readFileSync(path.join(t, 'lp/east.csv'), 'utf8');
       } finally {
         fs.rmSync(t, { recursive: true, force: true });
       }
     };
-    await build({ root });
+    await build({ ...PLAIN_BUILD, root });
     // a full build leaves a shadow with the profile's bytes; an append leaves the old profile as the shadow
     expect(fs.readFileSync(shadow, 'utf8')).toBe(fs.readFileSync(profile, 'utf8'));
     const before = fs.readFileSync(profile, 'utf8');
@@ -122,17 +120,17 @@ describe('lptool build — behaviour', () => {
     fs.writeFileSync(fixed, fs.readFileSync(a, 'utf8').replace(',0.84,55.79,', ',0.99,55.79,'));
     fs.utimesSync(a, new Date(2024, 6, 13), new Date(2024, 6, 13));
     fs.utimesSync(fixed, new Date(2024, 6, 14), new Date(2024, 6, 14));
-    const r = formatBuildSummary(await build({ root, meter: 'north' }));
+    const r = formatBuildSummary(await build({ ...PLAIN_BUILD, root, meter: 'north' }));
     expect(r).toContain('kept data/KW/2024-07/a-fixed-north.csv:2 (kw_del=0.99');
     fs.utimesSync(fixed, new Date(2024, 6, 12), new Date(2024, 6, 12));
-    expect(formatBuildSummary(await build({ root, meter: 'north', full: true }))).toContain(
+    expect(formatBuildSummary(await build({ ...PLAIN_BUILD, root, meter: 'north', full: true }))).toContain(
       'kept data/KW/2024-07/north-a.csv:2 (kw_del=0.84',
     );
   });
 
   it('--on-bad-row fail leaves that meter unbuilt and the others built', async () => {
     const root = site('legal');
-    const r = await build({ root, onBadRow: 'fail' });
+    const r = await build({ ...PLAIN_BUILD, root, onBadRow: 'fail' });
     expect(r.meters.find((m) => m.name === 'east')!.status).toBe('failed');
     expect(fs.existsSync(path.join(root, 'lp/east.csv'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
@@ -141,6 +139,7 @@ describe('lptool build — behaviour', () => {
   it('--meter and --from/--to limit the work (a range writes an extract into --out)', async () => {
     const root = site('legal');
     const r = await build({
+      ...PLAIN_BUILD,
       root,
       meter: 'north',
       from: '2024-07-12T12:00',
@@ -151,7 +150,7 @@ describe('lptool build — behaviour', () => {
     expect(listFiles(path.join(root, 'extract'))).toEqual(['north.csv']);
     expect(fs.readFileSync(path.join(root, 'extract/north.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
     expect(fs.existsSync(path.join(root, 'lp'))).toBe(false);
-    const bad = await failure(build({ root, meter: 'nowhere' }));
+    const bad = await failure(build({ ...PLAIN_BUILD, root, meter: 'nowhere' }));
     expect(bad.exitCode).toBe(2);
     expect(stderrOf(bad)).toMatch(
       /--meter — expected a name from meter-data\.csv \(north, south, east\), got "nowhere"/,
@@ -162,20 +161,20 @@ describe('lptool build — behaviour', () => {
     const root = site('legal');
     const md = path.join(root, 'meter-data.csv');
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,../south,40\n');
-    let e = await failure(build({ root }));
+    let e = await failure(build({ ...PLAIN_BUILD, root }));
     expect(e.exitCode).toBe(2);
     expect(stderrOf(e)).toMatch(
       /LPT_BAD_METER_DATA: name — expected a plain file name .*got "\.\.\/south" \(meter-data\.csv:3, column name\)/,
     );
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800052,north2,40\n');
-    e = await failure(build({ root }));
+    e = await failure(build({ ...PLAIN_BUILD, root }));
     expect(stderrOf(e)).toMatch(
       /meter — expected each id once, got 144800052 again \(first on line 2\) \(meter-data\.csv:3, column meter\)/,
     );
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,all,40\n');
-    expect((await failure(build({ root }))).exitCode).toBe(2);
+    expect((await failure(build({ ...PLAIN_BUILD, root }))).exitCode).toBe(2);
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,-2\n144800099,south,40\n144800077,east,12\n');
-    const r = await build({ root });
+    const r = await build({ ...PLAIN_BUILD, root });
     expect(r.exitCode).toBe(1);
     expect(formatBuildSummary(r)).toMatch(
       /north +failed +multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/,
@@ -193,7 +192,7 @@ describe('build — properties', () => {
 
   it('any order of the archived files gives the same bytes', async () => {
     const ref = base();
-    await build({ root: ref });
+    await build({ ...PLAIN_BUILD, root: ref });
     const expected = profiles(ref);
     await fc.assert(
       fc.asyncProperty(
@@ -213,7 +212,7 @@ describe('build — properties', () => {
               ),
             );
           });
-          await build({ root });
+          await build({ ...PLAIN_BUILD, root });
           expect(profiles(root)).toEqual(expected);
         },
       ),
@@ -223,7 +222,7 @@ describe('build — properties', () => {
 
   it('splitting one export into several files gives the same bytes', async () => {
     const ref = base();
-    await build({ root: ref });
+    await build({ ...PLAIN_BUILD, root: ref });
     const expected = profiles(ref);
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 15 }), { maxLength: 5 }), async (cuts) => {
@@ -238,127 +237,10 @@ describe('build — properties', () => {
             `${[head, ...rows.slice(points[k], points[k + 1])].join('\n')}\n`,
           );
         }
-        await build({ root });
+        await build({ ...PLAIN_BUILD, root });
         expect(profiles(root)).toEqual(expected);
       }),
       { numRuns: 6 },
     );
-  });
-});
-
-/** A synth site (3 meters, 14 days, one export a day), sorted and built. */
-async function builtSynthSite(): Promise<string> {
-  const root = roots.temp('lptool-trust-');
-  synthSite({
-    out: root,
-    meters: 3,
-    days: 14,
-    start: '2024-10-28',
-    tz: 'America/Los_Angeles',
-    clock: 'legal',
-    seed: 3,
-    fileDays: 1,
-    intervalMs: 900_000,
-    gaps: 0,
-    sequenceErrors: 0,
-    duplicates: 0,
-    overlaps: 0,
-  });
-  await sort({ root, settleMs: 0 });
-  expect((await build({ root })).exitCode).toBe(0);
-  return root;
-}
-const rowsOf = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').length - 1;
-
-describe('lp/<name>.csv is always the whole profile: ranged builds are extracts (a range without --out: e2e/build.test.ts)', () => {
-  it('a ranged build writes plain profiles into --out and leaves lp/, its shadows, sidecars and manifest as they were', async () => {
-    const root = await builtSynthSite();
-    const lp = snapshot(path.join(root, 'lp'));
-    expect(Object.keys(lp)).toEqual(
-      expect.arrayContaining(['.build-manifest.json', '.cache/north.bin', '.cache/north.csv.shadow', 'north.csv']),
-    );
-    const out = path.join(root, 'july');
-    const r = await build({ root, from: '2024-11-01', to: '2024-11-03', out });
-    expect(r.exitCode).toBe(0);
-    expect(listFiles(out)).toEqual(['east.csv', 'north.csv', 'south.csv']); // no shadows, no sidecars
-    expect(rowsOf(path.join(out, 'north.csv'))).toBe(2 * 96);
-    expect(r.outDir).toBe(out);
-    expect(snapshot(path.join(root, 'lp'))).toEqual(lp);
-    // the next plain build finds lp/ up to date (the extract did not pose as a build of lp/)
-    expect((await build({ root })).meters.map((m) => m.status)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
-    // an extract never goes into lp/
-    const lpNow = snapshot(path.join(root, 'lp'));
-    for (const bad of [path.join(root, 'lp'), path.join(root, 'lp/july')]) {
-      const r2 = await failure(build({ root, from: '2024-11-01', out: bad }));
-      expect(r2.exitCode).toBe(2);
-      expect(stderrOf(r2)).toMatch(/--out — expected a folder outside lp\//);
-    }
-    expect(snapshot(path.join(root, 'lp'))).toEqual(lpNow);
-  });
-});
-
-describe('a build never replaces a profile with fewer rows (the commit step’s rule)', () => {
-  it('build --full --interval 5 --meter north: every file rejected, lp/north.csv kept with its shadow and sidecar; exit 1 says why', async () => {
-    const root = await builtSynthSite();
-    const lp = snapshot(path.join(root, 'lp'));
-    const r = await build({ root, full: true, interval: '5', meter: 'north' });
-    expect(r.exitCode).toBe(1);
-    expect(formatBuildSummary(r)).toMatch(
-      /north +kept +kept lp\/north\.csv \(1348 rows\): this build would replace it with 0 rows; 14 of 14 archived files rejected, e\.g\. data\/KW\/2024-10\/north-\S+\.csv: SEQUENCE-ERROR: line 2: interval length — expected 5m, got 15m .* — check the settings \(--interval, --tz\) and the archive, or pass --allow-shrink to replace it/,
-    );
-    const after = snapshot(path.join(root, 'lp'));
-    for (const f of ['north.csv', '.cache/north.bin', '.cache/north.csv.shadow', 'south.csv'])
-      expect(after[f], f).toBe(lp[f]);
-    expect(listFiles(path.join(root, 'lp')).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    // the next ordinary build: lp/north.csv is as the last good build left it
-    expect((await build({ root })).exitCode).toBe(0);
-    expect(snapshot(path.join(root, 'lp'))['north.csv']).toBe(lp['north.csv']);
-    // --allow-shrink: the operator's word replaces it
-    const forced = await build({ root, full: true, interval: '5', meter: 'north', allowShrink: true });
-    expect(forced.exitCode).toBe(1); // the rejected files are still flagged
-    expect(rowsOf(path.join(root, 'lp/north.csv'))).toBe(0);
-  });
-
-  it('a shrunken archive, all rows bad, or a profile with rows added by hand: the old profile is kept', async () => {
-    const root = await builtSynthSite();
-    const rows = rowsOf(path.join(root, 'lp/south.csv'));
-    // the archive lost three days of south
-    const month = path.join(root, 'data/KW/2024-11');
-    for (const f of fs
-      .readdirSync(month)
-      .filter((f) => f.startsWith('south-'))
-      .slice(0, 3))
-      fs.rmSync(path.join(month, f));
-    const lost = await build({ root });
-    expect(lost.exitCode).toBe(1);
-    expect(lost.meters.find((m) => m.name === 'south')).toMatchObject({ status: 'kept' });
-    expect(rowsOf(path.join(root, 'lp/south.csv'))).toBe(rows);
-    // every value of east turned non-numeric: every row bad
-    for (const dir of ['2024-10', '2024-11'])
-      for (const f of fs.readdirSync(path.join(root, 'data/KW', dir)).filter((f) => f.startsWith('east-'))) {
-        const file = path.join(root, 'data/KW', dir, f);
-        fs.writeFileSync(
-          file,
-          fs
-            .readFileSync(file, 'utf8')
-            .replace(/,(\d+\.?\d*),(\d+\.?\d*),(\d+\.?\d*),(\d+\.?\d*)\r?$/gm, ',x,$2,$3,$4'),
-        );
-      }
-    const bad = await build({ root, meter: 'east' });
-    expect(bad.meters[0]).toMatchObject({ status: 'kept', rows: 0 });
-    expect(bad.meters[0]!.error).toMatch(
-      /kept lp\/east\.csv \(1348 rows\): this build would replace it with 0 rows; 1348 bad rows skipped/,
-    );
-    expect(rowsOf(path.join(root, 'lp/east.csv'))).toBe(1348);
-    // north edited by hand (rows pasted twice): a full rebuild would have fewer rows than the file has — counted, kept
-    const north = path.join(root, 'lp/north.csv');
-    const text = fs.readFileSync(north, 'utf8');
-    fs.writeFileSync(north, `${text}${text.split('\n').slice(1, 11).join('\n')}\n`);
-    const edited = await build({ root, meter: 'north', full: true });
-    expect(edited.meters[0]!.error).toMatch(
-      /kept lp\/north\.csv \(1358 rows\): this build would replace it with 1348 rows/,
-    );
-    expect((await build({ root, meter: 'north', full: true, allowShrink: true })).exitCode).toBe(0);
-    expect(fs.readFileSync(north, 'utf8')).toBe(text);
   });
 });

@@ -32,13 +32,13 @@ export interface BuildOptions extends SiteOptions {
    */
   out?: string | undefined;
   /** Let a build replace a profile with one that has fewer rows (else the old one is kept and the run exits 1). */
-  allowShrink?: boolean;
-  legacyNet?: boolean;
-  onBadRow?: 'skip' | 'fail';
-  full?: boolean;
+  allowShrink: boolean;
+  legacyNet: boolean;
+  onBadRow: 'skip' | 'fail';
+  full: boolean;
   /** Build only the meters whose id hashes to this shard (see `shardOf`); other profiles are left alone. */
   shard?: Shard | undefined;
-  lockWaitMs?: number;
+  lockWaitMs: number;
 }
 
 /** What a build run works with once its site is open and its options are checked. */
@@ -118,7 +118,7 @@ async function buildMeters(run: BuildRun): Promise<BuildSummary> {
   const outcomes = await runMeterJobs(jobs, run.options.env);
   // the new profiles replace the old ones together — except any that would have fewer rows than it (kept)
   await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
-    allowShrink: !!run.options.allowShrink,
+    allowShrink: run.options.allowShrink,
     root: layout.root,
   });
   outcomes.forEach((o, i) => {
@@ -149,10 +149,10 @@ function logStart({ site, options, log }: BuildRun): void {
         meter: options.meter,
         from: options.from,
         to: options.to,
-        legacyNet: !!options.legacyNet,
-        full: !!options.full,
+        legacyNet: options.legacyNet,
+        full: options.full,
         out: options.out,
-        allowShrink: !!options.allowShrink,
+        allowShrink: options.allowShrink,
         shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined,
       },
     },
@@ -231,11 +231,11 @@ function planMeter(
     tz: settings.timezone,
     clock: settings.clock,
     interval: settings.intervalMs,
-    legacy: !!options.legacyNet,
+    legacy: options.legacyNet,
     mult: info.multiplierText ?? info.multiplier,
     from,
     to,
-    policy: options.onBadRow ?? 'skip',
+    policy: options.onBadRow,
     v: 2, // 2: exact decimal maths (profiles written by the float maths of 1 are rebuilt, never appended to)
   };
   const settingsKey = inputsKey(settingsPart, []);
@@ -267,8 +267,8 @@ function planMeter(
     intervalMs: settings.intervalMs,
     from,
     to,
-    legacyNet: !!options.legacyNet,
-    onBadRow: options.onBadRow ?? 'skip',
+    legacyNet: options.legacyNet,
+    onBadRow: options.onBadRow,
     extract,
     append,
   };

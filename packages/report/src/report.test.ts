@@ -4,7 +4,7 @@ import path from 'node:path';
 import { GapScanner, SiteClock } from '@lptool/core';
 import { readProfile } from '@lptool/profiles';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, FIXTURES, siteWithTotal, tempDir } from '../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, siteWithTotal, tempDir } from '../../io/src/fixtures.test-helper.js';
 import type { SiteData } from './model.js';
 import { type ReportOptions, report as reportOf } from './report.js';
 import { formatReportSummary } from './summary.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deliver, dropboxSite, exportText, siteRoots } from '../../io/src/fixtures.test-helper.js';
+import { deliver, dropboxSite, exportText, PLAIN_SORT, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import { sort } from './sort.js';
 
 /**
@@ -20,11 +20,13 @@ describe('one file that cannot be handled never stops the others (issue 13 items
     // another process takes north-13.csv while the dry run reads north-12.csv
     const box = path.join(root, '_dropbox/KW');
     const vanish = () => fs.renameSync(path.join(box, 'north-13.csv'), path.join(root, 'taken.csv'));
-    await expect(sort({ root, settleMs: 0, dryRun: true, onProgress: (d) => d === 1 && vanish() })).rejects.toThrow(
+    await expect(
+      sort({ ...PLAIN_SORT, root, settleMs: 0, dryRun: true, onProgress: (d) => d === 1 && vanish() }),
+    ).rejects.toThrow(
       /^dropbox — expected north-13\.csv to stay while the dry run read it, got it gone \(another sort is moving files\); nothing was changed: run the dry run again$/,
     );
     fs.renameSync(path.join(root, 'taken.csv'), path.join(box, 'north-13.csv'));
-    const s = await sort({ root, settleMs: 0, onProgress: (d) => d === 1 && vanish() });
+    const s = await sort({ ...PLAIN_SORT, root, settleMs: 0, onProgress: (d) => d === 1 && vanish() });
     expect(s.exitCode).toBe(1);
     expect(s.counts).toMatchObject({ archived: 2, failed: 1 });
     expect(s.failed).toEqual([

@@ -27,11 +27,11 @@ import { type Inspection, isCandidate, type Listing, planSort, type SortAction }
 import { emptySummary, type SortSummary } from './summary.js';
 
 export interface SortOptions extends SiteOptions {
-  dryRun?: boolean;
-  /** Files modified less than this long ago are left for the next run (ms). Default 5000. */
-  settleMs?: number;
-  /** How long to wait for another run's lock (ms). Default 30000. */
-  lockWaitMs?: number;
+  dryRun: boolean;
+  /** Files modified less than this long ago are left for the next run (ms). */
+  settleMs: number;
+  /** How long to wait for another run's lock (ms). */
+  lockWaitMs: number;
   /** Progress callback, as each file has been read (the CLI draws a line on a TTY). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -52,7 +52,7 @@ export async function sort(options: SortOptions): Promise<SortSummary> {
   }
   // Open the store before anything moves: a corrupt store stops the run (exit 2) with nothing touched.
   const opened = HashStore.load(layout.root, layout.hashStore);
-  const dryRun = options.dryRun ?? false;
+  const { dryRun } = options;
   const logs = ['dropbox', 'dropbox-error'];
   return site.locked({ command: 'sort', logs, lockWaitMs: options.lockWaitMs, dryRun }, ([log, errLog]) => {
     const store = dryRun ? opened : HashStore.load(layout.root, layout.hashStore); // re-read under the lock
@@ -139,7 +139,7 @@ function readDropbox(site: Site, options: SortOptions, store: HashStore): Listin
     if (st) entries.push(dropboxItem(name, st));
   }
   const now = Date.now();
-  const settleMs = options.settleMs ?? 5000;
+  const { settleMs } = options;
   const candidates = entries
     .filter((e) => isCandidate(e, now, settleMs))
     .sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

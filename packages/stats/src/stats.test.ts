@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, inDir, tempDir } from '../../../testing/fixtures.js';
+import { cleanupsAfterEach, inDir, tempDir } from '../../io/src/fixtures.test-helper.js';
 import { resample } from './resample.js';
 import { formatStats, type StatsOptions, stats as statsOf } from './stats.js';
 

@@ -14,9 +14,18 @@ import {
   Resampler,
   SiteClock,
 } from '@lptool/core';
-import { AtomicFile, csvLine, loadSettings, type SettingFlags, type SkippedInput, siteLayout, skipDerived, skippedNote } from '@lptool/io';
-import { type Profile, readProfile } from '@lptool/profiles';
+import {
+  AtomicFile,
+  csvLine,
+  loadSettings,
+  type SettingFlags,
+  type SkippedInput,
+  siteLayout,
+  skipDerived,
+  skippedNote,
+} from '@lptool/io';
 import type { DurationPoint, TypicalDayPoint } from '@lptool/plot';
+import { type Profile, readProfile } from '@lptool/profiles';
 import { type CoincidentPeak, coincidentPeak, spanOf, type TotalSeries } from './coincident.js';
 export interface StatsOptions extends SettingFlags {
   root: string;

@@ -2,7 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, FAULTY_SITE, listFiles, SMALL_BESS, sha256, tempDir } from '../../../testing/fixtures.js';
+import {
+  cleanupsAfterEach,
+  FAULTY_SITE,
+  listFiles,
+  SMALL_BESS,
+  sha256,
+  tempDir,
+} from '../../io/src/fixtures.test-helper.js';
 import { synthBess } from './bess.js';
 import { type SiteSynthOptions, synthSite } from './site.js';
 

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
-import { cleanupsAfterEach, FIXTURES, tempDir } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, lptool, tempDir } from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 function site() {

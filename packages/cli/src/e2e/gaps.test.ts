@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
-import { cleanupsAfterEach, FIXTURES, southSite } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, FIXTURES, lptool, southSite } from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 /** lp/south.csv (gaps, a duplicate, a row out of order), with lp/all.csv (partial totals) when asked. */

@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
-import { cleanupsAfterEach, FIXTURES, siteFrom } from '../../../../testing/fixtures.js';
-import { build } from '../../../build/src/index.js';
+import { build } from '../../../profiles/src/index.js';
+import { cleanupsAfterEach, FIXTURES, lptool, PLAIN_BUILD, siteFrom } from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 function site(fixture = 'merge/input') {
@@ -65,7 +64,7 @@ describe('lptool merge', () => {
 describe('the columnar sidecar', () => {
   it('gives the same all.csv as the CSVs, and an edited CSV is read as text again', async () => {
     const root = site('build/legal/input');
-    await build({ root });
+    await build({ ...PLAIN_BUILD, root });
     expect(fs.existsSync(path.join(root, 'lp/.cache/north.bin'))).toBe(true);
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     const fromCache = all(root);
@@ -73,7 +72,7 @@ describe('the columnar sidecar', () => {
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     expect(all(root)).toBe(fromCache);
     // rebuild the cache, then edit a value by hand: merge must see the edit
-    await build({ root, full: true });
+    await build({ ...PLAIN_BUILD, root, full: true });
     const north = path.join(root, 'lp/north.csv');
     const text = fs.readFileSync(north, 'utf8').replace(',-1.58256,7.013664,', ',-100,7.013664,');
     fs.writeFileSync(north, text);

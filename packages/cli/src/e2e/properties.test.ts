@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PLAIN_GAPS, tempDir } from '../../../../testing/fixtures.js';
 import { gaps } from '../../../gaps/src/index.js';
 import { merge } from '../../../merge/src/index.js';
 import { resample, type StatsOptions, stats as statsOf } from '../../../stats/src/index.js';
+import { PLAIN_GAPS, tempDir } from '../testing.js';
 
 /*
  * Properties of the numbers lptool prints, over generated profiles, through the commands' functions together (the

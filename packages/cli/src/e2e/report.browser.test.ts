@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
-import { tempDir } from '../../../../testing/fixtures.js';
 import { CHROMIUM, withReportPage } from '../../../report/src/browser-check.js';
+import { lptool, tempDir } from '../testing.js';
 
 /** Where the test leaves its screenshots for a person to look at (outside the temp site, which is removed). */
 const SHOTS = path.join(os.tmpdir(), 'lptool-report-browser-test');

@@ -2,11 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SiteClock } from '@lptool/core';
-import { readProfile } from '@lptool/io';
+import { readProfile } from '@lptool/profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
-import { tempDir } from '../../../../testing/fixtures.js';
 import { decodeSeries, type SeriesFile, type SiteData } from '../../../report/src/index.js';
+import { lptool, tempDir } from '../testing.js';
 
 const work = tempDir('lptool-report-');
 const root = path.join(work.dir, 'site');

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lptool, synthSite } from '../../../../testing/cli.js';
-import { cleanupsAfterEach } from '../../../../testing/fixtures.js';
+import { cleanupsAfterEach, lptool, synthSite } from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 

@@ -2,22 +2,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lptool } from '../../../../testing/cli.js';
+import { bess as bessOf } from '../../../bess/src/index.js';
+import { gaps } from '../../../gaps/src/index.js';
+import { build } from '../../../profiles/src/index.js';
+import { sort } from '../../../sort/src/index.js';
+import { type SiteSynthOptions, synthBess, synthSite } from '../../../synth/src/index.js';
 import {
   cleanupsAfterEach,
   FAULTY_SITE,
   FIXTURES,
   listFiles,
+  lptool,
+  PLAIN_BUILD,
   PLAIN_GAPS,
+  PLAIN_SORT,
   SMALL_BESS,
   sha256,
   tempDir,
-} from '../../../../testing/fixtures.js';
-import { bess as bessOf } from '../../../bess/src/index.js';
-import { build } from '../../../build/src/index.js';
-import { gaps } from '../../../gaps/src/index.js';
-import { sort } from '../../../sort/src/index.js';
-import { type SiteSynthOptions, synthBess, synthSite } from '../../../synth/src/index.js';
+} from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 const tmp = () => {
@@ -91,7 +93,7 @@ describe('lptool synth site', () => {
   it('the pipeline finds exactly the injected faults', async () => {
     const root = tmp();
     const m = synthSite({ ...base, out: root });
-    const s = await sort({ root, settleMs: 0 });
+    const s = await sort({ ...PLAIN_SORT, root, settleMs: 0 });
     expect(s.files.filter((f) => f.reason).map((f) => [f.name, f.reason])).toEqual(
       m.faults.sequenceErrors.map((e) => [e.file, 'SEQUENCE-ERROR']),
     );
@@ -105,7 +107,7 @@ describe('lptool synth site', () => {
       ),
     );
     expect(sidecar.rows[0].line).toBe(m.faults.sequenceErrors[0]!.line);
-    const b = await build({ root });
+    const b = await build({ ...PLAIN_BUILD, root });
     expect(b.conflicts.map((c) => [c.start, c.kept.file.split('/').pop(), c.kept.values.split(' ')[0]])).toEqual(
       m.faults.overlaps.map((o) => [o.start, o.reexport, `kw_del=${o.kw_del}`]),
     );
@@ -147,9 +149,9 @@ describe('lptool synth site', () => {
       'utf8',
     );
     expect(text).toContain(',03/10/24 02:15:00,'); // a label that does not exist in legal time
-    const s = await sort({ root, settleMs: 0 });
+    const s = await sort({ ...PLAIN_SORT, root, settleMs: 0 });
     expect(s.counts).toMatchObject({ archived: 8, error: 0 });
-    const b = await build({ root });
+    const b = await build({ ...PLAIN_BUILD, root });
     expect(b.meters.every((x) => x.rows === 14 * 96 - 4)).toBe(true); // 14 local days, one of them 23 hours
   });
 });

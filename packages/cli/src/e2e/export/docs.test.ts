@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lptool } from '../../../../../testing/cli.js';
-import { REPO } from '../../../../../testing/fixtures.js';
+import { lptool, REPO } from '../../testing.js';
 import { builtSite, csvRows, duckAll } from './site.test-helper.js';
 
 // a site with holes (exports never delivered) over the fall-back night

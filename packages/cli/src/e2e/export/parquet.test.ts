@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lptool, lptoolKilledAfter } from '../../../../../testing/cli.js';
-import { listFiles, seededRandom } from '../../../../../testing/fixtures.js';
+import { listFiles, lptool, lptoolKilledAfter, seededRandom } from '../../testing.js';
 import { builtSite, csvRows, dataset, duck, helpExamples } from './site.test-helper.js';
 
 // three meters from 2023-12-30 to 2024-11-05: a year boundary and both DST nights of 2024

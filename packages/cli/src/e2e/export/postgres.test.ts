@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lptool } from '../../../../../testing/cli.js';
 import { type PgCluster, startPgCluster } from '../../../../export/src/pg-cluster.js';
+import { lptool } from '../../testing.js';
 import { builtSite, csvRows, helpExamples } from './site.test-helper.js';
 
 // a real server: a throwaway cluster in a temp folder on a free port, stopped after the tests (also on failure)

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { shardOf } from '@lptool/profiles';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lptool } from '../../../../../testing/cli.js';
-import { listFiles, tempDir } from '../../../../../testing/fixtures.js';
+import { listFiles, lptool, tempDir } from '../../testing.js';
 import { dataset, duck } from './site.test-helper.js';
 
 const work = tempDir('lptool-shards-');

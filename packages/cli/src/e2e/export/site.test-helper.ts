@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'vitest';
-import { lptool } from '../../../../../testing/cli.js';
-import { tempDir } from '../../../../../testing/fixtures.js';
+import { lptool, tempDir } from '../../testing.js';
 
 /** A synth site, sorted, built and merged with the real CLI. */
 export function builtSite(args: string[]): { root: string; cleanup: () => void } {
