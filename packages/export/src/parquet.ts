@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SiteClock } from '@lptool/core';
 import {
   AtomicFile,
   acquireLock,
   commitAll,
   createLogger,
   type Logger,
-  loadSettings,
+  openSite,
   type PendingFile,
-  type SettingFlags,
-  siteLayout,
+  type SiteOptions,
 } from '@lptool/io';
 import type { Shard } from '@lptool/profiles';
 import {
@@ -27,8 +25,7 @@ import type { Prepared, PrepJob } from './prepare.js';
 import { type ExportSource, exportSources, sha256OfFile } from './sources.js';
 import { ZSTD_LABEL } from './zstd.js';
 
-export interface ParquetExportOptions extends SettingFlags {
-  root: string;
+export interface ParquetExportOptions extends SiteOptions {
   /** The dataset folder (default `export/parquet` under the root). */
   out?: string | undefined;
   /** Export only this shard's meters, and no system total (the fleet total is SQL over the shared dataset). */
@@ -36,7 +33,6 @@ export interface ParquetExportOptions extends SettingFlags {
   /** Rewrite every partition, changed or not. */
   full: boolean;
   lockWaitMs: number;
-  env?: NodeJS.ProcessEnv;
   /** Tests: another codec than zstd. */
   codec?: ParquetCodec;
 }
@@ -75,9 +71,7 @@ interface Changes {
 /** `lptool export parquet`: the site's profiles and total as a hive-partitioned Parquet dataset, incrementally. */
 export async function exportParquet(options: ParquetExportOptions): Promise<ParquetExportSummary> {
   const t0 = performance.now();
-  const layout = siteLayout(options.root);
-  const settings = loadSettings(layout.settings, options, options.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  const { layout, clock } = openSite(options, []);
   const { sources, names } = exportSources(layout, options.shard);
   const out = path.resolve(layout.root, options.out ?? path.join('export', 'parquet'));
   // the codec itself is loaded where partitions are encoded (worker threads), and only when one is

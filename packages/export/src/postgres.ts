@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isLptError, LptError, SiteClock } from '@lptool/core';
-import { acquireLock, createLogger, type Logger, loadSettings, type SettingFlags, siteLayout } from '@lptool/io';
+import { isLptError, LptError, type SiteClock } from '@lptool/core';
+import { acquireLock, createLogger, type Logger, openSite, type SiteOptions } from '@lptool/io';
 import type { Shard } from '@lptool/profiles';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -27,8 +27,7 @@ import { preparedInOrder } from './prep-pool.js';
 import type { PrepJob } from './prepare.js';
 import { type ExportSource, exportSources, sha256OfFile } from './sources.js';
 
-export interface PostgresExportOptions extends SettingFlags {
-  root: string;
+export interface PostgresExportOptions extends SiteOptions {
   /** `postgres://user:password@host:port/database` (else LPTOOL_PG_URL). */
   url?: string | undefined;
   shard?: Shard | undefined;
@@ -36,7 +35,6 @@ export interface PostgresExportOptions extends SettingFlags {
   full: boolean;
   connectTimeoutMs: number;
   lockWaitMs: number;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface SourceLoad {
@@ -70,9 +68,7 @@ export async function exportPostgres(options: PostgresExportOptions): Promise<Po
   const t0 = performance.now();
   const env = options.env ?? process.env;
   const target = parsePgUrl(options.url ?? env.LPTOOL_PG_URL, options.connectTimeoutMs);
-  const layout = siteLayout(options.root);
-  const settings = loadSettings(layout.settings, options, options.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  const { layout, clock } = openSite(options, []);
   const { sources } = exportSources(layout, options.shard);
   const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs, command: 'lptool export' });
   const log = createLogger(layout.logs, 'export', { cmd: 'export postgres' });

@@ -10,17 +10,16 @@ import {
   parseRange,
   type ScanOptions,
   type ScanReport,
-  SiteClock,
+  type SiteClock,
   type TimeRange,
 } from '@lptool/core';
 import {
   AtomicFile,
   createLogger,
   type Logger,
-  loadSettings,
+  openSite,
   type SettingFlags,
   type SkippedInput,
-  siteLayout,
   skipDerived,
   skippedNote,
 } from '@lptool/io';
@@ -77,9 +76,11 @@ export const GAP_COLUMNS = ['gap_start', 'gap_end', 'gap_duration', 'missing_int
 
 /** One `lptool gaps` run (SPEC §6): each profile through the gap engine, its gap list (and picture) beside it. */
 export async function gaps(options: GapsOptions): Promise<GapsSummary> {
-  const layout = siteLayout(options.root);
-  const settings = loadSettings(layout.settings, { tz: options.tz, clock: options.clock }, options.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  // (--interval is the profiles' interval here, not the site's: it is not a setting of gaps)
+  const { layout, settings, clock } = openSite(
+    { root: options.root, tz: options.tz, clock: options.clock, env: options.env },
+    [],
+  );
   const range = parseRange(options.from, options.to, clock);
   if (options.picture) checkPictureSize(options.width, options.height, options.scale);
   const given = options.files.length > 0;

@@ -1,27 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatMicros, formatShortDuration, LptError, ratioMicros, SiteClock } from '@lptool/core';
-import {
-  AtomicFile,
-  acquireLock,
-  checkSiteFolders,
-  createLogger,
-  loadSettings,
-  type SettingFlags,
-  siteLayout,
-  skipDerived,
-} from '@lptool/io';
+import { formatMicros, formatShortDuration, LptError, ratioMicros, type SiteClock } from '@lptool/core';
+import { AtomicFile, openSite, type SiteLayout, type SiteOptions, skipDerived } from '@lptool/io';
 import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
 import { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
 
-export interface MergeOptions extends SettingFlags {
-  root: string;
+export interface MergeOptions extends SiteOptions {
   only?: string[] | undefined;
   exclude?: string[] | undefined;
   /** Bring finer profiles to the coarsest interval instead of failing. */
   resample: boolean;
   lockWaitMs: number;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface MergeSummary {
@@ -60,7 +49,7 @@ export function listProfiles(lpDir: string): string[] {
  * (a copy such as north-old.csv, a profile of a meter no longer listed) is named and never summed.
  */
 function selectFeeders(
-  layout: ReturnType<typeof siteLayout>,
+  layout: SiteLayout,
   only: string[] | undefined,
   exclude: string[] | undefined,
 ): { names: string[]; missing: string[]; ignored: string[] } {
@@ -177,23 +166,18 @@ function writeTotal(output: string, t: FeederTotals, expected: number, clock: Si
 
 /** One `lptool merge` run (SPEC §5): the feeders of meter-data.csv through FeederSum into lp/all.csv. */
 export async function merge(options: MergeOptions): Promise<MergeSummary> {
-  const layout = siteLayout(options.root);
-  checkSiteFolders(layout, ['lp', 'logs']); // a symlinked or file lp/ is exit 2 before anything is read
-  const settings = loadSettings(layout.settings, options, options.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  const site = openSite(options, ['lp', 'logs']); // a symlinked or file lp/ is exit 2 before anything is read
+  const { layout, clock } = site;
   const { names: expectedNames, missing, ignored } = selectFeeders(layout, options.only, options.exclude);
   const names = expectedNames.filter((n) => !missing.includes(n));
-  const expected = expectedNames.length;
   const warnings = feederWarnings(missing, ignored);
-  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs, command: 'lptool merge' });
-  const log = createLogger(layout.logs, 'merge', { cmd: 'merge' });
-  try {
-    log.info({ event: 'start', feeders: names, resample: !!options.resample }, 'merge started');
+  return site.locked({ command: 'merge', logs: ['merge'], lockWaitMs: options.lockWaitMs }, ([log]) => {
+    log!.info({ event: 'start', feeders: names, resample: options.resample }, 'merge started');
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
     const onGrid = onOneGrid(series, options.resample, clock);
     const totals = sumFeeders(onGrid);
     const output = path.join(layout.lp, 'all.csv');
-    const incomplete = writeTotal(output, totals, expected, clock);
+    const incomplete = writeTotal(output, totals, expectedNames.length, clock);
     const count = totals.start.length;
     const summary: MergeSummary = {
       root: layout.root,
@@ -204,7 +188,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
         intervalMs: s.intervalMs,
         resampled: onGrid[f] !== s,
       })),
-      expected,
+      expected: expectedNames.length,
       missing,
       ignored,
       warnings,
@@ -214,12 +198,10 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       last: count ? clock.format(totals.end[count - 1]!) : null,
       exitCode: 0,
     };
-    for (const w of warnings) log.warn({ event: 'warning' }, w);
-    log.info({ event: 'merged', ...summary }, 'merge finished');
+    for (const w of warnings) log!.warn({ event: 'warning' }, w);
+    log!.info({ event: 'merged', ...summary }, 'merge finished');
     return summary;
-  } finally {
-    release();
-  }
+  });
 }
 
 export function formatMergeSummary(s: MergeSummary): string {

@@ -9,16 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { loadBessConfig, readDaily, readOutliers, readSummary } from '@lptool/bess-format';
-import { decimalProblem, emptyDecimal, isLptError, LptError, microsOfDecimal, SiteClock } from '@lptool/core';
+import { decimalProblem, emptyDecimal, isLptError, LptError, microsOfDecimal, type SiteClock } from '@lptool/core';
 import {
-  acquireLock,
   findColumns,
-  loadSettings,
+  openSite,
+  peekCsv,
   readCsvColumns,
   readCsvFile,
-  type SettingFlags,
+  type Site,
   type SiteLayout,
-  siteLayout,
+  type SiteOptions,
 } from '@lptool/io';
 import { type Profile, readProfile } from '@lptool/profiles';
 import { bessSection } from './bess.js';
@@ -27,14 +27,12 @@ import type { BessSection, SiteData } from './model.js';
 import { ConflictCollector, type Reject, rejectFromSidecar, SortLogCollector } from './outcomes.js';
 import { buildReport, type ProfileInput, type ReportInput } from './page.js';
 
-export interface ReportOptions extends SettingFlags {
-  root: string;
+export interface ReportOptions extends SiteOptions {
   /** Report folder (default lp/report/ of the root). */
   out?: string | undefined;
   /** bess.yaml whose outputs to show (default: bess.yaml or bess/bess.yaml of the root, when there). */
   bessConfig?: string | undefined;
-  lockWaitMs?: number;
-  env?: NodeJS.ProcessEnv;
+  lockWaitMs: number;
 }
 
 export interface ReportSummary {
@@ -59,43 +57,44 @@ const GENERATOR = 'lptool 0.1.0 report';
 /** One `lptool report` run: the site's QA page in one folder (index.html + assets + data). */
 export async function report(options: ReportOptions): Promise<ReportSummary> {
   const t0 = performance.now();
-  const layout = siteLayout(options.root);
-  const settings = loadSettings(layout.settings, options, options.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
-  const out = path.resolve(options.out ?? path.join(layout.lp, 'report'));
-  const release = acquireLock(layout.lockFile, { waitMs: options.lockWaitMs ?? 30_000, command: 'lptool report' });
-  try {
-    const meterData = readMeterNames(layout.meterData);
-    const profiles = readProfiles(layout, clock, settings.intervalMs, meterData);
-    const sortLog = await collect(path.join(layout.logs, 'dropbox.log'), new SortLogCollector());
-    const archived = new Map<string, boolean>();
-    const inArchive = (f: string) => {
-      if (!archived.has(f)) archived.set(f, fs.existsSync(path.join(layout.root, f)));
-      return archived.get(f)!;
-    };
-    const conflicts = await collect(path.join(layout.logs, 'build.log'), new ConflictCollector(inArchive));
-    const bess = await readBess(layout.root, options.bessConfig);
-    const page = buildReport({
-      generator: GENERATOR,
-      gen: `${Date.now().toString(36)}-${process.pid}`,
-      now: Date.now(),
-      clock,
-      siteName: path.basename(layout.root),
-      intervalMs: settings.intervalMs,
-      ...profiles,
-      rejects: readRejects(layout.error, layout.root),
-      duplicates: sortLog.duplicates,
-      lastSortRun: sortLog.lastRun,
-      conflicts,
-      meterNames: new Map([...(meterData ?? new Map<string, string>())].map(([name, id]) => [id, name])),
-      bess: bess.section,
-      notes: bess.notes,
-    });
+  const site = openSite(options, []);
+  const out = path.resolve(options.out ?? path.join(site.layout.lp, 'report'));
+  return site.locked({ command: 'report', logs: [], lockWaitMs: options.lockWaitMs }, async () => {
+    const page = buildReport(await gatherSite(site, options.bessConfig));
     const written = writeReportFolder(out, page, GENERATOR);
     return summaryOf(out, page.site, written, Math.round(performance.now() - t0) / 1000);
-  } finally {
-    release();
-  }
+  });
+}
+
+/** Everything the report engine takes, read from the site: profiles, sort and build logs, rejects, BESS outputs. */
+async function gatherSite(site: Site, bessConfig: string | undefined): Promise<ReportInput> {
+  const { layout, clock, settings } = site;
+  const meterData = readMeterNames(layout.meterData);
+  const profiles = readProfiles(layout, clock, settings.intervalMs, meterData);
+  const sortLog = await collect(path.join(layout.logs, 'dropbox.log'), new SortLogCollector());
+  const archived = new Map<string, boolean>();
+  const inArchive = (f: string) => {
+    if (!archived.has(f)) archived.set(f, fs.existsSync(path.join(layout.root, f)));
+    return archived.get(f)!;
+  };
+  const conflicts = await collect(path.join(layout.logs, 'build.log'), new ConflictCollector(inArchive));
+  const bess = await readBess(layout.root, bessConfig);
+  return {
+    generator: GENERATOR,
+    gen: `${Date.now().toString(36)}-${process.pid}`,
+    now: Date.now(),
+    clock,
+    siteName: path.basename(layout.root),
+    intervalMs: settings.intervalMs,
+    ...profiles,
+    rejects: readRejects(layout.error, layout.root),
+    duplicates: sortLog.duplicates,
+    lastSortRun: sortLog.lastRun,
+    conflicts,
+    meterNames: new Map([...(meterData ?? new Map<string, string>())].map(([name, id]) => [id, name])),
+    bess: bess.section,
+    notes: bess.notes,
+  };
 }
 
 function summaryOf(
@@ -188,7 +187,7 @@ function listProfiles(lp: string, meterData: Map<string, string> | null) {
  */
 function readForReport(file: string, display: string, clock: SiteClock, intervalMs: number): Profile {
   const p = readProfile(file, display, clock, { columns: ['MW_net'], intervalHint: intervalMs, exact: true });
-  const header = headerOf(file);
+  const header = peekCsv(file, display).header ?? [];
   if (!header.includes('MW_del') || !header.includes('MW_rec')) return p;
   const t = readCsvColumns(file, ['MW_del', 'MW_rec'] as const, display);
   const rowOf = rowsByLine(p.lines, t.lines);
@@ -216,26 +215,6 @@ function readForReport(file: string, display: string, clock: SiteClock, interval
     p.columns.set(column, values);
   }
   return p;
-}
-
-/** The profile's header names (from its first 4 KB). */
-function headerOf(file: string): string[] {
-  let fd = -1;
-  try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(4096);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf
-      .toString('utf8', 0, n)
-      .replace(/^\uFEFF/, '')
-      .split('\n', 1)[0]!
-      .split(',')
-      .map((h) => h.trim().replace(/^"|"$/g, ''));
-  } catch (e) {
-    throw new LptError('LPT_INPUT_MISSING', `cannot read — ${(e as Error).message}`, { file });
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
 }
 
 /** Row k of the profile → its row in the text columns, by file line (-1: none); by index when they agree. */

@@ -9,19 +9,17 @@ import {
   type ResampledBucket,
   Resampler,
   ratioMicros,
-  SiteClock,
+  type SiteClock,
 } from '@lptool/core';
-import { AtomicFile, loadSettings, type SettingFlags, siteLayout, skipDerived } from '@lptool/io';
+import { AtomicFile, openSite, type SiteOptions, skipDerived } from '@lptool/io';
 import { type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
-export interface ResampleOptions extends SettingFlags {
-  root: string;
+export interface ResampleOptions extends SiteOptions {
   file: string;
   /** 1h, 1d, 1mo, or a length that divides a day. */
   to: string;
   /** Output file; default `<dir of input>/resampled/<stem>_<to>.csv` (a subfolder: merge never takes it for a feeder). */
   out?: string | undefined;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface ResampleSummary {
@@ -96,9 +94,7 @@ function readForResample(file: string, display: string, clock: SiteClock, bucket
  * result rounded half-up once.
  */
 export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
-  const layout = siteLayout(o.root);
-  const settings = loadSettings(layout.settings, o, o.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  const { clock } = openSite(o, []);
   const file = path.resolve(o.file);
   const display = path.relative(process.cwd(), file) || file;
   const bucket = parseBucket(o.to, '--to');

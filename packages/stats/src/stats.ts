@@ -12,23 +12,21 @@ import {
   parseRange,
   periodStats,
   Resampler,
-  SiteClock,
+  type SiteClock,
 } from '@lptool/core';
 import {
   AtomicFile,
   csvLine,
-  loadSettings,
-  type SettingFlags,
+  openSite,
+  type SiteOptions,
   type SkippedInput,
-  siteLayout,
   skipDerived,
   skippedNote,
 } from '@lptool/io';
 import type { DurationPoint, TypicalDayPoint } from '@lptool/plot';
 import { type Profile, readProfile } from '@lptool/profiles';
 import { type CoincidentPeak, coincidentPeak, spanOf, type TotalSeries } from './coincident.js';
-export interface StatsOptions extends SettingFlags {
-  root: string;
+export interface StatsOptions extends SiteOptions {
   files: string[];
   from?: string | undefined;
   to?: string | undefined;
@@ -38,7 +36,6 @@ export interface StatsOptions extends SettingFlags {
   csv?: string | undefined;
   /** Draw the load duration curve and the typical days (PNG files beside the first input, in stats/). */
   png: boolean;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface StatsSummary {
@@ -88,9 +85,7 @@ function profilePeriods(p: PeriodSeries, clock: SiteClock, lo: number, hi: numbe
 
 /** `lptool stats`: the numbers planners ask for, per profile and period. */
 export async function stats(o: StatsOptions): Promise<StatsSummary> {
-  const layout = siteLayout(o.root);
-  const settings = loadSettings(layout.settings, o, o.env);
-  const clock = new SiteClock(settings.timezone, settings.clock);
+  const { clock } = openSite(o, []);
   const { from, to } = parseRange(o.from, o.to, clock);
   if (!o.files.length)
     throw new LptError('LPT_USAGE', 'profiles — expected one or more profile CSVs (e.g. lp/*.csv), got none', {
