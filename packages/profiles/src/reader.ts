@@ -162,7 +162,13 @@ interface RowsInFileOrder {
 }
 
 /** A power column's text → MW (doubles), or exact millionths; a cell that is not a decimal number is an error. */
-function powerColumn(raw: string[], column: string, lines: number[], file: string, exact: boolean): Float64Array {
+export function powerColumn(
+  raw: readonly string[],
+  column: string,
+  lines: readonly number[],
+  file: string,
+  exact: boolean,
+): Float64Array {
   const d = emptyDecimal();
   return Float64Array.from(raw, (text, i) => {
     const t = text.trim();

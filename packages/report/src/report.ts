@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { loadBessConfig, readDaily, readOutliers, readSummary } from '@lptool/bess-format';
-import { decimalProblem, emptyDecimal, isLptError, LptError, microsOfDecimal, type SiteClock } from '@lptool/core';
+import { isLptError, LptError, type SiteClock } from '@lptool/core';
 import {
   findColumns,
   openSite,
@@ -20,7 +20,7 @@ import {
   type SiteLayout,
   type SiteOptions,
 } from '@lptool/io';
-import { type Profile, readProfile } from '@lptool/profiles';
+import { type Profile, powerColumn, readProfile } from '@lptool/profiles';
 import { bessSection } from './bess.js';
 import { writeReportFolder } from './folder.js';
 import type { BessSection, SiteData } from './model.js';
@@ -191,27 +191,15 @@ function readForReport(file: string, display: string, clock: SiteClock, interval
   if (!header.includes('MW_del') || !header.includes('MW_rec')) return p;
   const t = readCsvColumns(file, ['MW_del', 'MW_rec'] as const, display);
   const rowOf = rowsByLine(p.lines, t.lines);
-  const d = emptyDecimal();
   for (const column of ['MW_del', 'MW_rec'] as const) {
-    const text = t.columns[column];
-    const values = new Float64Array(p.lines.length);
-    for (let k = 0; k < values.length; k++) {
+    // the profile reader's own reading of a power cell: exact millionths, one grammar for a number
+    const micros = powerColumn(t.columns[column], column, t.lines, display, true);
+    const values = Float64Array.from(p.lines, (line, k) => {
       const i = rowOf(k);
-      const cell = i < 0 ? '' : text[i]!.trim();
-      const problem = decimalProblem(cell, d);
-      const m = problem ? Number.NaN : microsOfDecimal(d);
-      if (Number.isNaN(m))
-        throw new LptError(
-          'LPT_PARSE',
-          `${column} — expected ${problem ?? 'a value in the exact range'}, got ${JSON.stringify(cell)}`,
-          {
-            file: display,
-            line: p.lines[k]!,
-            column,
-          },
-        );
-      values[k] = m;
-    }
+      if (i < 0)
+        throw new LptError('LPT_PARSE', `${column} — expected a value on every row, got none`, { file: display, line });
+      return micros[i]!;
+    });
     p.columns.set(column, values);
   }
   return p;
