@@ -146,10 +146,7 @@ export function siteTree(root: string, skipLogs = true): Record<string, string> 
 
 /** Temp site roots for a test file, each removed after its test (this registers the `afterEach`). */
 export function siteRoots(): { fixture(name: string): string; temp(prefix?: string, memory?: boolean): string } {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0)) c();
-  });
+  const cleanups = cleanupsAfterEach();
   return {
     /** A copy of the fixture tree `fixtures/<name>` (see `siteFrom`). */
     fixture(name) {
@@ -228,15 +225,31 @@ export async function inDir<T>(dir: string, fn: () => T | Promise<T>): Promise<T
   }
 }
 
+/** An error lptool throws, as a test sees it (an LptError, by its shape: this file imports no package). */
+export interface ThrownError {
+  code: string;
+  exitCode: number;
+  message: string;
+  toLine(): string;
+}
+
+/** What a promise rejected with: an error of lptool's (anything else, or no rejection, fails the test). */
+export async function failure(run: Promise<unknown>): Promise<ThrownError> {
+  const e = await run.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  if (!e || typeof (e as ThrownError).toLine !== 'function') throw new Error(`expected an LptError, got ${String(e)}`);
+  return e as ThrownError;
+}
+
 /** The one line an error makes (`LPT_CODE: message (where)`), from whatever a promise rejected with. */
 export async function errorLine(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { toLine: () => string }).toLine();
-  }
-  throw new Error('expected a rejection, got none');
+  return (await failure(p)).toLine();
 }
+
+/** The line the CLI writes to stderr for an error. */
+export const stderrOf = (e: ThrownError) => `lptool: ${e.toLine()}\n`;
 
 /**
  * A two-feeder lp/all.csv over three July days (2024-07-01 … 03, 15-minute, PDT) whose second day's first half

@@ -1,27 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isLptError, type LptError } from '@lptool/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listFiles, PLAIN_BUILD, siteRoots } from '../../io/src/fixtures.test-helper.js';
+import { failure, listFiles, PLAIN_BUILD, siteRoots, stderrOf } from '../../io/src/fixtures.test-helper.js';
 import { build } from './build.js';
 import { formatBuildSummary } from './format.js';
 
 const roots = siteRoots();
 const site = (name: string) => roots.fixture(`build/${name}/input`);
-
-/** What build() threw: the error the CLI turns into one line on stderr and exit 2. */
-async function failure(run: Promise<unknown>): Promise<LptError> {
-  const e = await run.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  if (!isLptError(e)) throw new Error(`expected an LptError, got ${String(e)}`);
-  return e;
-}
-/** The line the CLI writes to stderr for it. */
-const stderrOf = (e: LptError) => `lptool: ${e.toLine()}\n`;
 
 describe('lptool build — behaviour', () => {
   it('is incremental: unchanged inputs are not rebuilt; a new file rebuilds only its meter; --full rebuilds all', async () => {

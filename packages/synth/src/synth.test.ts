@@ -2,23 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  cleanupsAfterEach,
-  FAULTY_SITE,
-  listFiles,
-  SMALL_BESS,
-  sha256,
-  tempDir,
-} from '../../io/src/fixtures.test-helper.js';
+import { FAULTY_SITE, listFiles, SMALL_BESS, sha256, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import { synthBess } from './bess.js';
 import { type SiteSynthOptions, synthSite } from './site.js';
 
-const cleanups = cleanupsAfterEach();
-const tmp = () => {
-  const t = tempDir('lptool-synth-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-};
+const roots = siteRoots();
+const tmp = () => roots.temp('lptool-synth-');
 const base: Omit<SiteSynthOptions, 'out'> = FAULTY_SITE;
 
 describe('synth site', () => {

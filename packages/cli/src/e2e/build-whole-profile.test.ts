@@ -4,26 +4,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isLptError, type LptError } from '@lptool/core';
 import { describe, expect, it } from 'vitest';
 import { build, formatBuildSummary } from '../../../profiles/src/index.js';
 import { sort } from '../../../sort/src/index.js';
 import { synthSite } from '../../../synth/src/index.js';
-import { listFiles, PLAIN_BUILD, PLAIN_SORT, siteRoots, folderState as snapshot } from '../testing.js';
+import {
+  failure,
+  listFiles,
+  PLAIN_BUILD,
+  PLAIN_SORT,
+  siteRoots,
+  folderState as snapshot,
+  stderrOf,
+} from '../testing.js';
 
 const roots = siteRoots();
-
-/** What build() threw: the error the CLI turns into one line on stderr and exit 2. */
-async function failure(run: Promise<unknown>): Promise<LptError> {
-  const e = await run.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  if (!isLptError(e)) throw new Error(`expected an LptError, got ${String(e)}`);
-  return e;
-}
-/** The line the CLI writes to stderr for it. */
-const stderrOf = (e: LptError) => `lptool: ${e.toLine()}\n`;
 
 /** A synth site (3 meters, 14 days, one export a day), sorted and built. */
 async function builtSynthSite(): Promise<string> {

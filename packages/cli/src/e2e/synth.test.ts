@@ -8,7 +8,6 @@ import { build } from '../../../profiles/src/index.js';
 import { sort } from '../../../sort/src/index.js';
 import { type SiteSynthOptions, synthBess, synthSite } from '../../../synth/src/index.js';
 import {
-  cleanupsAfterEach,
   FAULTY_SITE,
   FIXTURES,
   listFiles,
@@ -18,15 +17,11 @@ import {
   PLAIN_SORT,
   SMALL_BESS,
   sha256,
-  tempDir,
+  siteRoots,
 } from '../testing.js';
 
-const cleanups = cleanupsAfterEach();
-const tmp = () => {
-  const t = tempDir('lptool-synth-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-};
+const roots = siteRoots();
+const tmp = () => roots.temp('lptool-synth-');
 const base: Omit<SiteSynthOptions, 'out'> = FAULTY_SITE;
 
 const bess = (config: string) => bessOf({ config, minCoverage: 0.9 });
