@@ -73,7 +73,11 @@ export function lptool(
 }
 
 /** Run the built CLI and SIGKILL it after `delayMs` unless it exits first; resolves once it is gone: killed or not. */
-export async function lptoolKilledAfter(args: string[], delayMs: number): Promise<{ killed: boolean }> {
+export async function lptoolKilledAfter(
+  args: string[],
+  delayMs: number,
+): Promise<{ killed: boolean; elapsedMs: number }> {
+  const t0 = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: 'ignore',
     env: { ...process.env, TZ: 'America/Los_Angeles' },
@@ -82,7 +86,7 @@ export async function lptoolKilledAfter(args: string[], delayMs: number): Promis
   const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
   await exited;
   clearTimeout(timer);
-  return { killed: child.signalCode === 'SIGKILL' };
+  return { killed: child.signalCode === 'SIGKILL', elapsedMs: performance.now() - t0 };
 }
 
 /**
