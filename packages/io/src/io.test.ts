@@ -259,10 +259,48 @@ describe('acquireLock: stale holders and impossible locks (issue 13 item 7)', ()
     acquireLock(lockAt(), { waitMs: 0 })();
   });
 
+  /** A process that lives until killed, and its pid once it runs. */
+  const live = async (command: string, args: string[]) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('spawn', resolve));
+    return { pid: child.pid!, stop: () => child.kill('SIGKILL') };
+  };
+  const oldStyle = (pid: number) => ({ pid, host: os.hostname(), command: 'sort', since: 'then' });
+
+  it('an old-style lock (no start time) whose live pid is not a Node.js process is stale (review M4)', async () => {
+    const other = await live('sleep', ['30']);
+    try {
+      write(oldStyle(other.pid));
+      acquireLock(lockAt(), { waitMs: 0 })();
+      write({ ...oldStyle(other.pid), startTime: '' });
+      acquireLock(lockAt(), { waitMs: 0 })();
+    } finally {
+      other.stop();
+    }
+  });
+
+  it('an old-style lock whose live pid started after the lock was written is stale (review M4)', async () => {
+    const written = new Date(Date.now() - 30_000);
+    const node = await live(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      write(oldStyle(node.pid));
+      fs.utimesSync(lockAt(), written, written);
+      acquireLock(lockAt(), { waitMs: 0 })();
+    } finally {
+      node.stop();
+    }
+  });
+
+  it('an old-style lock of a live Node.js process older than the lock still holds', () => {
+    write(oldStyle(process.pid));
+    expectLpt(() => acquireLock(lockAt(), { waitMs: 0 }), 'LPT_LOCKED', /site is locked/);
+  });
+
   it.each([
     ['pid 0', () => write({ ...mine(), pid: 0 }), /got pid 0;/],
     ['pid -1', () => write({ ...mine(), pid: -1 }), /got pid -1;/],
     ['no pid', () => write({ host: os.hostname() }), /got pid missing;/],
+    ['no host (review M4)', () => write({ pid: process.pid, command: 'sort' }), /got host missing;/],
     ['a folder', () => fs.mkdirSync(lockAt()), /got a folder;/],
     [
       'a dangling symlink',
@@ -275,7 +313,7 @@ describe('acquireLock: stale holders and impossible locks (issue 13 item 7)', ()
     const e = expectLpt(
       () => acquireLock(lockAt(), { waitMs: 5_000 }),
       'LPT_LOCK_INVALID',
-      /^LPT_LOCK_INVALID: site lock — expected lptool's lock file \(a process id > 0\), got .*; if no lptool runs on this site, remove \.lptool\.lock and run again/,
+      /^LPT_LOCK_INVALID: site lock — expected lptool's lock file \(a process id > 0 and its host\), got .*; if no lptool runs on this site, remove \.lptool\.lock and run again/,
     );
     expect(e.toLine()).toMatch(got);
     expect(e.exitCode).toBe(2);

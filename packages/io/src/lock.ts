@@ -133,7 +133,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 function invalidLock(file: string, got: string): LptError {
   return new LptError(
     'LPT_LOCK_INVALID',
-    `site lock — expected lptool's lock file (a process id > 0), got ${got}; if no lptool runs on this site, remove ${path.basename(file)} and run again`,
+    `site lock — expected lptool's lock file (a process id > 0 and its host), got ${got}; if no lptool runs on this site, remove ${path.basename(file)} and run again`,
     { file },
   );
 }
@@ -150,6 +150,9 @@ function parseLock(file: string, text: string): LockContent | null {
   const pid = (data as { pid?: unknown }).pid;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0)
     throw invalidLock(file, `pid ${JSON.stringify(pid) ?? 'missing'}`);
+  // every lptool has written its host: without one, whose pid this is cannot be known, and waiting changes nothing
+  const host = (data as { host?: unknown }).host;
+  if (typeof host !== 'string' || host === '') throw invalidLock(file, `host ${JSON.stringify(host) ?? 'missing'}`);
   return data as LockContent;
 }
 
@@ -208,9 +211,58 @@ function sameHostVerdict(holder: LockContent, mtimeMs: number): string | null {
   const bootedAt = Date.now() - os.uptime() * 1000;
   if (mtimeMs < bootedAt - 1000) return 'the lock is older than the last boot';
   if (!isAlive(holder.pid)) return `process ${holder.pid} is gone`;
-  const started = holder.startTime ? processStartTime(holder.pid) : null;
-  if (started !== null && started !== holder.startTime) return `pid ${holder.pid} is now another process`;
+  if (holder.startTime) {
+    const started = processStartTime(holder.pid);
+    return started !== null && started !== holder.startTime ? `pid ${holder.pid} is now another process` : null;
+  }
+  return reusedPidVerdict(holder.pid, mtimeMs);
+}
+
+/**
+ * A lock without the holder's start time (lptool before 0.2 wrote none; or emptied by hand) whose pid is alive:
+ * is that pid still its writer? No when the process started after the lock was last written (a holder alive is
+ * older than its lock; a pid reused after it died started later), or when it is not a Node.js process at all
+ * (every lptool run is one): then the lock is stale. Else it may be a run of an older lptool — held.
+ */
+function reusedPidVerdict(pid: number, mtimeMs: number): string | null {
+  const startedAt = processStartedAt(pid);
+  // the boot time is read in whole seconds: a start within 2 s of the lock's mtime is not told apart
+  if (startedAt !== null && startedAt > mtimeMs + 2000)
+    return `pid ${pid} is another process (started ${new Date(startedAt).toISOString()}, after the lock was written)`;
+  const program = processProgram(pid);
+  if (program !== null && !isNodeProgram(program))
+    return `pid ${pid} is another process (${program.comm}, not an lptool run) and the lock records no start time`;
   return null;
+}
+
+/** When a process started (ms since 1970), from /proc: the boot time plus its start in clock ticks; null without /proc. */
+function processStartedAt(pid: number): number | null {
+  const ticks = processStartTime(pid);
+  if (ticks === null) return null;
+  try {
+    const btime = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+    // (Linux reports start times in USER_HZ, 100 per second on every architecture it runs on)
+    return btime ? Number(btime[1]) * 1000 + Number(ticks) * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's program: the name of its executable (`/proc/<pid>/comm`) and its command line; null without /proc. */
+function processProgram(pid: number): { comm: string; cmdline: string[] } | null {
+  try {
+    const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return { comm, cmdline };
+  } catch {
+    return null;
+  }
+}
+
+/** Could this process be an lptool run: Node.js (`node`, `nodejs`), or a command line that names lptool? */
+function isNodeProgram({ comm, cmdline }: { comm: string; cmdline: string[] }): boolean {
+  const exe = path.basename(cmdline[0] ?? '');
+  return /^node(js)?$/.test(comm) || /^node(js)?$/.test(exe) || cmdline.some((a) => /lptool/i.test(a));
 }
 
 /** The verdict on a lock: null when it is held, else why it is stale. */

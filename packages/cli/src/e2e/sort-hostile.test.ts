@@ -244,7 +244,7 @@ describe('locks that name no real holder (issue 13 item 7)', () => {
     const r = sortCli(root, '--lock-wait', '30');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `lptool: LPT_LOCK_INVALID: site lock — expected lptool's lock file (a process id > 0), got pid 0; if no lptool runs on this site, remove .lptool.lock and run again (${lock})\n`,
+      `lptool: LPT_LOCK_INVALID: site lock — expected lptool's lock file (a process id > 0 and its host), got pid 0; if no lptool runs on this site, remove .lptool.lock and run again (${lock})\n`,
     );
     // this test's own pid is alive, but the lock says it started at another time: a reused pid
     fs.writeFileSync(
