@@ -106,7 +106,11 @@ function applyOne(a: SortAction, ctx: ApplyContext): void {
   const rel = (p: string) => siteRelative(ctx.layout, p);
   if (a.kind === 'leave') {
     if (a.as === 'failed') logFailed(ctx, a.name, a.why, a.stack);
-    else if (a.as === 'bad-name') log.warn({ event: 'bad-name', file: a.name }, `${a.name}: ${a.why}`);
+    else if (a.as === 'bad-name') {
+      // (a.name is already escaped: the name itself is not UTF-8 and no JSON log line could hold it)
+      log.warn({ event: 'bad-name', file: a.name }, `${a.name}: ${a.why}`);
+      errLog.error({ event: 'bad-name', file: a.name, message: a.why }, `${a.name}: ${a.why}`);
+    }
     account(ctx.summary, a, false, rel);
     return;
   }

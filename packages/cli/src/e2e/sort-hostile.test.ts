@@ -87,6 +87,10 @@ describe('names that are not UTF-8 (issue 13 item 6)', () => {
     expect(fs.readFileSync(path.join(root, 'logs/dropbox.log'), 'utf8')).toContain(
       '"event":"bad-name","file":"north-\\\\xFF\\\\xFE.csv"',
     );
+    // and in the error log, where the README says a file left in the dropbox is named (review L1)
+    expect(fs.readFileSync(path.join(root, 'logs/dropbox-error.log'), 'utf8')).toContain(
+      '"event":"bad-name","file":"north-\\\\xFF\\\\xFE.csv"',
+    );
     expect(fs.readdirSync(path.join(root, 'data/KW/2024-07'))).toEqual(['good.csv']);
     // the operator renames it as suggested: the next run takes it in
     fs.renameSync(
