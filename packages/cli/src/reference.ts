@@ -208,7 +208,8 @@ function profileRow(site: ReferenceSite, mult: string, r: ExportRow): { text: st
   const [qd, qr, ad, ar] = [kd!, kr!, vd!, vr!].map(rational) as [bigint, bigint][];
   const net: [bigint, bigint] = [qd![0] * qr![1] - qr![0] * qd![1], qd![1] * qr![1]];
   const app: [bigint, bigint] = [ad![0] * ar![1] + ar![0] * ad![1], ad![1] * ar![1]];
-  const pf = app[0] === 0n ? '' : sixDecimals(roundHalfUp(net[0] * app[1] * 1_000_000n, net[1] * app[0]));
+  // empty where MVA_net as written (values[5], millionths) is 0: a reader dividing the written cells never divides by 0
+  const pf = values[5] === 0n ? '' : sixDecimals(roundHalfUp(net[0] * app[1] * 1_000_000n, net[1] * app[0]));
   const when = [iso(site.zone, r.start), iso(site.zone, r.end)];
   return { text: [...when, meter, rec, evt, kd, kr, vd, vr, ...values.map(sixDecimals), pf].join(','), values };
 }

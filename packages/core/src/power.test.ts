@@ -35,7 +35,7 @@ function row(texts: readonly string[], multiplier: string, legacyNet = false) {
   const written: Record<string, string> = Object.fromEntries(
     DERIVED_POWER_COLUMNS.map((c, k) => [c, formatMicros(out[k]!)]),
   );
-  written.PF_net = formatPowerFactor(r, legacyNet);
+  written.PF_net = formatPowerFactor(r, legacyNet, out[5]!);
   return Object.assign(written, { outside });
 }
 
@@ -55,6 +55,13 @@ describe('power maths — the golden rows', () => {
   it('leaves PF empty where MVA_net is 0', () => {
     const p = row(['0', '0', '0', '0'], '10');
     expect([p.PF_net, p.MW_net, p.outside]).toEqual(['', '0', -1]);
+  });
+
+  it('leaves PF empty where MVA_net as written is 0, though the exact value is not (review L5)', () => {
+    // 0.000001 kVA × 1 / 1000 = 1e-9 MVA, written 0: a PF of 1 beside MW_net 0 and MVA_net 0 divides by zero
+    expect(row(['0.000001', '0', '0.000001', '0'], '1')).toMatchObject({ MW_net: '0', MVA_net: '0', PF_net: '' });
+    // written MVA_net 0.000001 (a tie rounded up): PF is the exact quotient again
+    expect(row(['0.0005', '0', '0.0005', '0'], '1')).toMatchObject({ MVA_net: '0.000001', PF_net: '1' });
   });
 });
 
@@ -128,7 +135,8 @@ function reference(texts: readonly string[], multiplier: string, legacyNet: bool
   const net = add(kd!, kr!, legacyNet ? 1n : -1n);
   const app = add(vd!, vr!, 1n);
   const parts = [kd!, kr!, vd!, vr!, net, app].map(mw);
-  const pf = app[0] === 0n ? '' : halfUp6(net[0] * app[1], net[1] * app[0]);
+  // SPEC §4: PF empty where MVA_net is 0 — as written (rounded to 6 decimals), so a reader never divides by zero
+  const pf = halfUp6(...parts[5]!) === '0' ? '' : halfUp6(net[0] * app[1], net[1] * app[0]);
   return { parts, pf };
 }
 

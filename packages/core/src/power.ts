@@ -156,8 +156,13 @@ export function powerFactorMicros(r: Readings, legacyNet: boolean): number | big
   return q <= MAX_BIG && q >= -MAX_BIG ? Number(q) : q;
 }
 
-/** PF_net as written: 6 decimals, empty where MVA_net is 0. */
-export function formatPowerFactor(r: Readings, legacyNet: boolean): string {
+/**
+ * PF_net as written: 6 decimals, empty where MVA_net **as written** is 0 (`mvaNetMicros`, the row's MVA_net in
+ * millionths) — also where the exact MVA_net is not 0 but rounds to 0 at 6 decimals: whoever divides the row's
+ * written MW_net by its written MVA_net must never divide by zero (SPEC §4: "empty where MVA_net is 0").
+ */
+export function formatPowerFactor(r: Readings, legacyNet: boolean, mvaNetMicros: number): string {
+  if (mvaNetMicros === 0) return '';
   const pf = powerFactorMicros(r, legacyNet);
   return pf === null ? '' : formatMicros(pf);
 }

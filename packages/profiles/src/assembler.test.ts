@@ -199,6 +199,22 @@ describe('ProfileAssembler — SPEC §4 one rule at a time', () => {
     expect(r.engine.counters).toMatchObject({ rows: 3, conflicts: 1, rowsRead: 4 });
   });
 
+  it('rows that differ only in Event Type or Record No. are a conflict naming what differs (review L8)', () => {
+    const row = (rec: string, evt: string) => `1,${rec},${evt},07/12/24 11:00:00,07/12/24 11:15:00,2.5,0,3,0\n`;
+    const engine = new ProfileAssembler(options({ meter: '1' }));
+    engine.push(input('a.csv', row('1', 'Normal'), 5, 0));
+    engine.push(input('b.csv', row('1', 'V1'), 10, 1));
+    engine.push(input('c.csv', row('7', 'V1'), 15, 2));
+    const out = engine.flush();
+    expect(column(out.lines, 'Event Type')).toEqual(['V1']);
+    expect(column(out.lines, 'Record No.')).toEqual(['7']);
+    const same = 'kw_del=2.5 kw_rec=0 kva_del=3 kva_rec=0';
+    expect(out.conflicts.map((c) => [c.kept.file, c.dropped.file, c.kept.values, c.dropped.values]).sort()).toEqual([
+      ['c.csv', 'a.csv', `${same} Record No.=7 Event Type=V1`, `${same} Record No.=1 Event Type=Normal`],
+      ['c.csv', 'b.csv', `${same} Record No.=7`, `${same} Record No.=1`],
+    ]);
+  });
+
   it('two exports that end at the same instant: the later delivery wins, then the later path', () => {
     const row = (kwDel: string) => `1,1,Normal,07/12/24 11:00:00,07/12/24 11:15:00,${kwDel},0,9,0\n`;
     expect(

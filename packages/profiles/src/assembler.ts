@@ -132,6 +132,16 @@ interface PowerRule {
 
 const readings = (): Readings => [emptyDecimal(), emptyDecimal(), emptyDecimal(), emptyDecimal()];
 
+/** The optional text columns of an export that a profile row carries. */
+const TEXT_COLUMNS = ['Record No.', 'Event Type'] as const;
+type TextColumn = (typeof TEXT_COLUMNS)[number];
+
+/** A row's Record No. or Event Type as written (trimmed); '' where the export has no such column. */
+function textOf(f: Loaded, row: number, c: TextColumn): string {
+  const k = f.ex.columns[c];
+  return k >= 0 ? f.ex.table.rows[row]![k]!.trim() : '';
+}
+
 /**
  * Checks one row's numbers, parsed exactly into `d`, and computes its six derived values in millionths into
  * `micros` at `at`; returns the problem or null. A value must be a decimal number (SPEC §4: nothing else is
@@ -357,8 +367,8 @@ export class ProfileAssembler {
       this.counters.conflicts++;
       out.conflicts.push({
         start: this.o.clock.format(s),
-        kept: { file: wf.rel, line: wf.ex.table.lines[wr]!, values: this.valuesText(wf, wr) },
-        dropped: { file: of.rel, line: of.ex.table.lines[orow]!, values: this.valuesText(of, orow) },
+        kept: { file: wf.rel, line: wf.ex.table.lines[wr]!, values: this.valuesText(wf, wr, of, orow) },
+        dropped: { file: of.rel, line: of.ex.table.lines[orow]!, values: this.valuesText(of, orow, wf, wr) },
       });
     }
     this.write(wf, wr, s, out);
@@ -373,7 +383,7 @@ export class ProfileAssembler {
     const { clock } = this.o;
     const startText = s === this.prevEnd ? this.prevEndText : clock.format(s); // a row starts where the last one ended
     const endText = clock.format(e);
-    const text = (c: 'Record No.' | 'Event Type') => (ex.columns[c] >= 0 ? r[ex.columns[c]]!.trim() : '');
+    const text = (c: TextColumn) => textOf(f, row, c);
     const at = row * 6;
     out.lines.push(
       profileLine({
@@ -390,7 +400,7 @@ export class ProfileAssembler {
         ],
         micros: f.micros,
         at,
-        pf: formatPowerFactor(this.readingsOf(f, row, this.d), this.o.legacyNet),
+        pf: formatPowerFactor(this.readingsOf(f, row, this.d), this.o.legacyNet, f.micros[at + 5]!),
       }),
     );
     out.start.push(s);
@@ -406,10 +416,18 @@ export class ProfileAssembler {
     this.counters.rows++;
   }
 
-  /** `kw_del=… kw_rec=… kva_del=… kva_rec=…` as the export wrote them, for a conflict. */
-  private valuesText(f: Loaded, row: number): string {
+  /**
+   * `kw_del=… kw_rec=… kva_del=… kva_rec=…` as the export wrote them, for a conflict with the other row given;
+   * then `Record No.=…` and `Event Type=…` where the two rows differ in them.
+   */
+  private valuesText(f: Loaded, row: number, other: Loaded, otherRow: number): string {
     const raw = f.ex.table.rows[row]!;
-    return READING_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`).join(' ');
+    const values = READING_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`);
+    for (const c of TEXT_COLUMNS) {
+      const t = textOf(f, row, c);
+      if (t !== textOf(other, otherRow, c)) values.push(`${c}=${t}`);
+    }
+    return values.join(' ');
   }
 
   /** A row's four readings as exact decimals, into `out` (long coefficients are parsed again from the text). */
@@ -428,9 +446,13 @@ export class ProfileAssembler {
     return out;
   }
 
-  /** Same readings (exactly: 2.50 is 2.5) and the same end? */
+  /**
+   * The same row: every exported column the same — the end, the readings (as numbers: 2.50 is 2.5), and
+   * Record No. and Event Type as text? Anything else differing is a conflict.
+   */
   private sameRow(fa: Loaded, ra: number, fb: Loaded, rb: number): boolean {
     if (fa.ex.intervals.end[ra] !== fb.ex.intervals.end[rb]) return false;
+    for (const c of TEXT_COLUMNS) if (textOf(fa, ra, c) !== textOf(fb, rb, c)) return false;
     for (let k = 0; k < 4; k++) {
       const ca = fa.coef[ra * 4 + k]!;
       const cb = fb.coef[rb * 4 + k]!;
