@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isTempName } from './atomic.js';
 import { peekCsv } from './csv-stream.js';
 
 /**
@@ -9,10 +10,41 @@ import { peekCsv } from './csv-stream.js';
  * `--csv`). Commands that take profiles skip them with a note, so globs such
  * as `lp/*.csv` keep working after lptool has written beside the profiles.
  */
-export type DerivedKind = 'gap list' | 'picture' | 'resampled profile' | 'stats table' | 'output folder';
+export type DerivedKind =
+  | 'gap list'
+  | 'picture'
+  | 'resampled profile'
+  | 'stats table'
+  | 'output folder'
+  | 'internal file';
 
 /** Folders lptool writes beside profiles (`resample`'s default output, `stats --png`, `report`). */
 const OUTPUT_FOLDERS = new Set(['resampled', 'stats', 'report']);
+
+/**
+ * lptool's own bookkeeping: `lp/.cache/` (sidecars, profile shadows), the build manifest, the lock and the
+ * hash store with its journal — never a profile, never to be read as one or written beside.
+ */
+const INTERNAL_FOLDER = '.cache';
+const INTERNAL_FILES = new Set([
+  '.build-manifest.json',
+  '.lptool.lock',
+  '.lptool.lock.takeover',
+  '.processed-hashes.json',
+  '.processed-hashes.journal',
+]);
+
+/**
+ * What kind of lptool output a file name alone says it is (`north_gaps.csv`, `north_gaps.png`), or null. Matched
+ * without regard to case — and meter names are checked with this very function (a meter whose lp/<name>.csv it
+ * would take for an output is refused), so the name rule and the detection cannot disagree.
+ */
+export function derivedKindOfName(base: string): DerivedKind | null {
+  if (/_gaps\.csv$/i.test(base)) return 'gap list';
+  if (/\.(png|svg)$/i.test(base) || /\.vl\.json$/i.test(base)) return 'picture';
+  if (INTERNAL_FILES.has(base) || /\.csv\.shadow$/i.test(base) || isTempName(base)) return 'internal file';
+  return null;
+}
 
 /** A CSV file's header names (its head read by the CSV core), or [] when it cannot be read as CSV. */
 function headerOf(file: string): string[] {
@@ -27,10 +59,13 @@ function headerOf(file: string): string[] {
 export function derivedKind(file: string): DerivedKind | null {
   const base = path.basename(file);
   const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (st?.isDirectory()) return OUTPUT_FOLDERS.has(base) ? 'output folder' : null;
-  if (/_gaps\.csv$/i.test(base)) return 'gap list';
-  if (/\.(png|svg)$/i.test(base) || /\.vl\.json$/i.test(base)) return 'picture';
-  if (path.basename(path.dirname(path.resolve(file))) === 'resampled') return 'resampled profile';
+  const parent = path.basename(path.dirname(path.resolve(file)));
+  if (st?.isDirectory())
+    return OUTPUT_FOLDERS.has(base) ? 'output folder' : base === INTERNAL_FOLDER ? 'internal file' : null;
+  if (parent === INTERNAL_FOLDER) return 'internal file';
+  const byName = derivedKindOfName(base);
+  if (byName) return byName;
+  if (parent === 'resampled') return 'resampled profile';
   if (!st?.isFile() || !/\.csv$/i.test(base)) return null;
   const header = headerOf(file);
   if (header[0] === 'gap_start' && header.includes('missing_intervals')) return 'gap list';

@@ -85,6 +85,20 @@ describe('report', () => {
     });
   });
 
+  it('a meter-data.csv that cannot be read is exit 2 naming it, as in build and merge (review L3)', async () => {
+    const root = site();
+    const md = path.join(root, 'meter-data.csv');
+    for (const text of ['meter,multiplier\n144800052,2\n', '']) {
+      fs.writeFileSync(md, text);
+      await expect(report(root), text).rejects.toMatchObject({
+        code: 'LPT_BAD_METER_DATA',
+        exitCode: 2,
+        message: expect.stringMatching(/./),
+      });
+    }
+    expect(fs.existsSync(path.join(root, 'lp/report'))).toBe(false);
+  });
+
   it('a site with nothing built yet gets a page that says so', async () => {
     const t = tempDir('lptool-report-');
     cleanups.push(t.cleanup);

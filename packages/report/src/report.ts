@@ -11,16 +11,14 @@ import readline from 'node:readline';
 import { loadBessConfig, readDaily, readOutliers, readSummary } from '@lptool/bess-format';
 import { isLptError, LptError, type SiteClock } from '@lptool/core';
 import {
-  findColumns,
   openSite,
   peekCsv,
   readCsvColumns,
-  readCsvFile,
   type Site,
   type SiteLayout,
   type SiteOptions,
 } from '@lptool/io';
-import { type Profile, powerColumn, readProfile } from '@lptool/profiles';
+import { type Profile, powerColumn, readMeterData, readProfile } from '@lptool/profiles';
 import { bessSection } from './bess.js';
 import { writeReportFolder } from './folder.js';
 import type { BessSection, SiteData } from './model.js';
@@ -151,12 +149,13 @@ function readProfiles(
   };
 }
 
-/** meter-data.csv as name → meter id (null when there is none or it cannot be read: then every lp/*.csv is a meter). */
+/**
+ * meter-data.csv as name → meter id (null when there is none: then every lp/*.csv is a meter). Read by its owner's
+ * reader, with its rules: a meter-data.csv that is not valid is exit 2 here as in build and merge.
+ */
 function readMeterNames(file: string): Map<string, string> | null {
   if (!fs.existsSync(file)) return null;
-  const t = readCsvFile(file, 'meter-data.csv');
-  const c = findColumns(t, ['meter', 'name']);
-  return new Map(t.rows.map((r) => [r[c.name]!.trim(), r[c.meter]!.trim()]));
+  return new Map([...readMeterData(file).values()].map((m) => [m.name, m.meter]));
 }
 
 /** The meters' profiles in lp/, lp/all.csv, meters without a profile, and CSVs that are no meter's. */
