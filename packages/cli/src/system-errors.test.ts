@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -74,21 +73,15 @@ describe('a full disk and a read-only lp/ are exit 2 with what to do', () => {
   });
 
   it('build: lp/ is read-only (EROFS at the first write there) — exit 2 naming the file, profiles as they were', () => {
-    const root = site();
-    expect(lptool(['sort', '--root', root, '--settle', '0']).code).toBe(0);
-    expect(lptool(['build', '--root', root]).code).toBe(0);
-    // one more day: the next build writes to lp/
-    const f = path.join(root, 'data/KW/2024-07/m1001-4.csv');
-    fs.writeFileSync(f, exportText('1001', '2024-07-04T00:00', 96, { seed: 4 }));
+    const root = builtSiteWithOneMoreDay();
     const before = tree(root);
     const env = { LPTOOL_WORKERS: '1' };
-    // which of the main thread's opens is the first that writes in lp/: that one fails, as on a read-only disk
-    const count = tempDir('lptool-syserr-count-', true);
-    cleanups.push(count.cleanup);
-    copy(root, count.dir);
-    const probe = lptoolTraced(['build', '--root', count.dir], { trace: 'openat', env });
+    // which of the main thread's opens is the first that writes in lp/: that one fails, as on a read-only disk.
+    // Counted on a twin made the same way (a copy would not do: build trusts only profiles it wrote in place)
+    const count = builtSiteWithOneMoreDay();
+    const probe = lptoolTraced(['build', '--root', count], { trace: 'openat', env });
     const main = probe.calls.filter((c) => c.tid === probe.calls[0]!.tid);
-    const k = main.findIndex((c) => c.text.includes(`${count.dir}/lp/`) && /O_WRONLY|O_RDWR|O_CREAT/.test(c.text)) + 1;
+    const k = main.findIndex((c) => c.text.includes(`${count}/lp/`) && /O_WRONLY|O_RDWR|O_CREAT/.test(c.text)) + 1;
     expect(k).toBeGreaterThan(0);
     const r = lptoolTraced(['build', '--root', root], {
       trace: 'openat',
@@ -104,7 +97,12 @@ describe('a full disk and a read-only lp/ are exit 2 with what to do', () => {
   });
 });
 
-/** `cp -a` (mtimes to the nanosecond: the copy's profiles are still what its manifest recorded). */
-function copy(from: string, to: string): void {
-  expect(spawnSync('cp', ['-a', `${from}/.`, to]).status).toBe(0);
+/** A site sorted and built, then one more day archived for north: the next build appends to lp/north.csv. */
+function builtSiteWithOneMoreDay(): string {
+  const root = site();
+  expect(lptool(['sort', '--root', root, '--settle', '0']).code).toBe(0);
+  expect(lptool(['build', '--root', root]).code).toBe(0);
+  const f = path.join(root, 'data/KW/2024-07/m1001-4.csv');
+  fs.writeFileSync(f, exportText('1001', '2024-07-04T00:00', 96, { seed: 4 }));
+  return root;
 }

@@ -29,16 +29,30 @@ export function parseRange(fromText: string | undefined, toText: string | undefi
   return { from, to };
 }
 
-/** One bound; `undefined` when not given (or blank). */
+/**
+ * One bound; `undefined` when not given (or blank). A date is its day's first instant (where midnight itself is
+ * skipped by a DST change, the first that exists); a local time that does not exist — inside the hour skipped
+ * when the clocks go forward — is a usage error, as it is a PARSE-ERROR in an export: which instant was meant
+ * cannot be known.
+ */
 function parseBound(text: string | undefined, clock: SiteClock, flag: string): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const t = text.trim();
-  const p = parseLabel(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00` : t);
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(t);
+  const p = parseLabel(dateOnly ? `${t}T00:00` : t);
   if (!p)
     throw new LptError(
       'LPT_USAGE',
       `${flag} — expected a date like 2024-07-01 or 2024-07-01T06:00, got ${JSON.stringify(text)}`,
       { key: flag },
     );
-  return Number.isNaN(p.offsetMs) ? clock.instantAtOrAfter(p.wall) : p.wall - p.offsetMs;
+  if (!Number.isNaN(p.offsetMs)) return p.wall - p.offsetMs;
+  if (!dateOnly && clock.legalCandidates(p.wall).length === 0) {
+    throw new LptError(
+      'LPT_USAGE',
+      `${flag} — expected a local time that exists in ${clock.zone}, got ${JSON.stringify(t)}: the clocks skip it that night (give a time outside the skipped hour, or one with an offset)`,
+      { key: flag },
+    );
+  }
+  return clock.instantAtOrAfter(p.wall);
 }

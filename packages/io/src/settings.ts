@@ -54,6 +54,13 @@ export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, di
   return r.data;
 }
 
+const FLAG_NAMES = { timezone: 'tz', clock: 'clock', interval: 'interval' } as const;
+const FLAG_EXAMPLES = {
+  timezone: 'an IANA zone such as America/Los_Angeles',
+  clock: 'legal or standard',
+  interval: 'a length such as 15m',
+} as const;
+
 /**
  * Resolve settings: command-line flag > environment (`LPTOOL_TZ`, `LPTOOL_CLOCK`,
  * `LPTOOL_INTERVAL`) > `lptool.yaml` > default (machine zone, legal clock, 15m).
@@ -77,6 +84,13 @@ export function loadSettings(
       ['env', envValue],
       ['lptool.yaml', fileValue],
     ];
+    // a flag given empty (`--tz ''`, a script's unset variable) is a mistake, not "not given": it is never ignored
+    if (typeof flag === 'string' && flag.trim() === '')
+      throw new LptError(
+        'LPT_USAGE',
+        `--${FLAG_NAMES[key]} — expected a value (${FLAG_EXAMPLES[key]}), got an empty one; leave the flag out for lptool.yaml's or the default`,
+        { key: `--${FLAG_NAMES[key]}` },
+      );
     for (const [source, value] of layers) {
       if (value !== undefined && value !== '') {
         sources[key] = source;

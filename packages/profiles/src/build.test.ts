@@ -160,6 +160,36 @@ describe('lptool build — behaviour', () => {
     );
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,28.8\n144800099,all,40\n');
     expect((await failure(build({ ...PLAIN_BUILD, root }))).exitCode).toBe(2);
+    // names lptool would take for its own outputs, in any case (review M1)
+    for (const name of ['NORTH_GAPS', 'north_Gaps']) {
+      fs.writeFileSync(md, `meter,name,multiplier\n144800052,${name},28.8\n`);
+      e = await failure(build({ ...PLAIN_BUILD, root }));
+      expect(e.exitCode, name).toBe(2);
+      expect(stderrOf(e)).toMatch(
+        new RegExp(
+          `name — expected a name not ending in "_gaps" in any case \\(lp/${name}\\.csv would be taken for lptool's gap list\\), got "${name}" \\(meter-data\\.csv:2, column name\\)`,
+        ),
+      );
+    }
+    // a meter-data.csv that cannot be read as the site's configuration is exit 2, nothing done (review L3)
+    for (const [text, why] of [
+      ['meter,name\n144800052,north\n', /LPT_BAD_METER_DATA: .*multiplier/],
+      ['', /LPT_BAD_METER_DATA: /],
+    ] as const) {
+      fs.writeFileSync(md, text);
+      e = await failure(build({ ...PLAIN_BUILD, root }));
+      expect(e.exitCode, text).toBe(2);
+      expect(stderrOf(e)).toMatch(why);
+      expect(stderrOf(e)).toMatch(/meter-data\.csv/);
+    }
+    fs.rmSync(md);
+    fs.mkdirSync(md);
+    e = await failure(build({ ...PLAIN_BUILD, root }));
+    expect(e.exitCode).toBe(2);
+    expect(stderrOf(e)).toMatch(
+      /LPT_BAD_METER_DATA: meter-data\.csv — expected a file of meter,name,multiplier lines, got a folder/,
+    );
+    fs.rmdirSync(md);
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,-2\n144800099,south,40\n144800077,east,12\n');
     const r = await build({ ...PLAIN_BUILD, root });
     expect(r.exitCode).toBe(1);

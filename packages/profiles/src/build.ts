@@ -12,12 +12,22 @@ import {
   type SiteOptions,
 } from '@lptool/io';
 import { commitProfiles } from './commit.js';
-import { type FileRecord, inputsKey, loadManifest, type Manifest, type MeterRecord, saveManifest } from './manifest.js';
+import {
+  type BuildSettings,
+  type FileRecord,
+  inputsKey,
+  loadManifest,
+  type Manifest,
+  type MeterRecord,
+  saveManifest,
+} from './manifest.js';
 import { type MeterInfo, readMeterData } from './meter-data.js';
 import type { AppendPlan, MeterJob, MeterOutcome } from './meter-job.js';
-import { runMeterJobs } from './pool.js';
+import { extractFolder, makeExtractFolder } from './out-folder.js';
+import { runMeterJobs, workerHeapMb } from './pool.js';
 import { shadowPathFor } from './shadow.js';
 import { inShard, type Shard } from './shard.js';
+import { isAsRecorded, stampOf } from './stamp.js';
 import { type BuildSummary, emptyResult, listCapped, type MeterBuild } from './summary.js';
 
 export interface BuildOptions extends SiteOptions {
@@ -69,7 +79,8 @@ interface Work {
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const site = openSite(options, ['archive', 'lp', 'logs'], archiveMonthFolders);
   const { from, to } = parseRange(options.from, options.to, site.clock);
-  const outDir = extractFolder(options.out, from !== undefined || to !== undefined, site.layout.lp);
+  const out = extractFolder(options.out, from !== undefined || to !== undefined, site.layout);
+  workerHeapMb(options.env ?? process.env); // (checked now: a wrong value is exit 2 before anything is done)
   const meters = readMeterData(site.layout.meterData);
   const names = [...meters.values()].map((m) => m.name);
   if (options.meter !== undefined && !names.includes(options.meter))
@@ -78,6 +89,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       `--meter — expected a name from meter-data.csv (${names.join(', ')}), got ${JSON.stringify(options.meter)}`,
       { key: '--meter' },
     );
+  // the extract's folder is made now, before the lock: a folder that cannot be made (or hangs) never holds the site
+  const outDir = out === null ? site.layout.lp : makeExtractFolder(out);
   const lockWaitMs = options.lockWaitMs;
   return site.locked({ command: 'build', logs: ['build'], lockWaitMs }, ([log]) => {
     // temps of a build that was killed (profiles, shadows, sidecars): with the lock held, nobody else writes here
@@ -120,6 +133,8 @@ async function buildMeters(run: BuildRun): Promise<BuildSummary> {
   await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
     allowShrink: run.options.allowShrink,
     root: layout.root,
+    clock: site.clock,
+    settings: buildSettings(run),
   });
   outcomes.forEach((o, i) => {
     takeOutcome(run, summary, manifest, work[i]!, o);
@@ -254,8 +269,16 @@ function planMeter(
   }
   if (list.length === 0) return { result: { ...result, status: 'no-data' } };
   const previous = manifest.meters[info.name];
-  if (!extract && !options.full && previous?.inputsKey === key && fs.existsSync(output))
-    return { result: { ...result, status: 'up-to-date' } };
+  if (!extract && !options.full && previous?.inputsKey === key) {
+    // up to date only while the profile is what that build wrote: one truncated, overwritten or edited since
+    // (even to the same length with its mtime put back) is built again
+    if (isAsRecorded(output, previous.output)) return { result: { ...result, status: 'up-to-date' } };
+    if (fs.existsSync(output))
+      run.log.warn(
+        { event: 'profile-changed', name: info.name, output: path.relative(site.layout.root, output) },
+        `${path.relative(site.layout.root, output)} is not as its last build wrote it (changed by something else): built again`,
+      );
+  }
   const append = options.full || extract ? null : appendPlan(previous, settingsKey, list, keyOf, output, from, to);
   const job: MeterJob = {
     info,
@@ -288,13 +311,19 @@ function takeOutcome(run: BuildRun, summary: BuildSummary, manifest: Manifest, w
   summary.rowsRead += o.rowsRead;
   if (o.result.status === 'built' && run.extract) o.result.output = path.relative(root, job.output);
   else if ((o.result.status === 'built' || o.result.status === 'appended') && o.tail) {
-    manifest.meters[job.info.name] = meterRecord(work, o);
+    manifest.meters[job.info.name] = meterRecord(run, work, o);
     o.result.output = path.relative(root, job.output);
   }
 }
 
-/** What the manifest keeps of a built profile (the shadow is trusted only as this run left it). */
-function meterRecord(work: Work, o: MeterOutcome): MeterRecord {
+/** The settings that place a profile's instants, as the manifest records them. */
+function buildSettings({ site }: BuildRun): BuildSettings {
+  const { timezone, clock, intervalMs } = site.settings;
+  return { timezone, clock, intervalMs };
+}
+
+/** What the manifest keeps of a built profile (it and its shadow are trusted only as this run left them). */
+function meterRecord(run: BuildRun, work: Work, o: MeterOutcome): MeterRecord {
   const output = work.job.output;
   const st = fs.statSync(output);
   // (where hard links fail there is no shadow)
@@ -305,38 +334,14 @@ function meterRecord(work: Work, o: MeterOutcome): MeterRecord {
     settingsKey: work.settingsKey,
     paths: work.job.files.map((f) => f.rel),
     builtAt: new Date().toISOString(),
-    output: { size: st.size, mtimeMs: st.mtimeMs },
-    shadow: shadow && shadow.size <= st.size ? { size: shadow.size, mtimeMs: shadow.mtimeMs } : null,
+    output: stampOf(st),
+    shadow: shadow && shadow.size <= st.size ? stampOf(shadow) : null,
+    settings: buildSettings(run),
     rows: o.result.rows,
     first: o.result.first,
     lastEnd: o.tail!.lastEnd,
     lastDay: o.tail!.lastDay,
   };
-}
-
-/**
- * Where this build writes: lp/, or the `--out` folder of an extract. A range (`--from/--to`) needs `--out`:
- * lp/<name>.csv is always the meter's whole profile. An extract never goes into lp/.
- */
-function extractFolder(out: string | undefined, ranged: boolean, lp: string): string {
-  if (out === undefined || out.trim() === '') {
-    if (ranged)
-      throw new LptError(
-        'LPT_USAGE',
-        '--out — expected a folder for a ranged build (--from/--to writes an extract there; lp/<name>.csv is always the whole profile), got none',
-        { key: '--out' },
-      );
-    return lp;
-  }
-  const dir = path.resolve(out);
-  const rel = path.relative(lp, dir);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
-    throw new LptError(
-      'LPT_USAGE',
-      `--out — expected a folder outside lp/ (lp/ holds the whole profiles, which only a build without --out writes), got ${dir}`,
-      { key: '--out' },
-    );
-  return dir;
 }
 
 /**
@@ -358,7 +363,7 @@ function appendPlan(
   const before = prev.paths ?? (prev.files ? Object.keys(prev.files) : null); // (manifests before 0.1: a map)
   if (!before) return null;
   const st = fs.statSync(output, { throwIfNoEntry: false });
-  if (!st || st.size !== prev.output?.size || st.mtimeMs !== prev.output?.mtimeMs) return null;
+  if (!st || !isAsRecorded(output, prev.output)) return null;
   // every file it was built from is still there with the same hash: its inputs key is still the recorded one
   if (keyOf(before) !== prev.inputsKey) return null;
   const had = new Set(before);
@@ -379,6 +384,5 @@ function appendPlan(
 function trustedShadowSize(prev: MeterRecord, output: string): number | null {
   const want = prev.shadow;
   if (!want || want.size > prev.output.size) return null;
-  const st = fs.statSync(shadowPathFor(output), { throwIfNoEntry: false });
-  return st && st.size === want.size && st.mtimeMs === want.mtimeMs ? st.size : null;
+  return isAsRecorded(shadowPathFor(output), want) ? want.size : null;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LptError } from '@lptool/core';
 import { writeFileAtomic } from '@lptool/io';
 import { z } from 'zod';
+import type { FileStamp } from './stamp.js';
 
 /**
  * `lp/.build-manifest.json`: what each profile was built from, so a cron run
@@ -31,16 +32,25 @@ export interface MeterRecord {
   /** Input path → hash, as manifests before `paths` recorded it (still read). */
   files?: Record<string, string>;
   builtAt: string;
-  /** The profile as written: a changed size or mtime means someone else touched it. */
-  output: { size: number; mtimeMs: number };
+  /** The profile as written (size, mtime, ctime, inode): anything else means someone else touched it. */
+  output: FileStamp;
   /** Its shadow (`lp/.cache/<name>.csv.shadow`: the profile's first bytes) as left, or null when it has none. */
-  shadow?: { size: number; mtimeMs: number } | null;
+  shadow?: FileStamp | null;
+  /** The settings it was built with (a build that would lose its intervals names a change of them). */
+  settings?: BuildSettings | undefined;
   rows: number;
   first: string | null;
   /** End instant of the last interval. */
   lastEnd: number;
   /** The last local day's interval count (a new file may continue that day). */
   lastDay: { day: number; count: number } | null;
+}
+
+/** The site settings a profile's instants depend on. */
+export interface BuildSettings {
+  timezone: string;
+  clock: string;
+  intervalMs: number;
 }
 
 export interface Manifest {
@@ -50,7 +60,12 @@ export interface Manifest {
   meters: Record<string, MeterRecord>;
 }
 
-const SizeAndTime = z.object({ size: z.number(), mtimeMs: z.number() });
+const Stamp = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  ctimeMs: z.number().optional(),
+  ino: z.number().optional(),
+});
 const FileRecordSchema = z.object({
   size: z.number(),
   mtimeMs: z.number(),
@@ -64,8 +79,9 @@ const MeterRecordSchema = z.object({
   paths: z.array(z.string()).optional(),
   files: z.record(z.string()).optional(),
   builtAt: z.string(),
-  output: SizeAndTime,
-  shadow: SizeAndTime.nullable().optional(),
+  output: Stamp,
+  shadow: Stamp.nullable().optional(),
+  settings: z.object({ timezone: z.string(), clock: z.string(), intervalMs: z.number() }).optional(),
   rows: z.number(),
   first: z.string().nullable(),
   // a profile with no rows ends nowhere: NaN, which JSON writes as null

@@ -97,13 +97,17 @@ function newOutcome(job: MeterJob): MeterOutcome {
   return { result, events: [], badFiles: [], badRows: [], conflicts: [], rowsRead: 0 };
 }
 
+/** What a meter that fails leaves: its profile in lp/ as it was, or (an extract) no file of it in the folder. */
+const leftBehind = (job: MeterJob) =>
+  job.extract ? `no extract of ${job.info.name} written` : `lp/${job.info.name}.csv left as it was`;
+
 /** The outcome of a meter whose build could not run: its profile is left as it was. */
 export function failedOutcome(job: MeterJob, message: string): MeterOutcome {
   const { meter, name } = job.info;
   const outcome = newOutcome(job);
   Object.assign(outcome.result, {
     status: 'failed',
-    error: `build failed — ${message}; lp/${name}.csv left as it was`,
+    error: `build failed — ${message}; ${leftBehind(job)}`,
   });
   outcome.events.push(['error', { event: 'meter-failed', meter, name, message }, `${name}: build failed — ${message}`]);
   return outcome;
@@ -201,7 +205,7 @@ function report(outcome: MeterOutcome, rows: AssembledRows, job: MeterJob): void
 function failBadRows(outcome: MeterOutcome, engine: ProfileAssembler, job: MeterJob): MeterOutcome {
   outcome.result.badRows = engine.counters.badRows;
   outcome.result.status = 'failed';
-  outcome.result.error = `bad row(s); --on-bad-row fail leaves lp/${job.info.name}.csv as it was`;
+  outcome.result.error = `bad row(s); --on-bad-row fail: ${leftBehind(job)}`;
   return outcome;
 }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { LptError } from '@lptool/core';
 import { isSiteWideError, removeTempsOf, startFsync } from '@lptool/io';
 import { failedOutcome, type MeterJob, type MeterOutcome, runMeterJob } from './meter-job.js';
 import { shadowPathFor } from './shadow.js';
@@ -7,6 +8,22 @@ import { cachePathFor } from './sidecar.js';
 
 /** A worker's old-generation cap (MB): keeps each thread's RSS flat. `LPTOOL_WORKER_HEAP_MB` changes it. */
 const WORKER_HEAP_MB = 192;
+
+/**
+ * Each worker's old-generation cap in MB: `LPTOOL_WORKER_HEAP_MB` (a whole number > 0), else 192. Anything else
+ * in the variable is exit 2 naming it — a typo must not quietly give the default.
+ */
+export function workerHeapMb(env: NodeJS.ProcessEnv): number {
+  const text = env.LPTOOL_WORKER_HEAP_MB;
+  if (text === undefined || text.trim() === '') return WORKER_HEAP_MB;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+    throw new LptError(
+      'LPT_CONFIG',
+      `LPTOOL_WORKER_HEAP_MB — expected a whole number of megabytes > 0 (default ${WORKER_HEAP_MB}), got ${JSON.stringify(text)}`,
+      { key: 'LPTOOL_WORKER_HEAP_MB' },
+    );
+  return Number(text);
+}
 
 /** What a worker posts back for one job. */
 export type WorkerReply =
@@ -39,7 +56,7 @@ export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = pr
   const died: number[] = [];
   let next = 0;
   const workers: Worker[] = [];
-  const heapMb = Number(env.LPTOOL_WORKER_HEAP_MB) > 0 ? Number(env.LPTOOL_WORKER_HEAP_MB) : WORKER_HEAP_MB;
+  const heapMb = workerHeapMb(env);
   /** One worker taking jobs until none are left; if it dies, the job it had is noted and a new worker goes on. */
   const drain = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {

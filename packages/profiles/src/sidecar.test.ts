@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendColumnCache, cachePathFor, readColumnCache, writeColumnCache } from './sidecar.js';
+import { appendColumnCache, cachePathFor, readColumnCache, sealColumnCache, writeColumnCache } from './sidecar.js';
 
 let dir: string;
 let csv: string;
@@ -38,15 +38,32 @@ describe('the columnar sidecar (lp/.cache)', () => {
     expect(fs.readdirSync(path.dirname(cachePathFor(csv)))).toEqual(['north.bin']); // no temp left
   });
 
-  it('an append in place reads back as one whole write of all rows', () => {
+  it('an append (written beside the CSV, then swapped in and sealed) reads back as one whole write of all rows', () => {
     writeColumnCache(csv, cols(0, 100));
     const before = stat();
-    growCsv();
-    expect(appendColumnCache(csv, before, cols(100, 96))).toBe(true);
+    const grown = path.join(dir, 'north.csv.next');
+    fs.copyFileSync(csv, grown);
+    fs.appendFileSync(grown, '2\n');
+    expect(appendColumnCache(csv, before, cols(100, 96), grown)).toBe(true);
+    expect(readColumnCache(csv, NAMES)).toBeNull(); // not yet: it describes the CSV that is not in place yet
+    fs.renameSync(grown, csv);
+    expect(sealColumnCache(csv)).toBe(true);
     const appended = fs.readFileSync(cachePathFor(csv));
     expect(readColumnCache(csv, NAMES)).toEqual(cols(0, 196));
     writeColumnCache(csv, cols(0, 196));
     expect(fs.readFileSync(cachePathFor(csv))).toEqual(appended);
+  });
+
+  it('is not used once the CSV was edited to the same length with its mtime put back (review L9)', () => {
+    const T = new Date('2024-01-01T00:00:00Z');
+    fs.utimesSync(csv, T, T);
+    writeColumnCache(csv, cols(0, 10));
+    expect(readColumnCache(csv, NAMES)).toEqual(cols(0, 10));
+    const before = stat();
+    fs.writeFileSync(csv, 'a\n7\n'); // one digit changed: the same length
+    fs.utimesSync(csv, T, T); // the mtime put back, as `touch -r` does
+    expect(stat()).toEqual(before);
+    expect(readColumnCache(csv, NAMES)).toBeNull();
   });
 
   it('is not used once the CSV changed, and an append onto a sidecar of another state of the CSV drops it', () => {

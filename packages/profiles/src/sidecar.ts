@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { clearStaleTemps, type PendingFile, tempNameFor } from '@lptool/io';
+import { type FileStamp, sameStamp, stampNow } from './stamp.js';
 
 /**
  * A binary column sidecar of a CSV lptool wrote: `lp/.cache/<name>.bin` holds some
@@ -9,8 +10,11 @@ import { clearStaleTemps, type PendingFile, tempNameFor } from '@lptool/io';
  * and gaps need not parse 16-column text again. Every value is a finite number:
  * a column with NaN or ±Infinity in it is never cached (a CSV cell that is not a
  * number is for the text reader to report, not for a cache to turn into 0). It is used only while the CSV still has
- * the size and mtime recorded in it (as make and git do) and its bytes match
- * the CRC-32 recorded in it; anything else makes readers take the CSV itself.
+ * the size, mtime, ctime and inode recorded in it (`FileStamp`: an edit that keeps the length and puts the
+ * mtime back still changes the ctime) and its bytes match the CRC-32 recorded in it; anything else makes
+ * readers take the CSV itself. The ctime and inode are those of the CSV in its place: a sidecar written
+ * beside a temp (which its rename gives a new ctime) is *sealed* with them once the CSV is in place, and
+ * until then it is not trusted.
  *
  * It is only a cache, so it is never fsync'd and an append writes it in place
  * (the data first, then the header): a crash, a torn write or a concurrent
@@ -24,9 +28,11 @@ const MAGIC = 'LPTC3\n'; // 3: power columns hold integer millionths (2: MW as d
 const HEADER = 512;
 
 interface Meta {
-  /** The CSV's size and mtime when the sidecar was written. */
+  /** The CSV's size and mtime when the sidecar was written; its ctime and inode once sealed (else null). */
   size: number;
   mtimeMs: number;
+  ctimeMs?: number | null;
+  ino?: number | null;
   rows: number;
   columns: string[];
   /** CRC-32 of everything after the header. */
@@ -74,28 +80,31 @@ function columnsOf(columns: Record<string, Float64Array>): { names: string[]; co
   return { names, cols, rows };
 }
 
+/** A sidecar written to a temp, waiting for its CSV to be in place (`commitColumnCaches`). */
+export interface PendingCache extends PendingFile {
+  /** The CSV it describes, at its place. */
+  csv: string;
+}
+
 /**
- * Write the sidecar for a CSV that has just been written. `written` is where its bytes are now if not yet at
- * `csvPath` (a temp about to be renamed: rename keeps size and mtime). Failures are ignored (it is only a cache).
+ * Write the sidecar for a CSV that has just been written, in its place. Failures are ignored (it is only a
+ * cache).
  */
-export function writeColumnCache(
-  csvPath: string,
-  columns: Record<string, Float64Array>,
-  written: string = csvPath,
-): void {
-  const pending = startColumnCache(csvPath, columns, written);
+export function writeColumnCache(csvPath: string, columns: Record<string, Float64Array>): void {
+  const pending = startColumnCache(csvPath, columns);
   if (pending) commitColumnCaches([pending]);
 }
 
 /**
- * Write the sidecar of a CSV that is still a temp (`written`) to a temp of its own, for the caller to put in
- * place with the CSV (`commitColumnCaches`) or drop if the CSV is not committed; null if it could not be written.
+ * Write the sidecar of a CSV that is still a temp (`written`; rename keeps its size and mtime) to a temp of its
+ * own, for the caller to put in place once the CSV is (`commitColumnCaches`) or drop if the CSV is not
+ * committed; null if it could not be written.
  */
 export function startColumnCache(
   csvPath: string,
   columns: Record<string, Float64Array>,
   written: string = csvPath,
-): PendingFile | null {
+): PendingCache | null {
   const file = cachePathFor(csvPath);
   let temp = '';
   try {
@@ -105,19 +114,31 @@ export function startColumnCache(
     const st = fs.statSync(written);
     const { names, cols, rows } = columnsOf(columns);
     const data = rowBytes(cols, names.length, rows);
-    const head = headerBytes({ size: st.size, mtimeMs: st.mtimeMs, rows, columns: names, crc: crc32(data) });
-    fs.writeFileSync(temp, Buffer.concat([head, data]));
-    return { temp, target: file };
+    const meta = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: null,
+      ino: null,
+      rows,
+      columns: names,
+      crc: crc32(data),
+    };
+    fs.writeFileSync(temp, Buffer.concat([headerBytes(meta), data]));
+    return { temp, target: file, csv: csvPath };
   } catch {
     if (temp) fs.rmSync(temp, { force: true });
     return null;
   }
 }
 
-/** Put sidecar temps in place (renames only: a sidecar is never fsync'd; a failure only leaves a CSV without one). */
-export function commitColumnCaches(pending: readonly PendingFile[]): void {
+/**
+ * Put sidecar temps in place once their CSVs are: each sealed with its CSV's ctime and inode, then renamed
+ * (a sidecar is never fsync'd; a failure only leaves a CSV without one).
+ */
+export function commitColumnCaches(pending: readonly PendingCache[]): void {
   for (const p of pending) {
     try {
+      if (!sealCache(p.temp, p.csv)) throw new Error('stale');
       fs.renameSync(p.temp, p.target);
     } catch {
       fs.rmSync(p.temp, { force: true });
@@ -126,10 +147,50 @@ export function commitColumnCaches(pending: readonly PendingFile[]): void {
 }
 
 /**
- * Add rows to the sidecar of a CSV that has just had rows appended. `before`
- * is the CSV's size and mtime before the append: the sidecar must have been
- * describing exactly that file, with these columns (`written` as in `writeColumnCache`). Returns false (and removes
- * the sidecar, so readers take the CSV) when it was not.
+ * Seal the sidecar of a CSV that is now in its place (after an append's swap): record the CSV's ctime and
+ * inode, when the sidecar describes its size and mtime — else remove it.
+ */
+export function sealColumnCache(csvPath: string): boolean {
+  const file = cachePathFor(csvPath);
+  if (sealCache(file, csvPath)) return true;
+  fs.rmSync(file, { force: true });
+  return false;
+}
+
+/** Write the CSV's ctime and inode into the header of the sidecar `file` if it describes the CSV's size and mtime. */
+function sealCache(file: string, csvPath: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r+');
+    const head = Buffer.alloc(HEADER);
+    fs.readSync(fd, head, 0, HEADER, 0);
+    const meta = parseHeader(head);
+    const csv = stampNow(csvPath);
+    if (!meta || !csv || meta.size !== csv.size || meta.mtimeMs !== csv.mtimeMs) return false;
+    fs.writeSync(fd, headerBytes({ ...meta, ctimeMs: csv.ctimeMs, ino: csv.ino }), 0, HEADER, 0);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Does the sidecar's header describe this CSV as it is now (size, mtime, ctime, inode)? */
+const describes = (meta: Meta, csv: FileStamp | null) =>
+  sameStamp(csv, {
+    size: meta.size,
+    mtimeMs: meta.mtimeMs,
+    ctimeMs: meta.ctimeMs ?? undefined,
+    ino: meta.ino ?? undefined,
+  });
+
+/**
+ * Add rows to the sidecar of a CSV that has just had rows appended (`written`: where the appended bytes are,
+ * before the swap puts them in place). `before` is the CSV's size and mtime before the append: the sidecar
+ * must have been describing exactly that file — still in its place, as sealed — with these columns. The
+ * sidecar is left unsealed, for `sealColumnCache` once the CSV is in place. Returns false (and removes the
+ * sidecar, so readers take the CSV) when it was not.
  */
 export function appendColumnCache(
   csvPath: string,
@@ -149,6 +210,7 @@ export function appendColumnCache(
       !meta ||
       meta.size !== before.size ||
       meta.mtimeMs !== before.mtimeMs ||
+      !describes(meta, stampNow(csvPath)) ||
       meta.columns.join('\u0000') !== names.join('\u0000') ||
       fs.fstatSync(fd).size !== HEADER + meta.rows * names.length * 8
     )
@@ -159,6 +221,8 @@ export function appendColumnCache(
     const next = {
       size: st.size,
       mtimeMs: st.mtimeMs,
+      ctimeMs: null,
+      ino: null,
       rows: meta.rows + rows,
       columns: names,
       crc: crc32(data, meta.crc),
@@ -179,26 +243,49 @@ export function readColumnCache<K extends string>(
   names: readonly K[],
 ): Record<K, Float64Array> | null {
   try {
-    const st = fs.statSync(csvPath);
-    const buf = fs.readFileSync(cachePathFor(csvPath));
-    const meta = parseHeader(buf);
-    if (!meta || meta.size !== st.size || meta.mtimeMs !== st.mtimeMs) return null;
-    const width = meta.columns.length;
-    if (buf.length !== HEADER + meta.rows * width * 8) return null;
-    const body = buf.subarray(HEADER);
-    if (crc32(body) !== meta.crc) return null;
-    const rows = new Float64Array(meta.rows * width);
-    Buffer.from(rows.buffer).set(body);
-    const out = {} as Record<K, Float64Array>;
-    for (const n of names) {
-      const k = meta.columns.indexOf(n);
-      if (k < 0) return null;
-      const col = new Float64Array(meta.rows);
-      for (let i = 0; i < meta.rows; i++) col[i] = rows[i * width + k]!;
-      out[n] = col;
-    }
-    return out;
+    const csv = stampNow(csvPath);
+    return columnsFrom(fs.readFileSync(cachePathFor(csvPath)), names, (meta) => describes(meta, csv));
   } catch {
     return null;
   }
+}
+
+/**
+ * The named columns of a sidecar file of this run not yet in place (`PendingCache.temp`), checked against its
+ * own CRC only: its CSV is a temp too. Null when it cannot be read.
+ */
+export function readPendingColumnCache<K extends string>(
+  file: string,
+  names: readonly K[],
+): Record<K, Float64Array> | null {
+  try {
+    return columnsFrom(fs.readFileSync(file), names, () => true);
+  } catch {
+    return null;
+  }
+}
+
+/** The named columns of a sidecar's bytes, if its header passes `trusted`, its length fits and its CRC matches. */
+function columnsFrom<K extends string>(
+  buf: Buffer,
+  names: readonly K[],
+  trusted: (meta: Meta) => boolean,
+): Record<K, Float64Array> | null {
+  const meta = parseHeader(buf);
+  if (!meta || !trusted(meta)) return null;
+  const width = meta.columns.length;
+  if (buf.length !== HEADER + meta.rows * width * 8) return null;
+  const body = buf.subarray(HEADER);
+  if (crc32(body) !== meta.crc) return null;
+  const rows = new Float64Array(meta.rows * width);
+  Buffer.from(rows.buffer).set(body);
+  const out = {} as Record<K, Float64Array>;
+  for (const n of names) {
+    const k = meta.columns.indexOf(n);
+    if (k < 0) return null;
+    const col = new Float64Array(meta.rows);
+    for (let i = 0; i < meta.rows; i++) col[i] = rows[i * width + k]!;
+    out[n] = col;
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { formatMicros } from '@lptool/core';
 import { AtomicFile, csvField, type PendingFile } from '@lptool/io';
 import { PROFILE_COLUMNS } from './columns.js';
 import { type PendingSwap, ShadowAppend, startShadowCopy } from './shadow.js';
-import { appendColumnCache, startColumnCache } from './sidecar.js';
+import { appendColumnCache, type PendingCache, startColumnCache } from './sidecar.js';
 
 /** The header line of lp/<name>.csv. */
 export const PROFILE_HEADER = `${PROFILE_COLUMNS.join(',')}\n`;
@@ -53,7 +53,7 @@ export interface WrittenProfile {
   pending?: PendingFile[];
   swap?: PendingSwap;
   /** A new profile's sidecar, as a temp put in place with it. */
-  pendingCache?: PendingFile;
+  pendingCache?: PendingCache;
 }
 
 /**

@@ -10,14 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { loadBessConfig, readDaily, readOutliers, readSummary } from '@lptool/bess-format';
 import { isLptError, LptError, type SiteClock } from '@lptool/core';
-import {
-  openSite,
-  peekCsv,
-  readCsvColumns,
-  type Site,
-  type SiteLayout,
-  type SiteOptions,
-} from '@lptool/io';
+import { openSite, peekCsv, readCsvColumns, type Site, type SiteLayout, type SiteOptions } from '@lptool/io';
 import { type Profile, powerColumn, readMeterData, readProfile } from '@lptool/profiles';
 import { bessSection } from './bess.js';
 import { writeReportFolder } from './folder.js';

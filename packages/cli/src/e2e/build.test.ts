@@ -134,3 +134,51 @@ describe('lp/<name>.csv is always the whole profile: ranged builds are extracts'
     expect(snapshot(root)).toEqual(before);
   });
 });
+
+describe("lptool's internal files are never read as profiles (review L11)", () => {
+  it('gaps and stats on a profile shadow or lp/.cache refuse it, writing nothing beside it', () => {
+    const root = site('legal');
+    expect(lptool(['build', '--root', root]).code).toBe(1); // (the site's bad row)
+    const cache = path.join(root, 'lp/.cache');
+    const before = listFiles(cache);
+    expect(before).toContain('north.csv.shadow');
+    for (const cmd of ['gaps', 'stats'])
+      for (const f of ['lp/.cache/north.csv.shadow', 'lp/.cache']) {
+        const r = lptool([cmd, '--root', root, path.join(root, f)]);
+        expect(r.code, `${cmd} ${f}`).toBe(2);
+        expect(r.stderr, `${cmd} ${f}`).toMatch(/^lptool: LPT_INPUT_MISSING: .*\(internal file\)\n$/);
+      }
+    expect(listFiles(cache)).toEqual(before);
+  });
+});
+
+describe('build: option values that would be silently ignored are exit 2 (review L6)', () => {
+  it("--tz '', LPTOOL_WORKER_HEAP_MB=abc and a --from inside the spring-forward gap", () => {
+    const root = site('legal');
+    const before = snapshot(root);
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [
+        ['--tz', ''],
+        {},
+        /^lptool: LPT_USAGE: --tz — expected a value \(an IANA zone such as America\/Los_Angeles\), got an empty one/,
+      ],
+      [
+        [],
+        { LPTOOL_WORKER_HEAP_MB: 'abc' },
+        /^lptool: LPT_CONFIG: LPTOOL_WORKER_HEAP_MB — expected a whole number of megabytes > 0 \(default 192\), got "abc"/,
+      ],
+      [
+        ['--from', '2024-03-10T02:30', '--out', path.join(root, 'ex')],
+        {},
+        /^lptool: LPT_USAGE: --from — expected a local time that exists in America\/Los_Angeles, got "2024-03-10T02:30": the clocks skip it that night/,
+      ],
+    ];
+    for (const [args, env, why] of cases) {
+      const r = lptool(['build', '--root', root, ...args], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(why);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(snapshot(root)).toEqual(before);
+  });
+});
