@@ -1,5 +1,5 @@
 import { ExitCode, isLptError } from '@lptool/core';
-import { explainSystemError } from '@lptool/io';
+import { explainSystemError, systemErrorText } from '@lptool/io';
 
 /** What every command adapter gives back to the CLI. */
 export interface CommandResult {
@@ -34,7 +34,7 @@ export function exitCodeFor(e: unknown, io: Io): ExitCode {
   }
   const err = e as Error;
   io.err(
-    `lptool: LPT_INTERNAL: ${err?.message ?? String(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`,
+    `lptool: LPT_INTERNAL: ${systemErrorText(e)}${process.env.LPTOOL_DEBUG ? `\n${err?.stack}` : ' (set LPTOOL_DEBUG=1 for the stack)'}`,
   );
   return ExitCode.internal;
 }
@@ -43,5 +43,5 @@ export function exitCodeFor(e: unknown, io: Io): ExitCode {
 export function errorForLog(e: unknown): { code: string; message: string } {
   const known = explainSystemError(e) ?? (isLptError(e) ? e : null);
   if (known) return { code: known.code, message: known.message };
-  return { code: 'LPT_INTERNAL', message: String((e as Error)?.message ?? e) };
+  return { code: 'LPT_INTERNAL', message: systemErrorText(e) };
 }

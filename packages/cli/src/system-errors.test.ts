@@ -56,20 +56,33 @@ describe('a full disk and a read-only lp/ are exit 2 with what to do', () => {
     expect(JSON.parse(again.stdout).counts.archived).toBe(6);
   });
 
-  it('build: the fsync of the new profiles fails (ENOSPC) — every profile as it was, no temp left', () => {
+  // EDQUOT reaches Node without a name (`Unknown system error -122`): named by its number (review L2)
+  it.each(['ENOSPC', 'EDQUOT'])(
+    'build: the fsync of the new profiles fails (%s) — every profile as it was, no temp left',
+    (errno) => {
+      const root = site();
+      expect(lptool(['sort', '--root', root, '--settle', '0']).code).toBe(0);
+      const before = tree(root);
+      const r = lptoolTraced(['build', '--root', root], { trace: 'fsync', inject: [`fsync:error=${errno}`] });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `lptool: LPT_DISK_FULL: disk full — expected room to write, got ${errno} (fsync); nothing half-written was kept and a re-run finishes the job: free space (or raise the quota) and run again\n`,
+      );
+      // only the manifest-free state of before: no profile, no temp, no lock (logs aside)
+      expect(Object.keys(tree(root)).filter((f) => !f.startsWith('lp/.cache/'))).toEqual(Object.keys(before));
+      expect(listFiles(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      expect(lptool(['build', '--root', root]).code).toBe(0);
+      expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
+    },
+  );
+
+  it('an errno Node cannot name (ESTALE) is named in the one line of an internal error (review L2)', () => {
     const root = site();
     expect(lptool(['sort', '--root', root, '--settle', '0']).code).toBe(0);
-    const before = tree(root);
-    const r = lptoolTraced(['build', '--root', root], { trace: 'fsync', inject: ['fsync:error=ENOSPC'] });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe(
-      'lptool: LPT_DISK_FULL: disk full — expected room to write, got ENOSPC (fsync); nothing half-written was kept and a re-run finishes the job: free space (or raise the quota) and run again\n',
-    );
-    // only the manifest-free state of before: no profile, no temp, no lock (logs aside)
-    expect(Object.keys(tree(root)).filter((f) => !f.startsWith('lp/.cache/'))).toEqual(Object.keys(before));
-    expect(listFiles(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expect(lptool(['build', '--root', root]).code).toBe(0);
-    expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
+    const r = lptoolTraced(['build', '--root', root], { trace: 'fsync', inject: ['fsync:error=ESTALE'] });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^lptool: LPT_INTERNAL: ESTALE: errno 116, fsync \(set LPTOOL_DEBUG=1 for the stack\)\n$/);
+    expect(r.stderr).not.toMatch(/Unknown system error/);
   });
 
   it('build: lp/ is read-only (EROFS at the first write there) — exit 2 naming the file, profiles as they were', () => {

@@ -1,10 +1,32 @@
+import os from 'node:os';
 import path from 'node:path';
 import { LptError } from '@lptool/core';
 
-/** The errno code of a Node system error (`ENOSPC` …), if it is one. */
+/**
+ * This platform's errno names by number (os.constants.errno: `122 → EDQUOT` on Linux), and on Linux the file
+ * system's errnos that table lacks.
+ */
+const ERRNO_NAMES = new Map<number, string>([
+  ...(process.platform === 'linux'
+    ? ([
+        [117, 'EUCLEAN'],
+        [123, 'ENOMEDIUM'],
+      ] as const)
+    : []),
+  ...Object.entries(os.constants.errno).map(([name, n]) => [n, name] as const),
+]);
+
+/**
+ * The errno code of a Node system error (`ENOSPC` …), if it is one. Some errnos reach Node without a name
+ * (libuv has none for EDQUOT, ESTALE, ENOLCK …: the code is then `Unknown system error -122`): those are
+ * named by their number, from the platform's table.
+ */
 export function errnoOf(e: unknown): string | undefined {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+  const err = e as NodeJS.ErrnoException | null;
+  const code = err?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+  const errno = err?.errno;
+  return typeof errno === 'number' && errno < 0 ? ERRNO_NAMES.get(-errno) : undefined;
 }
 
 /**
@@ -62,4 +84,18 @@ export function explainSystemError(e: unknown): LptError | null {
     default:
       return null;
   }
+}
+
+/**
+ * The message of an error that no rule explains, for the one line of an internal failure: Node's text, with an
+ * errno it could not name named (`Unknown system error -116: Unknown system error -116, open …` →
+ * `ESTALE: errno 116, open …`).
+ */
+export function systemErrorText(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  const name = errnoOf(e);
+  if (!name) return message;
+  return message
+    .replace(/Unknown system error -(\d+): Unknown system error -\1/, `${name}: errno $1`)
+    .replaceAll(/Unknown system error -(\d+)/g, `${name} (errno $1)`);
 }
