@@ -104,7 +104,7 @@ export const COMMANDS: CommandDecl[] = [
       },
       allowShrink: {
         flags: '--allow-shrink',
-        description: 'let a profile be replaced by one with fewer rows (else the old one is kept, exit 1)',
+        description: 'replace a profile even by one lacking some of its intervals (else it is kept, exit 1)',
         type: onOff(),
       },
       legacyNet: {

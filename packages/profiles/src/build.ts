@@ -41,7 +41,7 @@ export interface BuildOptions extends SiteOptions {
    * lp/ and its manifest untouched. Required with a range (lp/<name>.csv is always a meter's whole profile).
    */
   out?: string | undefined;
-  /** Let a build replace a profile with one that has fewer rows (else the old one is kept and the run exits 1). */
+  /** Let a build replace a profile with one missing some of its intervals (else the old one is kept and the run exits 1). */
   allowShrink: boolean;
   legacyNet: boolean;
   onBadRow: 'skip' | 'fail';
@@ -129,7 +129,7 @@ async function buildMeters(run: BuildRun): Promise<BuildSummary> {
   // build the meters whose inputs changed (in parallel where cores allow), then take the outcomes in order
   const jobs = work.map((w) => w.job);
   const outcomes = await runMeterJobs(jobs, run.options.env);
-  // the new profiles replace the old ones together — except any that would have fewer rows than it (kept)
+  // the new profiles replace the old ones together — except any that would lose intervals of the old one (kept)
   await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
     allowShrink: run.options.allowShrink,
     root: layout.root,

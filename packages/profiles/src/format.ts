@@ -8,7 +8,7 @@ export function formatBuildSummary(s: BuildSummary): string {
   const upToDate = s.meters.filter((m) => m.status === 'up-to-date').length;
   const kept = s.meters.filter((m) => m.status === 'kept').length;
   out.push(
-    `build ${s.root}${s.outDir !== 'lp' ? ` → ${s.outDir}/ (an extract: lp/ untouched)` : ''}: ${built} built, ${appended ? `${appended} appended, ` : ''}${kept ? `${kept} kept (not shrunk), ` : ''}${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
+    `build ${s.root}${s.outDir !== 'lp' ? ` → ${s.outDir}/ (an extract: lp/ untouched)` : ''}: ${built} built, ${appended ? `${appended} appended, ` : ''}${kept ? `${kept} kept (would lose intervals), ` : ''}${upToDate} up to date, ${s.rowsRead} rows read, ${s.conflicts.length ? `${s.meters.reduce((a, m) => a + m.conflicts, 0)} conflicts, ` : ''}${s.badRows.length ? `${s.meters.reduce((a, m) => a + m.badRows, 0)} bad rows, ` : ''}${s.unknownMeters.length} unknown meters`,
   );
   for (const m of s.meters) {
     const head = `  ${m.name.padEnd(12)} ${m.status.padEnd(10)}`;

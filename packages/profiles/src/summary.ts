@@ -6,7 +6,7 @@ export interface MeterBuild {
   meter: string;
   /**
    * `appended`: only new files were read and their rows added to the end; `kept`: the new profile would have
-   * had fewer rows than the one in lp/, which was kept (see `error`; `--allow-shrink` replaces it).
+   * lacked some of the intervals of the one in lp/, which was kept (see `error`; `--allow-shrink` replaces it).
    */
   status: 'built' | 'appended' | 'up-to-date' | 'failed' | 'no-data' | 'kept';
   files: number;
