@@ -121,6 +121,16 @@ describe('lptool build — behaviour', () => {
     expect(r.meters.find((m) => m.name === 'east')!.status).toBe('failed');
     expect(fs.existsSync(path.join(root, 'lp/east.csv'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'lp/north.csv'))).toBe(true);
+    expect(r.meters.find((m) => m.name === 'east')!.error).toBe(
+      'bad row(s); --on-bad-row fail: lp/east.csv left as it was',
+    );
+    // in an extract, the message speaks of the extract: lp/ is not the place it would have gone (review L3)
+    const out = path.join(root, 'extract');
+    const ex = await build({ root, onBadRow: 'fail', out });
+    expect(ex.meters.find((m) => m.name === 'east')!.error).toBe(
+      'bad row(s); --on-bad-row fail: no extract of east written',
+    );
+    expect(fs.existsSync(path.join(out, 'east.csv'))).toBe(false);
   });
 
   it('--meter and --from/--to limit the work (a range writes an extract into --out)', async () => {
