@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +36,21 @@ function addDay(root: string, m: number, day: number, seed = day): void {
   const name = `${METERS[m]}-${start.slice(0, 10)}${seed === day ? '' : `-r${seed}`}.csv`;
   fs.writeFileSync(path.join(dir, name), exportText(String(1001 + m), start, 96, { seed: seed * 10 + m }));
 }
-/** `cp -a`: keeps mtimes to the nanosecond, so the copy's profiles are still what its manifest recorded. */
-function copySite(from: string, to: string): void {
-  const r = spawnSync('cp', ['-a', `${from}/.`, to]);
-  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`);
+/**
+ * A site as cron finds it: three days of every meter built, then one more day of each and a corrected re-export
+ * of south's second day archived. Made anew in each folder rather than copied: build trusts only profiles it
+ * wrote in place (a copy's have another ctime and inode, and would be rebuilt in full, not appended to).
+ */
+function cronSite(root: string): void {
+  fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
+  fs.writeFileSync(
+    path.join(root, 'meter-data.csv'),
+    `meter,name,multiplier\n${METERS.map((n, m) => `${1001 + m},${n},${m + 1}`).join('\n')}\n`,
+  );
+  for (let m = 0; m < METERS.length; m++) for (let d = 0; d < 3; d++) addDay(root, m, d);
+  expect(lptool(['build', '--root', root]).code).toBe(0);
+  for (let m = 0; m < METERS.length; m++) addDay(root, m, 3);
+  addDay(root, 1, 1, 7);
 }
 const profiles = (root: string) =>
   Object.fromEntries(
@@ -62,21 +72,12 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
   beforeAll(() => {
     template = tempDir('lptool-build-syscall-', true);
     const root = template.dir;
-    fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
-    fs.writeFileSync(
-      path.join(root, 'meter-data.csv'),
-      `meter,name,multiplier\n${METERS.map((n, m) => `${1001 + m},${n},${m + 1}`).join('\n')}\n`,
-    );
-    for (let m = 0; m < METERS.length; m++) for (let d = 0; d < 3; d++) addDay(root, m, d);
-    expect(lptool(['build', '--root', root]).code).toBe(0);
+    cronSite(root);
     before = profiles(root);
-    // the cron delivery: one more day for every meter, and a corrected re-export of south's second day
-    for (let m = 0; m < METERS.length; m++) addDay(root, m, 3);
-    addDay(root, 1, 1, 7);
     const done = tempDir('lptool-build-syscall-done-', true);
     const full = tempDir('lptool-build-syscall-full-', true);
     try {
-      copySite(root, done.dir);
+      cronSite(done.dir);
       const r = lptool(['build', '--root', done.dir, '--json']);
       expect(r.code).toBe(1); // south's overlap is a conflict
       expect(JSON.parse(r.stdout).meters.map((x: { status: string }) => x.status)).toEqual([
@@ -86,7 +87,7 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
         'appended',
       ]);
       after = profiles(done.dir);
-      copySite(root, full.dir);
+      cronSite(full.dir);
       expect(lptool(['build', '--root', full.dir, '--full']).code).toBe(1);
       expect(profiles(full.dir)).toEqual(after); // an append is byte for byte a full build
     } finally {
@@ -100,7 +101,7 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
     const count = tempDir('lptool-build-syscall-count-', true);
     let points: [string, number][];
     try {
-      copySite(template.dir, count.dir);
+      cronSite(count.dir);
       const r = lptoolTraced(['build', '--root', count.dir, ...args], { trace: DURABLE_SYSCALLS, env: ENV });
       expect(r.code).toBe(1);
       points = [...callCounts(r.calls)].flatMap(([call, n]) =>
@@ -116,7 +117,7 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
       const where = `${label}: killed at ${call} #${k} (LPTOOL_SWEEP_SEED=${SEED})`;
       const t = tempDir('lptool-build-syscall-kill-', true);
       try {
-        copySite(template.dir, t.dir);
+        cronSite(t.dir);
         const r = lptoolTraced(['build', '--root', t.dir, ...args], {
           trace: DURABLE_SYSCALLS,
           inject: [`${call}:signal=SIGKILL:when=${k}`],
