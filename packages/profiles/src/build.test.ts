@@ -126,7 +126,7 @@ describe('lptool build — behaviour', () => {
     );
     // in an extract, the message speaks of the extract: lp/ is not the place it would have gone (review L3)
     const out = path.join(root, 'extract');
-    const ex = await build({ root, onBadRow: 'fail', out });
+    const ex = await build({ ...PLAIN_BUILD, root, onBadRow: 'fail', out });
     expect(ex.meters.find((m) => m.name === 'east')!.error).toBe(
       'bad row(s); --on-bad-row fail: no extract of east written',
     );
