@@ -280,12 +280,12 @@ describe('bess — hostile configs and globs (issue 13 item 10)', () => {
     [
       'an input',
       'daily: ../telemetry/part-1.csv',
-      /output\.daily — expected a file that is not an input, got telemetry\/part-1\.csv \(writing there would destroy it\)/,
+      /output\.daily — expected a file that is neither an input nor a site's own file, got telemetry\/part-1\.csv \(one of its inputs\); writing there would destroy it/,
     ],
     [
       'the config itself',
       'summary: ../bess.yaml',
-      /output\.summary — expected a file that is not an input, got bess\.yaml/,
+      /output\.summary — expected a file that is neither an input nor a site's own file, got bess\.yaml \(one of its inputs\)/,
     ],
     [
       'another output',
@@ -303,5 +303,24 @@ describe('bess — hostile configs and globs (issue 13 item 10)', () => {
     expect(fs.readFileSync(path.join(dir, 'telemetry/part-1.csv'), 'utf8')).toBe(before);
     expect(fs.readFileSync(path.join(dir, 'bess.yaml'), 'utf8')).toBe(config);
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  it("--out into a site's lp/ (plainly or through a symlinked folder) may not replace a meter's profile: exit 2, nothing written", async () => {
+    const dir = site();
+    const lp = path.join(dir, 'meters', 'lp');
+    fs.mkdirSync(lp, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'meters', 'meter-data.csv'), 'meter,name,multiplier\n1,north,1\n');
+    const profile = 'Start Time,End Time,MW_net\n2024-07-15T00:00:00-07:00,2024-07-15T00:15:00-07:00,1.5\n';
+    fs.writeFileSync(path.join(lp, 'north.csv'), profile);
+    fs.symlinkSync(lp, path.join(dir, 'lplink'));
+    edit(dir, (y) => y.replace(/ {2}daily: .*/, '  daily: north.csv'));
+    for (const out of [lp, path.join(dir, 'lplink'), path.join(lp, '.cache', '..')]) {
+      await expect(bess({ config: 'bess.yaml', out }, dir)).rejects.toMatchObject({ exitCode: 2 });
+      expect(await errorLine(bess({ config: 'bess.yaml', out }, dir))).toMatch(
+        /output\.daily — expected a file that is neither an input nor a site's own file, got .*north\.csv \(the profile of meter north\); writing there would destroy it/,
+      );
+    }
+    expect(fs.readFileSync(path.join(lp, 'north.csv'), 'utf8')).toBe(profile);
+    expect(fs.readdirSync(lp).sort()).toEqual(['north.csv']);
   });
 });

@@ -13,7 +13,7 @@ import {
   summaryLine,
 } from '@lptool/bess-format';
 import { formatDecimal, formatShortDuration, integrateEnergy, medianStepMs, parseRange, SiteClock } from '@lptool/core';
-import { AtomicFile } from '@lptool/io';
+import { AtomicFile, outputRefusal } from '@lptool/io';
 import { type Allocation, EnclosureAllocation, lowCoverageWarning } from './allocation.js';
 import { assignEnclosures } from './groups.js';
 import { readTelemetry, telemetryFiles } from './read.js';
@@ -157,8 +157,8 @@ async function drawHeatmap(file: string, a: Allocation, inputs: number, timezone
 
 /**
  * Outputs never overwrite an input — a telemetry file or the config itself, by path or by being the
- * same file (a link) — and no two outputs share a file: LPT_CONFIG (exit 2) naming the key, before
- * anything is read or written.
+ * same file (a link) — nor a file a site keeps (io's output guard: lp/<meter>.csv, meter-data.csv, data/ …),
+ * and no two outputs share a file: LPT_CONFIG (exit 2) naming the key, before anything is read or written.
  */
 function checkOutputs(config: BessConfig, outputs: Record<string, string>, inputs: string[]): void {
   const idOf = (p: string) => {
@@ -166,23 +166,17 @@ function checkOutputs(config: BessConfig, outputs: Record<string, string>, input
     return st ? `${st.dev}:${st.ino}` : null;
   };
   const shown = (p: string) => path.relative(config.baseDir, p) || p;
-  const inputAt = new Map<string, string>();
-  for (const f of inputs) {
-    inputAt.set(path.resolve(f), f);
-    const id = idOf(f);
-    if (id) inputAt.set(id, f);
-  }
   const taken = new Map<string, string>();
   for (const [key, p] of Object.entries(outputs)) {
     const abs = path.resolve(p);
-    const id = idOf(abs);
-    const input = inputAt.get(abs) ?? (id ? inputAt.get(id) : undefined);
-    if (input)
+    const why = outputRefusal(abs, { inputs, show: shown });
+    if (why)
       throw configError(
         config,
         `output.${key}`,
-        `expected a file that is not an input, got ${shown(input)} (writing there would destroy it)`,
+        `expected a file that is neither an input nor a site's own file, got ${shown(abs)} (${why}); writing there would destroy it`,
       );
+    const id = idOf(abs);
     const other = taken.get(abs) ?? (id ? taken.get(id) : undefined);
     if (other)
       throw configError(

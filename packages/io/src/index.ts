@@ -8,6 +8,7 @@ export * from './lock.js';
 export * from './log.js';
 export * from './names.js';
 export * from './open-site.js';
+export * from './output-guard.js';
 export * from './settings.js';
 export * from './site.js';
 export * from './system-errors.js';

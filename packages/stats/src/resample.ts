@@ -11,7 +11,7 @@ import {
   ratioMicros,
   type SiteClock,
 } from '@lptool/core';
-import { AtomicFile, openSite, type SiteOptions, skipDerived } from '@lptool/io';
+import { AtomicFile, checkOutputPath, openSite, type SiteOptions, skipDerived } from '@lptool/io';
 import { type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
 export interface ResampleOptions extends SiteOptions {
@@ -94,10 +94,11 @@ function readForResample(file: string, display: string, clock: SiteClock, bucket
  * result rounded half-up once.
  */
 export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
-  const { clock } = openSite(o, []);
+  const { clock, layout } = openSite(o, []);
   const file = path.resolve(o.file);
   const display = path.relative(process.cwd(), file) || file;
   const bucket = parseBucket(o.to, '--to');
+  if (o.out !== undefined) checkOutputPath(o.out, { flag: '--out', inputs: [file], root: layout.root });
   const p = readForResample(file, display, clock, bucket, o.to);
   const cols = [...p.columns.keys()];
   const r = new Resampler({ clock, intervalMs: p.intervalMs, bucket, columns: cols.length });

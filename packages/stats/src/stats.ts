@@ -16,6 +16,7 @@ import {
 } from '@lptool/core';
 import {
   AtomicFile,
+  checkOutputPath,
   csvLine,
   openSite,
   type SiteOptions,
@@ -85,8 +86,9 @@ function profilePeriods(p: PeriodSeries, clock: SiteClock, lo: number, hi: numbe
 
 /** `lptool stats`: the numbers planners ask for, per profile and period. */
 export async function stats(o: StatsOptions): Promise<StatsSummary> {
-  const { clock } = openSite(o, []);
+  const { clock, layout } = openSite(o, []);
   const { from, to } = parseRange(o.from, o.to, clock);
+  if (o.csv !== undefined) checkOutputPath(o.csv, { flag: '--csv', inputs: o.files, root: layout.root });
   if (!o.files.length)
     throw new LptError('LPT_USAGE', 'profiles — expected one or more profile CSVs (e.g. lp/*.csv), got none', {
       key: 'profiles',

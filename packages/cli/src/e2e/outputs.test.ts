@@ -1,0 +1,91 @@
+/**
+ * An output the operator names never replaces a command's input or a file the site keeps (io's output guard):
+ * `resample --out`, `stats --csv` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
+ * CLI on a synth site, every refused run exit 2 with every file as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanupsAfterEach, lptool, synthSite } from '../testing.js';
+
+const cleanups = cleanupsAfterEach();
+
+/** Every file of the site (less logs/, which each run appends to) with its bytes. */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = path.join(root, f);
+    if (f.startsWith('logs') || f === '.lptool.lock' || !fs.lstatSync(full).isFile()) continue;
+    out.set(f, fs.readFileSync(full, 'latin1'));
+  }
+  return out;
+}
+
+describe('outputs never replace an input or a site file', () => {
+  it('resample --out, stats --csv: refused with exit 2 and one line, by any spelling; nothing touched', () => {
+    const s = synthSite(
+      ['--meters', '2', '--days', '2', '--start', '2024-07-15'],
+      [['sort', '--settle', '0'], ['build'], ['merge']],
+    );
+    cleanups.push(s.cleanup);
+    const { root, dir } = s;
+    const archived = fs
+      .readdirSync(path.join(root, 'data/KW'), { recursive: true, encoding: 'utf8' })
+      .find((f) => f.endsWith('.csv'))!;
+    fs.symlinkSync(path.join(root, 'lp'), path.join(dir, 'lplink'));
+    fs.mkdirSync(path.join(root, '_dropbox/KW'), { recursive: true });
+    fs.writeFileSync(path.join(root, '_dropbox/KW/waiting.csv'), 'not yet sorted\n');
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, 'lp/north-old.csv'));
+    const before = snapshot(root);
+    const refused: [string[], RegExp][] = [
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north.csv'], /\(one of its inputs\)/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/south.csv'], /\(the profile of meter south\)/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/all.csv'], /the site total lp\/all\.csv/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north-old.csv'], /a load profile in lp\//],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/.cache/../south.csv'], /profile of meter south/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', path.join(dir, 'lplink/south.csv')], /meter south/],
+      [['resample', 'lp/north.csv', '--to', '1d', '--out', ''], /--out — expected a file name, got an empty value/],
+      [['stats', 'lp/south.csv', '--csv', path.join('data/KW', archived)], /a file under the site's data\//],
+      [['stats', 'lp/south.csv', '--csv', '_dropbox/KW/waiting.csv'], /a file under the site's _dropbox\//],
+      [['stats', 'lp/south.csv', '--csv', 'meter-data.csv'], /the site's meter-data\.csv/],
+      [['stats', 'lp/south.csv', '--csv', 'lptool.yaml'], /the site's lptool\.yaml/],
+      [['stats', 'lp/north.csv', '--csv', 'lp/north.csv'], /one of its inputs/],
+      [['stats', 'lp/north.csv', '--csv', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
+      [['stats', path.join(dir, 'lplink/north.csv'), '--csv', 'lp/.cache/north.csv.shadow'], /lp\/\.cache\//],
+    ];
+    for (const [args, message] of refused) {
+      const r = lptool(args, { cwd: root });
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toMatch(/^lptool: LPT_USAGE: (--out|--csv) — expected/);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+    expect(snapshot(root)).toEqual(before);
+    // from outside the site (--root elsewhere, cwd elsewhere): the site is found from the output's path
+    const away = lptool(
+      [
+        'resample',
+        path.join(root, 'lp/north.csv'),
+        '--to',
+        '1d',
+        '--out',
+        path.join(dir, 'lplink/south.csv'),
+        '--root',
+        dir,
+      ],
+      { cwd: dir },
+    );
+    expect([away.code, away.stderr]).toEqual([2, expect.stringMatching(/profile of meter south/)]);
+    // what an output may be: a file of its own, also lptool's own earlier output in lp/ (written again)
+    for (const args of [
+      ['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north_1d.csv'],
+      ['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north_1d.csv'],
+      ['stats', 'lp/north.csv', '--csv', 'lp/stats.csv'],
+      ['stats', 'lp/north.csv', '--csv', 'lp/stats.csv'],
+      ['stats', 'lp/north.csv', '--csv', path.join(dir, 'stats.csv')],
+    ])
+      expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
+  });
+});

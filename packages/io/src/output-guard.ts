@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LptError } from '@lptool/core';
+import { peekCsv } from './csv-stream.js';
+import { derivedKind } from './derived.js';
+
+/**
+ * The one rule for a file an operator names as a command's output (`resample --out`, `stats --csv`, `bess`'s
+ * outputs, …): it never replaces one of the command's own inputs, nor a file a site keeps — anything under
+ * `data/` or `_dropbox/`, `meter-data.csv`, `lptool.yaml`, the store, lp/.cache, or a meter's profile
+ * `lp/<name>.csv` (and `lp/all.csv`). Paths are compared as they really are (the real path of the folder, the
+ * file's dev+inode), so a symlinked folder, `..` or a hard link is caught as well as the plain spelling.
+ */
+export interface OutputGuard {
+  /** The flag or key that names the output, for the message (`--out`, `output.daily`). */
+  flag: string;
+  /** The command's inputs: an output may be none of them. */
+  inputs?: readonly string[];
+  /** The command's site root, when it has one (sites that hold the output are found from its path too). */
+  root?: string | undefined;
+  /** How a path is shown in the message (default: relative to the working folder when below it). */
+  show?: (file: string) => string;
+}
+
+/** Files of a site root that no output may replace, and folders whose content none may. */
+const SITE_FILES = new Set(['meter-data.csv', 'lptool.yaml', '.processed-hashes.json', '.lptool.lock']);
+const SITE_FOLDERS = ['data', '_dropbox', 'logs', 'lp/.cache'];
+/** What makes a folder a site root (any one of them). */
+const SITE_MARKERS = ['meter-data.csv', 'lptool.yaml', 'data/KW', '_dropbox/KW'];
+
+/** The path as the file system resolves it: the real path of its deepest existing folder, then the rest. */
+export function realPathOf(file: string): string {
+  const abs = path.resolve(file);
+  let dir = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(dir), ...rest);
+    } catch {
+      const up = path.dirname(dir);
+      if (up === dir) return abs;
+      rest.unshift(path.basename(dir));
+      dir = up;
+    }
+  }
+}
+
+/** The ways a path may name the same file: the real path of where it is written, the file it leads to, its inode. */
+function identities(file: string): string[] {
+  const abs = path.resolve(file);
+  const out = [path.join(realPathOf(path.dirname(abs)), path.basename(abs))];
+  try {
+    out.push(fs.realpathSync(abs));
+    const st = fs.statSync(abs);
+    out.push(`inode ${st.dev}:${st.ino}`);
+  } catch {
+    /* not there (yet): its spelling is all there is */
+  }
+  return out;
+}
+
+/** The site roots that hold this real path: folders above it with a site's marks, and the command's own root. */
+function rootsAbove(real: string, root: string | undefined): string[] {
+  const roots = root ? [realPathOf(root)] : [];
+  for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+    if (SITE_MARKERS.some((m) => fs.existsSync(path.join(dir, m)))) roots.push(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  return [...new Set(roots)];
+}
+
+/** The meter names of a site's meter-data.csv (its `name` column, any case), lower-cased; [] when unreadable. */
+function meterNames(root: string): Set<string> {
+  try {
+    const head = peekCsv(path.join(root, 'meter-data.csv'), 'meter-data.csv', 1_000_000, 16 << 20);
+    const k = (head.header ?? []).findIndex((h) => h.trim().toLowerCase() === 'name');
+    return new Set(k < 0 ? [] : head.rows.map((r) => (r[k] ?? '').trim().toLowerCase()));
+  } catch {
+    return new Set();
+  }
+}
+
+/** A file with a load profile's header (Start Time and MW_net) that is not one of lptool's derived outputs. */
+function isProfileFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile() || derivedKind(file)) return false;
+    const header = peekCsv(file, file).header ?? [];
+    return header.includes('Start Time') && header.includes('MW_net');
+  } catch {
+    return false;
+  }
+}
+
+/** What a site keeps at this site-relative path (a phrase for the message), or null when an output may go there. */
+function siteFileAt(root: string, rel: string, real: string): string | null {
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const posix = rel.split(path.sep).join('/');
+  if (SITE_FILES.has(posix)) return `the site's ${posix}`;
+  const folder = SITE_FOLDERS.find((f) => posix === f || posix.startsWith(`${f}/`));
+  if (folder) return `a file under the site's ${folder}/`;
+  if (posix === 'lp' || posix === 'lp/.build-manifest.json') return `the site's ${posix}`;
+  const m = /^lp\/([^/]+)\.csv$/i.exec(posix);
+  if (!m) return null;
+  const stem = m[1]!.toLowerCase();
+  if (stem === 'all') return 'the site total lp/all.csv';
+  if (meterNames(root).has(stem)) return `the profile of meter ${m[1]}`;
+  return isProfileFile(real) ? 'a load profile in lp/' : null;
+}
+
+/**
+ * Why this output may not be written (`one of its inputs (x.csv)`, `the profile of meter north` …), or null:
+ * the rule of checkOutputPath, for a command that words the error itself (bess names its config key).
+ */
+export function outputRefusal(output: string, guard: Omit<OutputGuard, 'flag'>): string | null {
+  const mine = identities(output);
+  for (const input of guard.inputs ?? []) {
+    const theirs = identities(input);
+    if (!mine.some((id) => theirs.includes(id))) continue;
+    const spelled = show(guard, input);
+    return spelled === show(guard, output) ? 'one of its inputs' : `one of its inputs, ${spelled}`;
+  }
+  for (const real of new Set(mine.filter((id) => !id.startsWith('inode ')))) {
+    for (const root of rootsAbove(real, guard.root)) {
+      const what = siteFileAt(root, path.relative(root, real), real);
+      if (what) return what;
+    }
+  }
+  return null;
+}
+
+function show(guard: Omit<OutputGuard, 'flag'>, file: string): string {
+  if (guard.show) return guard.show(file);
+  const r = path.relative(process.cwd(), path.resolve(file));
+  return r && !r.startsWith('..') ? r : path.resolve(file);
+}
+
+/**
+ * Refuse (LPT_USAGE, exit 2, before anything is written) an output that is empty, one of the command's inputs,
+ * or a file a site keeps. See OutputGuard.
+ */
+export function checkOutputPath(output: string, guard: OutputGuard): void {
+  if (!output.trim())
+    throw new LptError('LPT_USAGE', `${guard.flag} — expected a file name, got an empty value`, { key: guard.flag });
+  const why = outputRefusal(output, guard);
+  if (why)
+    throw new LptError(
+      'LPT_USAGE',
+      `${guard.flag} — expected an output of its own, got ${show(guard, output)} (${why}); writing there would replace it`,
+      { key: guard.flag },
+    );
+}
