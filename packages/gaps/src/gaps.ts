@@ -105,7 +105,11 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
     const series = readProfile(file, shown(file), clock, {
       columns: ['MW_net'],
       intervalHint: intervalMs ?? settings.intervalMs,
+      // gaps lists duplicates, also those that differ (which every command that computes numbers refuses)
+      conflicts: 'list',
     });
+    const conflicts = conflictNote(series, clock);
+    if (conflicts) summary.notes.push(conflicts);
     const report = scan(series, { intervalMs, ...range, partialAsGap: options.partialAsGap });
     writeGapList(file, report, clock);
     const result = profileGaps(file, series, report, clock);
@@ -119,6 +123,14 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
   const flagged = summary.profiles.some((p) => p.gaps.length || p.duplicates.length || p.outOfOrder.length);
   summary.exitCode = options.failOnGaps && flagged ? 1 : 0;
   return summary;
+}
+
+/** The note for a profile with rows of one interval that differ, or null. */
+function conflictNote(p: Profile, clock: SiteClock): string | null {
+  const c = p.duplicates.conflicts;
+  if (!c.length) return null;
+  const first = c[0]!;
+  return `${p.file}: ${c.length} interval${c.length > 1 ? 's' : ''} with rows that differ (e.g. ${clock.format(first.start)}, lines ${first.lines[0]} and ${first.lines[1]}: ${first.column} ${first.values[0]} vs ${first.values[1]}) — stats, resample and merge refuse this profile until the wrong rows are removed`;
 }
 
 /** A path as the operator gave it: relative to the working folder. */

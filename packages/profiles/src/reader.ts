@@ -47,6 +47,30 @@ export interface Profile {
   record: { start: Float64Array; lines: number[]; partial: Uint8Array };
   /** The columns asked for with `text`, as the file spells them, in the same (time) order. */
   text?: Map<string, string[]>;
+  /** Rows whose interval start the file has more than once (see `ReadProfileOptions.conflicts`). */
+  duplicates: Duplicates;
+}
+
+/**
+ * Rows of one interval start: identical ones (every column the file has, compared as exact values) are taken
+ * once — `collapsed` counts the rows dropped — whatever the file's order. Rows of one start that differ are a
+ * conflict: no result may depend on which of them comes first in the file.
+ */
+export interface Duplicates {
+  /** Rows dropped because an identical row of the same interval start came first. */
+  collapsed: number;
+  /** The lines of one such pair (the first kept, the other dropped), for the note. */
+  example: [number, number] | null;
+  /** Intervals with rows that differ: the first row (kept, only when conflicts are listed) and one that differs. */
+  conflicts: DuplicateConflict[];
+}
+
+export interface DuplicateConflict {
+  start: number;
+  lines: [number, number];
+  /** The first column (in the file's column order) where the two rows differ, and its two values. */
+  column: string;
+  values: [string, string];
 }
 
 export interface ReadProfileOptions {
@@ -61,6 +85,12 @@ export interface ReadProfileOptions {
    * half-up; one beyond ±MAX_EXACT millionths is an error naming its cell) — for sums that must be exact.
    */
   exact?: boolean;
+  /**
+   * Rows of one interval start that differ: an error (LPT_PARSE naming the file and both lines), the default for
+   * every command that computes numbers; `list` keeps the first in the file and lists them in `duplicates` — for
+   * `gaps`, whose job is to report them.
+   */
+  conflicts?: 'error' | 'list';
 }
 
 /** The most common interval length; ties go to the longer. */
@@ -297,27 +327,148 @@ export function readProfile(
       ? Uint8Array.from(rows.start, (_, i) => (reporting[i]! < expected[i]! ? 1 : 0))
       : new Uint8Array(rows.start.length);
   const record = { start: rows.start, lines: rows.lines, partial };
-  // into time order, whatever the file's order (a profile lptool wrote is in order already: nothing is copied)
+  // into time order, whatever the file's order, each interval start once (a profile lptool wrote is in order and
+  // without duplicates already: nothing is copied)
   const order = timeOrder(rows.start);
-  const sorted = <A extends Float64Array | Uint8Array>(a: A): A => (order ? (permute(a as never, order) as A) : a);
+  const groups = duplicateGroups(rows.start, order);
+  const duplicates = groups.length
+    ? judgeDuplicates(groups, rows.start, rows.lines, () =>
+        comparable(file, display, clock, header, present, feeders, options.intervalHint ?? 900_000),
+      )
+    : { collapsed: 0, example: null, conflicts: [] };
+  if (duplicates.conflicts.length && options.conflicts !== 'list') throw conflictError(duplicates, display, clock);
+  const keep = groups.length ? keptOrder(rows.start.length, order, groups) : order;
+  const sorted = <A extends Float64Array | Uint8Array>(a: A): A => (keep ? (permute(a as never, keep) as A) : a);
   const columns = new Map<PowerColumn, Float64Array>();
   for (const [k, v] of rows.columns) columns.set(k, sorted(v));
   let feedersExpected: number | null = null;
   if (rows.expected) for (const x of rows.expected) feedersExpected = Math.max(feedersExpected ?? 0, x);
+  const start = sorted(rows.start);
+  const end = sorted(rows.end);
   return {
     file: display,
     name: path.basename(file).replace(/\.csv$/i, ''),
-    start: asTimeOrdered(sorted(rows.start)),
-    end: sorted(rows.end),
-    intervalMs: commonLength(rows.start, rows.end),
+    start: asTimeOrdered(start),
+    end,
+    intervalMs: commonLength(start, end),
     columns,
     exact: !!options.exact,
     partial: sorted(partial),
     feedersExpected,
-    lines: order ? permute(rows.lines, order) : rows.lines,
+    lines: keep ? permute(rows.lines, keep) : rows.lines,
     record,
-    ...(options.text ? { text: new Map([...rows.text].map(([k, v]) => [k, order ? permute(v, order) : v])) } : {}),
+    ...(options.text ? { text: new Map([...rows.text].map(([k, v]) => [k, keep ? permute(v, keep) : v])) } : {}),
+    duplicates,
   };
+}
+
+/** The rows (file indices) of each interval start the file has more than once, each group in file order. */
+function duplicateGroups(start: Float64Array, order: Int32Array | null): number[][] {
+  const at = (k: number) => (order ? order[k]! : k);
+  const groups: number[][] = [];
+  for (let k = 1; k < start.length; k++) {
+    if (start[at(k)] !== start[at(k - 1)]) continue;
+    const last = groups[groups.length - 1];
+    if (last && last[last.length - 1] === at(k - 1)) last.push(at(k));
+    else groups.push([at(k - 1), at(k)]);
+  }
+  return groups;
+}
+
+/** Every column of the file as exact values (millionths; instants), to tell identical duplicate rows from others. */
+interface ComparableRows {
+  names: string[];
+  values: Float64Array[];
+  show: ((v: number) => string)[];
+}
+
+function comparable(
+  file: string,
+  display: string,
+  clock: SiteClock,
+  header: string[],
+  present: PowerColumn[],
+  feeders: boolean,
+  intervalHint: number,
+): ComparableRows {
+  const hasEnd = header.includes('End Time');
+  const all = readRows(file, display, clock, { wanted: present, feeders, hasEnd, text: [] }, intervalHint, true);
+  const names = [
+    ...(hasEnd ? ['End Time'] : []),
+    ...present,
+    ...(feeders ? ['feeders_reporting', 'feeders_expected'] : []),
+  ];
+  const values = [
+    ...(hasEnd ? [all.end] : []),
+    ...present.map((c) => all.columns.get(c)!),
+    ...(feeders ? [all.reporting!, all.expected!] : []),
+  ];
+  const instant = (v: number) => clock.format(v);
+  const show = names.map((n) => (n === 'End Time' ? instant : n.startsWith('feeders_') ? String : formatMicros));
+  return { names, values, show };
+}
+
+/** Identical rows of a start collapse to the first; rows that differ from the first are conflicts. */
+function judgeDuplicates(
+  groups: number[][],
+  start: Float64Array,
+  lines: readonly number[],
+  read: () => ComparableRows,
+): Duplicates {
+  const rows = read();
+  const out: Duplicates = { collapsed: 0, example: null, conflicts: [] };
+  for (const g of groups) {
+    const first = g[0]!;
+    for (const other of g.slice(1)) {
+      const k = rows.values.findIndex(
+        (v) => !(v[first] === v[other] || (Number.isNaN(v[first]!) && Number.isNaN(v[other]!))),
+      );
+      if (k < 0) {
+        out.collapsed++;
+        out.example ??= [lines[first]!, lines[other]!];
+        continue;
+      }
+      const v = rows.values[k]!;
+      out.conflicts.push({
+        start: start[first]!,
+        lines: [lines[first]!, lines[other]!],
+        column: rows.names[k]!,
+        values: [rows.show[k]!(v[first]!), rows.show[k]!(v[other]!)],
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+/** A profile's conflicting duplicates as the one error of a reader that computes numbers (exit 1, nothing written). */
+function conflictError(d: Duplicates, display: string, clock: SiteClock): LptError {
+  const c = d.conflicts[0]!;
+  const more = d.conflicts.length > 1 ? `; ${d.conflicts.length - 1} more interval(s) like it` : '';
+  return new LptError(
+    'LPT_PARSE',
+    `Start Time — expected one row per interval, got two different rows for ${clock.format(c.start)}, lines ${c.lines[0]} and ${c.lines[1]} (${c.column} ${c.values[0]} vs ${c.values[1]})${more}; remove the wrong one (lptool gaps lists every duplicate)`,
+    { file: display, line: c.lines[1], column: c.column },
+  );
+}
+
+/** The note for identical duplicate rows taken once, or null: `lp/x.csv: 3 duplicated rows …`. */
+export function duplicateNote(p: Pick<Profile, 'file' | 'duplicates'>): string | null {
+  const { collapsed, example } = p.duplicates;
+  if (!collapsed || !example) return null;
+  return `${p.file}: ${collapsed} duplicated row${collapsed > 1 ? 's' : ''} (identical to an earlier row of the same interval, e.g. line ${example[1]} = line ${example[0]}) taken once`;
+}
+
+/** The time order less the rows dropped: of each group of one start, only its first row (in file order). */
+function keptOrder(n: number, order: Int32Array | null, groups: number[][]): Int32Array {
+  const dropped = new Uint8Array(n);
+  for (const g of groups) for (const i of g.slice(1)) dropped[i] = 1;
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order ? order[k]! : k;
+    if (!dropped[i]) out.push(i);
+  }
+  return Int32Array.from(out);
 }
 
 /**

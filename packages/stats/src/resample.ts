@@ -12,7 +12,7 @@ import {
   type SiteClock,
 } from '@lptool/core';
 import { AtomicFile, checkOutputPath, openSite, type SiteOptions, skipDerived } from '@lptool/io';
-import { type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
+import { duplicateNote, type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
 export interface ResampleOptions extends SiteOptions {
   file: string;
@@ -28,6 +28,8 @@ export interface ResampleSummary {
   bucket: string;
   rows: number;
   partial: number;
+  /** What the operator should know (stderr): duplicated rows taken once. */
+  notes: string[];
   exitCode: 0;
 }
 
@@ -127,6 +129,7 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     bucket: o.to,
     rows: buckets.length,
     partial: buckets.filter((b) => b.present < b.expected).length,
+    notes: [duplicateNote(p)].filter((n): n is string => n !== null),
     exitCode: 0,
   };
 }

@@ -25,7 +25,7 @@ import {
   skippedNote,
 } from '@lptool/io';
 import type { DurationPoint, TypicalDayPoint } from '@lptool/plot';
-import { type Profile, readProfile } from '@lptool/profiles';
+import { duplicateNote, type Profile, readProfile } from '@lptool/profiles';
 import { type CoincidentPeak, coincidentPeak, spanOf, type TotalSeries } from './coincident.js';
 export interface StatsOptions extends SiteOptions {
   files: string[];
@@ -88,13 +88,14 @@ function profilePeriods(p: PeriodSeries, clock: SiteClock, lo: number, hi: numbe
 export async function stats(o: StatsOptions): Promise<StatsSummary> {
   const { clock, layout } = openSite(o, []);
   const { from, to } = parseRange(o.from, o.to, clock);
-  if (o.csv !== undefined) checkOutputPath(o.csv, { flag: '--csv', inputs: o.files, root: layout.root });
   if (!o.files.length)
     throw new LptError('LPT_USAGE', 'profiles — expected one or more profile CSVs (e.g. lp/*.csv), got none', {
       key: 'profiles',
     });
   const show = (f: string) => path.relative(process.cwd(), path.resolve(f)) || f;
   const { files, skipped } = skipDerived(o.files);
+  // (lptool's own outputs among the files are not inputs: an earlier --csv table is written again)
+  if (o.csv !== undefined) checkOutputPath(o.csv, { flag: '--csv', inputs: files, root: layout.root });
   const note = skippedNote(skipped, show);
   if (!files.length)
     throw new LptError(
@@ -105,6 +106,7 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
   const series = profiles.map(seriesOf);
   const periods = series.flatMap((p) => (p.start.length ? profilePeriods(p, clock, ...spanOf(p, from, to), o.by) : []));
   const { coincident, notes } = coincidentOf(profiles, series, clock, from, to);
+  notes.unshift(...profiles.flatMap((p) => duplicateNote(p) ?? []));
   if (o.csv) writeTable(path.resolve(o.csv), periods);
   const pictures = o.png
     ? await drawPictures(series, periods, path.join(path.dirname(path.resolve(files[0]!)), 'stats'), clock, from, to)

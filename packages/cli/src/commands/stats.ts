@@ -15,5 +15,5 @@ export async function stats(o: StatsOptions): Promise<CommandResult> {
 
 export async function resample(o: ResampleOptions): Promise<CommandResult> {
   const r = await resampleProfile(o);
-  return { exitCode: r.exitCode, text: formatResampleSummary(r), json: r };
+  return { exitCode: r.exitCode, text: formatResampleSummary(r), json: r, notes: r.notes };
 }

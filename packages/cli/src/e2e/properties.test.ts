@@ -10,7 +10,8 @@ import { PLAIN_GAPS, tempDir } from '../testing.js';
 /*
  * Properties of the numbers lptool prints, over generated profiles, through the commands' functions together (the
  * profile reader, merge, stats, resample and gaps):
- *  - a profile's row order in its file changes nothing (stats, resample, the gap list, merge);
+ *  - a profile's row order in its file changes nothing (stats, resample, the gap list, merge), nor do identical
+ *    copies of its rows anywhere in the file (each interval is taken once);
  *  - the diversity factor of feeders whose sum is the total is ≥ 1, and feeders that are a subset of the
  *    total's get no factor.
  */
@@ -70,20 +71,28 @@ const feederRows = (n: number) =>
         del: fc.integer({ min: 0, max: 40_000_000 }),
         rec: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10_000_000 })),
         key: fc.nat(),
+        /** Identical copies of the row the permuted file has besides it. */
+        copies: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 2 })),
       }),
       { minLength: n, maxLength: n },
     )
     .map((rs) => rs.map((r, at) => ({ ...r, at, present: r.present || at < 2 })).filter((r) => r.present));
 
 describe('property: the order of a profile’s rows in its file changes no result', () => {
-  it('stats (any --from/--to), resample, the gap list and merge are the same for any permutation of the rows', async () => {
+  it('stats (any --from/--to), resample, the gap list and merge are the same for any permutation of the rows, duplicated or not', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
           .integer({ min: 4, max: 150 })
           .chain((n) => fc.tuple(fc.constant(n), feederRows(n), feederRows(n), fc.nat(n - 1), fc.nat(n - 1))),
         async ([n, a, b, x, y]) => {
-          const shuffled = (rows: typeof a) => [...rows].sort((p, q) => p.key - q.key || p.at - q.at);
+          // the permuted file: each row with its identical copies, all in the order of their keys
+          const shuffled = (rows: typeof a) =>
+            rows
+              .flatMap((r) =>
+                Array.from({ length: 1 + r.copies }, (_, c) => ({ ...r, key: (r.key + c * 104_729) % 2 ** 31 })),
+              )
+              .sort((p, q) => p.key - q.key || p.at - q.at);
           const sorted = site({ a: profileText(a), b: profileText(b) });
           const permuted = site({ a: profileText(shuffled(a)), b: profileText(shuffled(b)) });
           const from = iso(T0 + Math.min(x, y) * Q);
@@ -108,7 +117,8 @@ describe('property: the order of a profile’s rows in its file changes no resul
               stats: [s.periods, s.coincident, ranged.periods],
               resampled: fs.readFileSync(lp('a_1h.out'), 'utf8'),
               gapLists: ['a_gaps.csv', 'b_gaps.csv'].map((f) => fs.readFileSync(lp(f), 'utf8')),
-              gaps: g.profiles.map((p) => [p.gaps, p.missingIntervals, p.rows, p.first, p.last]),
+              // (the rows less the duplicates gaps lists: the permuted file has its copies besides)
+              gaps: g.profiles.map((p) => [p.gaps, p.missingIntervals, p.rows - p.duplicates.length, p.first, p.last]),
             });
           }
           expect(results[1]).toEqual(results[0]);
