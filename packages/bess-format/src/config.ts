@@ -146,9 +146,24 @@ export function loadBessConfig(file: string): BessConfig {
     ...c,
     file: abs,
     baseDir,
-    maxGapMs: c.max_gap === undefined ? undefined : parseDuration(c.max_gap, 'max_gap'),
+    maxGapMs: maxGapOf(c.max_gap, display),
     outputDir: path.resolve(baseDir, c.output.dir),
   };
+}
+
+/**
+ * max_gap as milliseconds: a duration with its unit. A bare number is refused — telemetry steps are seconds and
+ * profiles' intervals minutes, so `max_gap: 5` has no one meaning (core's durations would read it as 5 minutes).
+ */
+function maxGapOf(value: string | number | undefined, display: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' || /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value))
+    throw new LptError(
+      'LPT_CONFIG',
+      `${path.basename(display)}: max_gap — expected a duration with its unit (e.g. 25m, 300s, PT25M), got ${JSON.stringify(String(value))}`,
+      { file: display, key: 'max_gap' },
+    );
+  return parseDuration(value, 'max_gap');
 }
 
 /** A config key error with the file named. */

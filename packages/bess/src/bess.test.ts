@@ -156,6 +156,16 @@ describe('bess — configuration errors name the key', () => {
       /source\.paths — expected files matching nowhere\/\*\.csv/,
     ],
     ['a bad max_gap', (y) => y.replace('max_gap: 25m', 'max_gap: soon'), /max_gap — expected a duration/],
+    [
+      'a max_gap without its unit',
+      (y) => y.replace('max_gap: 25m', 'max_gap: 5'),
+      /^LPT_CONFIG: bess\.yaml: max_gap — expected a duration with its unit \(e\.g\. 25m, 300s, PT25M\), got "5"/,
+    ],
+    [
+      'a max_gap as a quoted bare number',
+      (y) => y.replace('max_gap: 25m', 'max_gap: "1.5"'),
+      /max_gap — expected a duration with its unit/,
+    ],
   ];
   it.each(cases)('%s', async (_name, edit, message) => {
     const dir = site();

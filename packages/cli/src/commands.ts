@@ -152,8 +152,12 @@ export const COMMANDS: CommandDecl[] = [
       'total the meters of meter-data.csv (lp/<name>.csv) into lp/all.csv; other CSVs in lp/ are named, never summed',
     flags: {
       ...SITE,
-      only: { flags: '--only <names>', description: 'comma-separated feeders to include', type: names() },
-      exclude: { flags: '--exclude <names>', description: 'comma-separated feeders to leave out', type: names() },
+      only: { flags: '--only <names>', description: 'comma-separated feeders to include', type: names('--only') },
+      exclude: {
+        flags: '--exclude <names>',
+        description: 'comma-separated feeders to leave out',
+        type: names('--exclude'),
+      },
       resample: {
         flags: '--resample',
         description: 'bring profiles of different interval lengths to the coarsest',

@@ -3,7 +3,7 @@
  * normalisation (`"5"` seconds → 5000 ms), so a default is written once, here, and the command functions take
  * normalised options. A value that does not fit is one LPT_USAGE line naming the flag (exit 2).
  */
-import { LptError, parseDuration } from '@lptool/core';
+import { decimalProblem, emptyDecimal, LptError, parseDuration } from '@lptool/core';
 import { resolveRoot } from '@lptool/io';
 import { z } from 'zod';
 
@@ -27,10 +27,19 @@ export const onOff = () => z.boolean().default(false);
 /** A text flag taken as given (undefined when not given). */
 export const text = () => z.string().optional();
 
+/**
+ * A flag's number by core's one grammar for a decimal (`12`, `1.5`, `2e3`), NaN for anything else — not `Number()`,
+ * which takes `0x10`, `0b1`, `''` and `' '` (as 16, 1, 0, 0).
+ */
+function decimalOf(v: string): number {
+  const d = emptyDecimal();
+  return decimalProblem(v.trim(), d) ? Number.NaN : d.value;
+}
+
 /** A flag in seconds ≥ 0 → milliseconds. */
 export const seconds = (flag: string) =>
   z.string().transform((v, ctx) => {
-    const n = Number(v);
+    const n = decimalOf(v);
     if (!Number.isFinite(n) || n < 0)
       return fail(ctx, flag, `${flag} — expected a number of seconds ≥ 0, got ${JSON.stringify(v)}`);
     return n * 1000;
@@ -39,7 +48,7 @@ export const seconds = (flag: string) =>
 /** A positive number (a picture's width, height or scale). */
 export const positive = (flag: string) =>
   z.string().transform((v, ctx) => {
-    const n = Number(v);
+    const n = decimalOf(v);
     if (!Number.isFinite(n) || n <= 0)
       return fail(ctx, flag, `${flag} — expected a positive number, got ${JSON.stringify(v)}`);
     return n;
@@ -48,7 +57,7 @@ export const positive = (flag: string) =>
 /** A whole number ≥ min (a count of meters, days, faults …). */
 export const count = (flag: string, min = 0) =>
   z.string().transform((v, ctx) => {
-    const n = Number(v);
+    const n = decimalOf(v);
     if (!Number.isInteger(n) || n < min)
       return fail(ctx, flag, `${flag} — expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
     return n;
@@ -57,19 +66,25 @@ export const count = (flag: string, min = 0) =>
 /** A length of time such as 15m or 1h → milliseconds (core's duration grammar and its message). */
 export const duration = (flag: string) => z.string().transform((v) => parseDuration(v, flag));
 
-/** A comma-separated list of names; empty or blank → undefined. */
-export const names = () =>
+/**
+ * A comma-separated list of names (undefined when the flag is not given). A flag given with no name in it
+ * (`--only ''`, `--only ,`) is a usage error: taking it as "not given" would total every feeder when a script's
+ * variable came out empty.
+ */
+export const names = (flag: string) =>
   z
     .string()
     .optional()
-    .transform((v) =>
-      v?.trim()
-        ? v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined,
-    );
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (!list.length)
+        return fail(ctx, flag, `${flag} — expected one or more comma-separated names, got ${JSON.stringify(v)}`);
+      return list;
+    });
 
 /** One of a fixed set (commander checks the choices and says which are allowed; the type narrows them here). */
 export const oneOf = <const T extends readonly [string, ...string[]]>(choices: T) => z.enum(choices);

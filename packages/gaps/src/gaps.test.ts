@@ -295,6 +295,26 @@ describe('gaps — picture sizes are bounded', () => {
     expect(fs.readdirSync(dir)).toEqual(['south.csv']); // nothing written, not even the gap list
     expect((await run(dir, ['south.csv'], { picture: 'svg', width: 10_000, height: 200 })).exitCode).toBe(0);
   });
+
+  it('under 100 px a side, as given or after scale, is exit 2 before anything is written', async () => {
+    const dir = work('gaps/south.csv');
+    expect(await failure(dir, ['south.csv'], { picture: 'png', height: 40 })).toBe(
+      'LPT_USAGE: --width/--height/--scale — expected a picture of at least 100 px a side (as given and after scale), got 1000 × 40 px (key --width/--height/--scale)',
+    );
+    for (const o of [
+      { picture: 'png', height: 1.5 },
+      { picture: 'png', width: 99 },
+      { picture: 'png', scale: 1e-9 },
+      { picture: 'png', height: 50, scale: 3 },
+      { picture: 'png', height: 200, scale: 0.49 },
+      { picture: 'svg', width: 60 },
+    ] as const) {
+      await expect(run(dir, ['south.csv'], o)).rejects.toMatchObject({ exitCode: 2 });
+    }
+    expect(fs.readdirSync(dir)).toEqual(['south.csv']);
+    const small = await run(dir, ['south.csv'], { picture: 'png', width: 100, height: 100 });
+    expect(small.exitCode).toBe(0);
+  });
 });
 
 describe('gaps — all.csv’s partial totals', () => {

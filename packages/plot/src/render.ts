@@ -31,7 +31,7 @@ export async function renderSpec(spec: TopLevelSpec, options: RenderOptions = {}
     const svg = await view.toSVG();
     // whatever made the spec this big (flags, data), a picture over the bound is refused, not rasterised for minutes
     const size = /<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(svg);
-    if (size) checkPictureSize(Number(size[1]), Number(size[2]), options.scale ?? 1, 'picture size');
+    if (size) checkPictureSize(Number(size[1]), Number(size[2]), options.scale ?? 1, 'picture size', 1);
     if (format === 'svg') return Buffer.from(svg);
     const png = new Resvg(svg, {
       fitTo: { mode: 'zoom', value: options.scale ?? 1 },
