@@ -136,6 +136,11 @@ describe('bess — configuration errors name the key', () => {
       /power\.regex — expected a JavaScript regular expression/,
     ],
     [
+      'a long broken regex (its reason shown, not the whole pattern again)',
+      (y) => y.replace("'^(?<input>BESS", `'^((?<input>${'B'.repeat(300)}BESS`),
+      /power\.regex — expected a JavaScript regular expression, got "\^\(\(\?<input>B+… \(\d+ chars\)": Unterminated group \(/,
+    ],
+    [
       'split parts that do not add up',
       (y) => y.replace('6: [3, 3]', '6: [3, 2]'),
       /split\.6 — expected parts that add up to 6, got 3 \+ 2 = 5/,

@@ -13,7 +13,7 @@ import {
   summaryLine,
 } from '@lptool/bess-format';
 import { formatDecimal, formatShortDuration, integrateEnergy, medianStepMs, parseRange, SiteClock } from '@lptool/core';
-import { AtomicFile, outputRefusal } from '@lptool/io';
+import { AtomicFile, outputFolderProblem, outputRefusal } from '@lptool/io';
 import { type Allocation, EnclosureAllocation, lowCoverageWarning } from './allocation.js';
 import { assignEnclosures } from './groups.js';
 import { readTelemetry, telemetryFiles } from './read.js';
@@ -169,6 +169,13 @@ function checkOutputs(config: BessConfig, outputs: Record<string, string>, input
   const taken = new Map<string, string>();
   for (const [key, p] of Object.entries(outputs)) {
     const abs = path.resolve(p);
+    const folder = outputFolderProblem(abs);
+    if (folder)
+      throw configError(
+        config,
+        `output.${key}`,
+        `expected a path where a file can be written, got ${shown(abs)} (${folder})`,
+      );
     const why = outputRefusal(abs, { inputs, show: shown });
     if (why)
       throw configError(

@@ -45,6 +45,33 @@ describe('analyzeSeries', () => {
     expect(r.present).toBe(5);
   });
 
+  it('one row moved to the top is one row out of order, not every row up to its time (the review, L4)', () => {
+    const starts = Array.from({ length: 1000 }, (_, k) => k * I);
+    const moved = [starts[936]!, ...starts.slice(0, 936), ...starts.slice(937)];
+    const r = analyzeSeries(moved, { intervalMs: I });
+    expect(r.outOfOrder.map((d) => [d.index, d.instant])).toEqual([[0, 936 * I]]);
+    expect(Number.isNaN(r.outOfOrder[0]!.previous)).toBe(true); // nothing above it in the file
+    expect([r.gaps, r.present]).toEqual([[], 1000]);
+  });
+
+  it('property: one row moved anywhere is exactly one row out of order (the moved one, unless it moved by one)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 300 }).chain((n) => fc.tuple(fc.constant(n), fc.nat(n - 1), fc.nat(n - 1))),
+        ([n, from, to]) => {
+          const rows = Array.from({ length: n }, (_, k) => k * I);
+          const [row] = rows.splice(from, 1);
+          rows.splice(to, 0, row!);
+          const r = analyzeSeries(rows, { intervalMs: I });
+          expect(r.outOfOrder).toHaveLength(from === to ? 0 : 1);
+          if (Math.abs(from - to) > 1) expect(r.outOfOrder[0]!.instant).toBe(from * I);
+          expect(r.gaps).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('counts holes at the ends of a --from/--to range', () => {
     const r = analyzeSeries([2 * I, 3 * I], { intervalMs: I, from: 0, to: 6 * I });
     expect(r.gaps.map((g) => [g.gapStart, g.gapEnd, g.missingIntervals])).toEqual([

@@ -20,7 +20,7 @@ export interface SeriesIssue {
   /** Index of the row in record order. */
   index: number;
   instant: number;
-  /** The latest instant seen before this row. */
+  /** The start of the row before it in the file (NaN for the file's first row). */
   previous: number;
 }
 
@@ -251,29 +251,63 @@ export class GapScanner {
 }
 
 /**
- * Analyse a series of interval starts in record order: duplicates and
- * out-of-order rows as found, then gaps over the sorted distinct starts
- * (an out-of-order row that fills a hole is not a gap).
+ * Analyse a series of interval starts in record order: duplicates (a start seen before) and rows out of
+ * place, then gaps over the sorted distinct starts (an out-of-order row that fills a hole is not a gap).
+ * Rows out of place are the fewest whose removal leaves the rest in time order — the complement of a longest
+ * increasing run of the distinct starts — so one row moved to the top is one row, not every row up to its time.
+ * Of equally long runs, the one that keeps earlier rows is taken: of two swapped rows, the later is reported.
  */
 export function analyzeSeries(starts: ArrayLike<number>, options: GapOptions): SeriesReport {
   const duplicates: SeriesIssue[] = [];
   const outOfOrder: SeriesIssue[] = [];
   const seen = new Set<number>();
-  let max = Number.NEGATIVE_INFINITY;
-  let sorted = true;
+  const distinct: number[] = [];
   for (let i = 0; i < starts.length; i++) {
     const t = starts[i]!;
-    if (seen.has(t)) duplicates.push({ kind: 'duplicate', index: i, instant: t, previous: max });
-    else if (t < max) outOfOrder.push({ kind: 'out-of-order', index: i, instant: t, previous: max });
-    if (t < max) sorted = false;
+    const previous = i > 0 ? starts[i - 1]! : Number.NaN;
+    if (seen.has(t)) duplicates.push({ kind: 'duplicate', index: i, instant: t, previous });
+    else distinct.push(i);
     seen.add(t);
-    if (t > max) max = t;
   }
+  const inPlace = inTimeOrder(starts, distinct);
+  for (const i of distinct)
+    if (!inPlace[i])
+      outOfOrder.push({
+        kind: 'out-of-order',
+        index: i,
+        instant: starts[i]!,
+        previous: i > 0 ? starts[i - 1]! : Number.NaN,
+      });
   const ordered = Float64Array.from(starts);
-  if (!sorted) ordered.sort();
+  if (outOfOrder.length) ordered.sort();
   const finder = new GapFinder(options);
   for (let i = 0; i < ordered.length; i++) finder.push(ordered[i]!);
   return { ...finder.finish(), duplicates, outOfOrder };
+}
+
+/**
+ * 1 for the rows (of `rows`, ascending indices with distinct starts) on a longest run in time order: patience
+ * sorting from the last row back (a longest decreasing run of the reversed rows), so ties keep earlier rows.
+ */
+function inTimeOrder(starts: ArrayLike<number>, rows: readonly number[]): Uint8Array {
+  const out = new Uint8Array(starts.length);
+  const tails: number[] = []; // tails[k]: the row ending (backwards) a run of k + 1 with the latest start
+  const link = new Map<number, number>();
+  for (let k = rows.length - 1; k >= 0; k--) {
+    const i = rows[k]!;
+    const t = starts[i]!;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[tails[mid]!]! > t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) link.set(i, tails[lo - 1]!);
+    tails[lo] = i;
+  }
+  for (let i: number | undefined = tails[tails.length - 1]; i !== undefined; i = link.get(i)) out[i] = 1;
+  return out;
 }
 
 /**

@@ -95,11 +95,23 @@ export class PeriodAccumulator {
     this.countHour[k]![h]!++;
   }
 
-  /** The figures of [from, to) (null when no row was pushed). */
-  result(profile: string, label: string, from: number, to: number, intervalMs: number): PeriodStats | null {
+  /**
+   * The figures of [from, to) (null when no row was pushed). Expected intervals are the starts of the profile's
+   * grid (every `intervalMs` from `anchor`, one of its starts) inside [from, to): a range that cuts an interval
+   * still expects the interval whose start it holds, so completeness is never over 100 %.
+   */
+  result(
+    profile: string,
+    label: string,
+    from: number,
+    to: number,
+    intervalMs: number,
+    anchor = from,
+  ): PeriodStats | null {
     const { n, clock } = this;
     if (!n) return null;
-    const expected = Math.round((to - from) / intervalMs);
+    const slot = (t: number) => Math.ceil((t - anchor) / intervalMs);
+    const expected = Math.max(0, slot(to) - slot(from));
     const present = n - this.partial;
     const sum = this.sum.value;
     const curve = (k: number) =>
@@ -143,5 +155,5 @@ export function periodStats(
   const acc = new PeriodAccumulator(clock, directions);
   for (let i = lowerBound(p.start, from), b = lowerBound(p.start, to); i < b; i++)
     acc.push(p.start[i]!, p.mw[i]!, p.partial[i] === 1, directions ? p.del![i]! : 0, directions ? p.rec![i]! : 0);
-  return acc.result(p.name, label, from, to, p.intervalMs);
+  return acc.result(p.name, label, from, to, p.intervalMs, p.start.length ? p.start[0]! : from);
 }

@@ -229,9 +229,9 @@ describe('gaps — files that are not profiles get one clear line', () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
     fs.writeFileSync(path.join(dir, 'picture.csv'), bytes);
-    await expect(run(dir, ['picture.csv'])).rejects.toMatchObject({ exitCode: 1 });
+    await expect(run(dir, ['picture.csv'])).rejects.toMatchObject({ exitCode: 2 });
     expect(await failure(dir, ['picture.csv'])).toBe(
-      'LPT_PARSE: content — expected CSV text, got binary data (first bytes 89 50 4e 47 0d 0a 1a 0a) (picture.csv)',
+      'LPT_USAGE: content — expected a profile CSV (text), got binary data (first bytes 89 50 4e 47 0d 0a 1a 0a) (picture.csv)',
     );
   });
 
@@ -240,9 +240,9 @@ describe('gaps — files that are not profiles get one clear line', () => {
     fs.writeFileSync(path.join(dir, 'empty.csv'), '');
     fs.writeFileSync(path.join(dir, 'blank.csv'), '\n \r\n');
     for (const f of ['empty.csv', 'blank.csv']) {
-      await expect(run(dir, [f])).rejects.toMatchObject({ exitCode: 1 });
+      await expect(run(dir, [f])).rejects.toMatchObject({ exitCode: 2 });
       expect(await failure(dir, [f])).toBe(
-        `LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (${f})`,
+        `LPT_USAGE: content — expected a profile with a Start Time and MW_net header, got an empty file (${f})`,
       );
     }
   });
@@ -266,10 +266,10 @@ describe('gaps — files that are not profiles get one clear line', () => {
       path.join(dir, 'wide.csv'),
       `${Array.from({ length: 300 }, (_, i) => `col\t${i}`).join(',')}\n1\n`,
     );
-    await expect(run(dir, ['wide.csv'])).rejects.toMatchObject({ exitCode: 1 });
+    await expect(run(dir, ['wide.csv'])).rejects.toMatchObject({ exitCode: 2 });
     const line = await failure(dir, ['wide.csv']);
     expect(line).toMatch(
-      /^LPT_PARSE: header — expected a profile with Start Time and MW_net, got "col\\t0,col\\t1,.*… \(\d+ chars\)" \(wide\.csv:1\)$/,
+      /^LPT_USAGE: header — expected a profile with Start Time and MW_net, got "col\\t0,col\\t1,.*… \(\d+ chars\)" \(wide\.csv:1\)$/,
     );
     expect(`lptool: ${line}\n`.length).toBeLessThan(250);
   });

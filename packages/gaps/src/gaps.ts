@@ -56,7 +56,8 @@ export interface ProfileGaps {
   gaps: { gap_start: string; gap_end: string; gap_duration: string; missing_intervals: number; misaligned: boolean }[];
   missingIntervals: number;
   duplicates: { line: number; start: string }[];
-  outOfOrder: { line: number; start: string; after: string }[];
+  /** Rows out of place (the fewest that leave the rest in time order); `after`: the start of the row above it in the file (null at the top). */
+  outOfOrder: { line: number; start: string; after: string | null }[];
   /** all.csv intervals (in the range) where fewer feeders reported than expected: incomplete totals. */
   partial: number;
   /** Those intervals as runs: [start, end) and how many intervals each holds. */
@@ -198,7 +199,7 @@ function profileGaps(file: string, series: Profile, report: ScanReport, clock: S
     outOfOrder: report.outOfOrder.map((d) => ({
       line: d.line,
       start: clock.format(d.instant),
-      after: clock.format(d.previous),
+      after: Number.isNaN(d.previous) ? null : clock.format(d.previous),
     })),
     partial: report.partialRuns.reduce((a, r) => a + r.intervals, 0),
     partialRanges: report.partialRuns.map((r) => ({
@@ -282,7 +283,9 @@ export function formatGapsSummary(s: GapsSummary): string {
     if (p.gaps.length > 10) out.push(`  … ${p.gaps.length - 10} more in ${p.output}`);
     for (const d of p.duplicates.slice(0, 5)) out.push(`  duplicate ${d.start}${d.line ? ` (line ${d.line})` : ''}`);
     for (const d of p.outOfOrder.slice(0, 5))
-      out.push(`  out of order ${d.start} after ${d.after}${d.line ? ` (line ${d.line})` : ''}`);
+      out.push(
+        `  out of order ${d.start} ${d.after === null ? 'at the top of the file' : `after ${d.after}`}${d.line ? ` (line ${d.line})` : ''}`,
+      );
   }
   return out.join('\n');
 }

@@ -134,13 +134,62 @@ function show(guard: Omit<OutputGuard, 'flag'>, file: string): string {
   return r && !r.startsWith('..') ? r : path.resolve(file);
 }
 
+/** Kernel file systems where no file can be created (a recursive mkdir in /proc never returns). */
+const PSEUDO_FS = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+]);
+
+/**
+ * Why no file can be created at this path, judged from its deepest existing folder (where the writer's mkdir
+ * would start): a file or a device in the way, or a kernel file system. Null when it may be tried.
+ */
+export function outputFolderProblem(output: string): string | null {
+  let dir = path.dirname(path.resolve(output));
+  let st = fs.statSync(dir, { throwIfNoEntry: false });
+  while (!st && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+    st = fs.statSync(dir, { throwIfNoEntry: false });
+  }
+  if (!st) return null;
+  if (!st.isDirectory()) return `${dir} is not a folder`;
+  const kind = PSEUDO_FS.get(Number(fs.statfsSync(dir).type));
+  return kind ? `${dir} is on the kernel's ${kind} file system, where no file can be made` : null;
+}
+
+/**
+ * A failure to create the output file (a path the checks above could not foresee) as the usage error it is:
+ * LPT_USAGE naming the flag, or null for errors of the machine (a full or read-only disk: io's system errors).
+ */
+export function outputWriteError(e: unknown, flag: string, output: string): LptError | null {
+  const err = e as NodeJS.ErrnoException;
+  if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ELOOP', 'ENAMETOOLONG', 'EEXIST'].includes(err?.code ?? ''))
+    return null;
+  return new LptError(
+    'LPT_USAGE',
+    `${flag} — expected a path where a file can be written, got ${output} (${err.code}${err.syscall ? ` on ${err.syscall}` : ''}); nothing was written`,
+    { key: flag },
+  );
+}
+
 /**
  * Refuse (LPT_USAGE, exit 2, before anything is written) an output that is empty, one of the command's inputs,
- * or a file a site keeps. See OutputGuard.
+ * a file a site keeps, or where no file can be made. See OutputGuard.
  */
 export function checkOutputPath(output: string, guard: OutputGuard): void {
   if (!output.trim())
     throw new LptError('LPT_USAGE', `${guard.flag} — expected a file name, got an empty value`, { key: guard.flag });
+  const folder = outputFolderProblem(output);
+  if (folder)
+    throw new LptError(
+      'LPT_USAGE',
+      `${guard.flag} — expected a path where a file can be written, got ${show(guard, output)} (${folder})`,
+      { key: guard.flag },
+    );
   const why = outputRefusal(output, guard);
   if (why)
     throw new LptError(

@@ -67,13 +67,21 @@ function selectFeeders(
       );
   }
   const names = listed.filter((n) => (!only?.length || only.includes(n)) && !exclude?.includes(n));
+  if (!names.length)
+    throw new LptError(
+      'LPT_USAGE',
+      listed.length
+        ? `--exclude — expected to leave at least one meter to total, got all of ${listed.join(', ')} excluded`
+        : "meter-data.csv — expected at least one meter (a line of meter,name,multiplier), got none: add the site's meters and run lptool build",
+      listed.length ? { key: '--exclude' } : { file: 'meter-data.csv' },
+    );
   const inLp = listProfiles(layout.lp);
   const missing = names.filter((n) => !inLp.includes(n));
   const ignored = inLp.filter((n) => !listed.includes(n)).map((n) => `lp/${n}.csv`);
   if (names.length === missing.length)
     throw new LptError(
       'LPT_INPUT_MISSING',
-      `profiles — expected lp/<name>.csv for the meters of meter-data.csv (run lptool build first), got none of ${names.join(', ') || 'none'} in ${layout.lp}`,
+      `profiles — expected lp/<name>.csv for the meters of meter-data.csv (run lptool build first), got none of ${names.join(', ')} in ${layout.lp}`,
       { file: 'lp/' },
     );
   return { names, missing, ignored };

@@ -113,7 +113,9 @@ function commonLength(start: Float64Array, end: Float64Array): number {
 
 /**
  * The header of a profile file (read by the CSV core's head peek), with clear errors for what is not a
- * text file with a header: no file, a folder, binary content, nothing in it.
+ * text file with a header: no file, a folder, binary content, nothing in it. Each is exit 2, as is a header
+ * without Start Time and MW_net: the file named is no profile at all (the wrong input, nothing done), while a
+ * profile with a bad row is data found wrong (LPT_PARSE, exit 1).
  */
 function readHeader(file: string, display: string): { header: string[]; text: string; line: number } {
   let st: fs.Stats;
@@ -144,9 +146,13 @@ function readHeader(file: string, display: string): { header: string[]; text: st
     }
     if (isBinary(buf)) {
       const bytes = [...buf.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-      throw new LptError('LPT_PARSE', `content — expected CSV text, got binary data (first bytes ${bytes})`, {
-        file: display,
-      });
+      throw new LptError(
+        'LPT_USAGE',
+        `content — expected a profile CSV (text), got binary data (first bytes ${bytes})`,
+        {
+          file: display,
+        },
+      );
     }
     head = peekCsv(file, display);
   } catch (e) {
@@ -157,7 +163,7 @@ function readHeader(file: string, display: string): { header: string[]; text: st
   }
   if (!head.header)
     throw new LptError(
-      'LPT_EMPTY',
+      'LPT_USAGE',
       'content — expected a profile with a Start Time and MW_net header, got an empty file',
       {
         file: display,
@@ -300,7 +306,7 @@ export function readProfile(
   const wanted = options.columns ? present.filter((c) => options.columns!.includes(c)) : present;
   if (!header.includes('Start Time') || !present.includes('MW_net')) {
     throw new LptError(
-      'LPT_PARSE',
+      'LPT_USAGE',
       `header — expected a profile with Start Time and MW_net, got ${JSON.stringify(headerText)}`,
       { file: display, line },
     );

@@ -170,6 +170,7 @@ function profile(name: string, starts: number[], mw: (t: number, i: number) => n
     feedersExpected: name === 'all' ? 2 : null,
     lines: order.map((i) => i + 2),
     record: { start: Float64Array.from(starts), lines: starts.map((_, i) => i + 2), partial: flags },
+    duplicates: { collapsed: 0, example: null, conflicts: [] },
   };
 }
 

@@ -60,7 +60,7 @@ describe('report', () => {
     const s = await report(root);
     expect(s.profiles).toBe(3);
     const d = siteData(s.out);
-    expect(d.unreadable).toEqual([{ file: 'lp/east.csv', error: expect.stringMatching(/^LPT_PARSE: header/) }]);
+    expect(d.unreadable).toEqual([{ file: 'lp/east.csv', error: expect.stringMatching(/^LPT_USAGE: header/) }]);
     expect(d.otherProfiles).toEqual(['lp/north-old.csv']);
   });
 

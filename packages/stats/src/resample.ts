@@ -11,7 +11,7 @@ import {
   ratioMicros,
   type SiteClock,
 } from '@lptool/core';
-import { AtomicFile, checkOutputPath, openSite, type SiteOptions, skipDerived } from '@lptool/io';
+import { AtomicFile, checkOutputPath, openSite, outputWriteError, type SiteOptions, skipDerived } from '@lptool/io';
 import { duplicateNote, type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
 export interface ResampleOptions extends SiteOptions {
@@ -114,14 +114,10 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const table = bucketTable(cols, p.intervalMs, clock);
   const stem = path.basename(file).replace(/\.csv$/i, '');
   const output = o.out ? path.resolve(o.out) : path.join(path.dirname(file), 'resampled', `${stem}_${o.to.trim()}.csv`);
-  const out = new AtomicFile(output);
   try {
-    out.write(`${table.header.join(',')}\n`);
-    for (const b of buckets) out.write(`${table.fields(b).join(',')}\n`);
-    out.commit();
+    writeBuckets(output, table, buckets);
   } catch (e) {
-    out.abort();
-    throw e;
+    throw (o.out !== undefined && outputWriteError(e, '--out', o.out)) || e;
   }
   return {
     input: display,
@@ -132,6 +128,19 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
     notes: [duplicateNote(p)].filter((n): n is string => n !== null),
     exitCode: 0,
   };
+}
+
+/** The resampled table, written whole or not at all. */
+function writeBuckets(output: string, table: ReturnType<typeof bucketTable>, buckets: ResampledBucket[]): void {
+  const out = new AtomicFile(output);
+  try {
+    out.write(`${table.header.join(',')}\n`);
+    for (const b of buckets) out.write(`${table.fields(b).join(',')}\n`);
+    out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
 }
 
 /** The human line of a resample run. */

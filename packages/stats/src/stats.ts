@@ -19,6 +19,7 @@ import {
   checkOutputPath,
   csvLine,
   openSite,
+  outputWriteError,
   type SiteOptions,
   type SkippedInput,
   skipDerived,
@@ -104,13 +105,25 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     );
   const profiles = files.map((f) => readProfile(path.resolve(f), show(f), clock, { exact: true }));
   const series = profiles.map(seriesOf);
-  const periods = series.flatMap((p) => (p.start.length ? profilePeriods(p, clock, ...spanOf(p, from, to), o.by) : []));
+  const byProfile = series.map((p) => (p.start.length ? profilePeriods(p, clock, ...spanOf(p, from, to), o.by) : []));
+  const periods = byProfile.flat();
   const { coincident, notes } = coincidentOf(profiles, series, clock, from, to);
-  notes.unshift(...profiles.flatMap((p) => duplicateNote(p) ?? []));
-  if (o.csv) writeTable(path.resolve(o.csv), periods);
-  const pictures = o.png
-    ? await drawPictures(series, periods, path.join(path.dirname(path.resolve(files[0]!)), 'stats'), clock, from, to)
-    : [];
+  notes.unshift(
+    ...profiles.flatMap((p) => duplicateNote(p) ?? []),
+    ...profiles.flatMap((p, k) => (byProfile[k]!.length ? [] : [noDataNote(p, clock, from, to)])),
+  );
+  if (o.csv) {
+    try {
+      writeTable(path.resolve(o.csv), periods);
+    } catch (e) {
+      throw outputWriteError(e, '--csv', o.csv) ?? e;
+    }
+  }
+  if (o.png && !periods.length) notes.push('--png: no picture drawn, as no profile has an interval in the range');
+  const pictures =
+    o.png && periods.length
+      ? await drawPictures(series, periods, path.join(path.dirname(path.resolve(files[0]!)), 'stats'), clock, from, to)
+      : [];
   return {
     periods,
     coincident,
@@ -119,6 +132,14 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     notes: note ? [note, ...notes] : notes,
     exitCode: 0,
   };
+}
+
+/** What stats says of a profile with no interval in the range (its row is left out of the table). */
+function noDataNote(p: Profile, clock: SiteClock, from: number | undefined, to: number | undefined): string {
+  const range = `${from === undefined ? 'its start' : clock.format(from)} → ${to === undefined ? 'its end' : clock.format(to)}`;
+  return p.start.length
+    ? `${p.file}: no interval in ${range} (it has ${clock.format(p.start[0]!)} → ${clock.format(p.start[p.start.length - 1]! + p.intervalMs)})`
+    : `${p.file}: no rows`;
 }
 
 /** The system is a total (all.csv, by its MW_total column); a total is never one of the feeders. */

@@ -61,8 +61,8 @@ describe('lptool gaps', () => {
     fs.writeFileSync(path.join(root, 'empty.csv'), '');
     const empty = lptool(['gaps', 'empty.csv'], { cwd: root });
     expect([empty.code, empty.stderr]).toEqual([
-      1,
-      'lptool: LPT_EMPTY: content — expected a profile with a Start Time and MW_net header, got an empty file (empty.csv)\n',
+      2,
+      'lptool: LPT_USAGE: content — expected a profile with a Start Time and MW_net header, got an empty file (empty.csv)\n',
     ]);
     const missing = lptool(['gaps', 'nope.csv'], { cwd: root });
     expect([missing.code, missing.stderr]).toEqual([
