@@ -100,7 +100,7 @@ describe('lptool report', () => {
       const r = ok(['report', '--root', root, '--json']);
       expect(JSON.parse(r.stdout).profiles).toBe(3); // north, south and the total
       const d = siteData();
-      expect(d.unreadable).toEqual([{ file: 'lp/east.csv', error: expect.stringMatching(/^LPT_PARSE: header/) }]);
+      expect(d.unreadable).toEqual([{ file: 'lp/east.csv', error: expect.stringMatching(/^LPT_USAGE: header/) }]);
       expect(d.otherProfiles).toEqual(['lp/north-old.csv']);
       expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('Not readable, left out: lp/east.csv');
     } finally {
