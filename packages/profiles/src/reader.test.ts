@@ -138,4 +138,17 @@ describe('readProfile: duplicate rows of one interval start, one rule whatever t
       expect(p.start).toHaveLength(2);
     }
   });
+
+  it('every column counts, as build compares exports: Event Type re-sent as V1 differs, a reading 2.50 = 2.5', () => {
+    const f = path.join(dir, 'e.csv');
+    const head = 'Start Time,End Time,meter,Record No.,Event Type,kw_del,MW_net';
+    const line = (event: string, kw: string) =>
+      `2024-07-15T00:00:00-07:00,2024-07-15T00:15:00-07:00,1448,7,${event},${kw},1.5`;
+    fs.writeFileSync(f, `${head}\n${line('Normal', '2.5')}\n${line('Normal', '2.50')}\n`);
+    expect(readProfile(f, 'e.csv', clock).duplicates.collapsed).toBe(1);
+    fs.writeFileSync(f, `${head}\n${line('Normal', '2.5')}\n${line('V1', '2.5')}\n`);
+    expect(() => readProfile(f, 'e.csv', clock, { columns: ['MW_net'] })).toThrow(
+      /got two different rows for 2024-07-15T00:00:00-07:00, lines 2 and 3 \(Event Type "Normal" vs "V1"\)/,
+    );
+  });
 });

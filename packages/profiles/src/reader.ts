@@ -381,11 +381,16 @@ function duplicateGroups(start: Float64Array, order: Int32Array | null): number[
   return groups;
 }
 
-/** Every column of the file as exact values (millionths; instants), to tell identical duplicate rows from others. */
+/**
+ * Every column of the file (but Start Time), in the file's order, to tell identical duplicate rows from others:
+ * a key per cell — exact values for End Time, the power columns and the feeder counts; for any other column (the
+ * readings, `Record No.`, `Event Type`, `meter`) the number a decimal cell holds (`2.50` is `2.5`), else its text,
+ * as build compares overlapping exports — and the cell as the message shows it.
+ */
 interface ComparableRows {
   names: string[];
-  values: Float64Array[];
-  show: ((v: number) => string)[];
+  key: ((i: number) => string)[];
+  show: ((i: number) => string)[];
 }
 
 function comparable(
@@ -399,19 +404,33 @@ function comparable(
 ): ComparableRows {
   const hasEnd = header.includes('End Time');
   const all = readRows(file, display, clock, { wanted: present, feeders, hasEnd, text: [] }, intervalHint, true);
-  const names = [
-    ...(hasEnd ? ['End Time'] : []),
-    ...present,
-    ...(feeders ? ['feeders_reporting', 'feeders_expected'] : []),
-  ];
-  const values = [
-    ...(hasEnd ? [all.end] : []),
-    ...present.map((c) => all.columns.get(c)!),
-    ...(feeders ? [all.reporting!, all.expected!] : []),
-  ];
-  const instant = (v: number) => clock.format(v);
-  const show = names.map((n) => (n === 'End Time' ? instant : n.startsWith('feeders_') ? String : formatMicros));
-  return { names, values, show };
+  const numbers = new Map<string, [Float64Array, (v: number) => string]>();
+  if (hasEnd) numbers.set('End Time', [all.end, (v) => clock.format(v)]);
+  for (const c of present) numbers.set(c, [all.columns.get(c)!, formatMicros]);
+  if (feeders) {
+    numbers.set('feeders_reporting', [all.reporting!, String]);
+    numbers.set('feeders_expected', [all.expected!, String]);
+  }
+  const others = header.filter((h) => h !== 'Start Time' && !numbers.has(h));
+  const text = others.length ? readCsvColumns(file, others, display).columns : {};
+  const d = emptyDecimal();
+  const out: ComparableRows = { names: [], key: [], show: [] };
+  for (const name of header) {
+    const n = numbers.get(name);
+    const cells = (text as Record<string, string[]>)[name];
+    if (n) {
+      out.key.push((i) => String(n[0][i]));
+      out.show.push((i) => n[1](n[0][i]!));
+    } else if (cells) {
+      out.key.push((i) => {
+        const t = (cells[i] ?? '').trim();
+        return decimalProblem(t, d) ? `text ${t}` : String(d.value);
+      });
+      out.show.push((i) => JSON.stringify(cells[i] ?? ''));
+    } else continue;
+    out.names.push(name);
+  }
+  return out;
 }
 
 /** Identical rows of a start collapse to the first; rows that differ from the first are conflicts. */
@@ -426,20 +445,17 @@ function judgeDuplicates(
   for (const g of groups) {
     const first = g[0]!;
     for (const other of g.slice(1)) {
-      const k = rows.values.findIndex(
-        (v) => !(v[first] === v[other] || (Number.isNaN(v[first]!) && Number.isNaN(v[other]!))),
-      );
+      const k = rows.key.findIndex((key) => key(first) !== key(other));
       if (k < 0) {
         out.collapsed++;
         out.example ??= [lines[first]!, lines[other]!];
         continue;
       }
-      const v = rows.values[k]!;
       out.conflicts.push({
         start: start[first]!,
         lines: [lines[first]!, lines[other]!],
         column: rows.names[k]!,
-        values: [rows.show[k]!(v[first]!), rows.show[k]!(v[other]!)],
+        values: [rows.show[k]!(first), rows.show[k]!(other)],
       });
       break;
     }
