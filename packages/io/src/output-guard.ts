@@ -119,13 +119,38 @@ export function outputRefusal(output: string, guard: Omit<OutputGuard, 'flag'>):
     const spelled = show(guard, input);
     return spelled === show(guard, output) ? 'one of its inputs' : `one of its inputs, ${spelled}`;
   }
-  for (const real of new Set(mine.filter((id) => !id.startsWith('inode ')))) {
+  const reals = mine.filter((id) => !id.startsWith('inode '));
+  if (guard.root) reals.push(...throughMounts(reals[0]!, guard.root));
+  for (const real of new Set(reals)) {
     for (const root of rootsAbove(real, guard.root)) {
       const what = siteFileAt(root, path.relative(root, real), real);
       if (what) return what;
     }
   }
   return null;
+}
+
+/** Folders of a site a bind mount could show elsewhere (the real path does not see through a mount). */
+const MOUNTABLE = ['.', 'lp', 'lp/.cache', 'data', 'data/KW', '_dropbox', '_dropbox/KW', 'logs'];
+
+/**
+ * The output's path as inside the command's site when one of the folders above it is one of the site's folders
+ * under another name — a bind mount (same device and inode) — so `/mnt/meters-lp/north.csv` is judged as
+ * `lp/north.csv`.
+ */
+function throughMounts(real: string, root: string): string[] {
+  const ids = new Map<string, string>();
+  for (const rel of MOUNTABLE) {
+    const st = fs.statSync(path.join(root, rel), { throwIfNoEntry: false });
+    if (st?.isDirectory()) ids.set(`${st.dev}:${st.ino}`, path.join(realPathOf(root), rel));
+  }
+  const out: string[] = [];
+  for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    const site = st ? ids.get(`${st.dev}:${st.ino}`) : undefined;
+    if (site && site !== dir) out.push(path.join(site, path.relative(dir, real)));
+    if (path.dirname(dir) === dir) return out;
+  }
 }
 
 function show(guard: Omit<OutputGuard, 'flag'>, file: string): string {

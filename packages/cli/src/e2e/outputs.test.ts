@@ -3,10 +3,12 @@
  * `resample --out`, `stats --csv` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
  * CLI on a synth site, every refused run exit 2 with every file as it was.
  */
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanupsAfterEach, lptool, synthSite } from '../testing.js';
+import { BIN, cleanupsAfterEach, lptool, synthSite } from '../testing.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -87,5 +89,46 @@ describe('outputs never replace an input or a site file', () => {
       ['stats', 'lp/north.csv', '--csv', path.join(dir, 'stats.csv')],
     ])
       expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
+  });
+
+  it("through a bind mount of the site's lp/ (another path, same folder): refused as lp/ itself", () => {
+    const s = synthSite(
+      ['--meters', '1', '--days', '1', '--start', '2024-07-15'],
+      [['sort', '--settle', '0'], ['build']],
+    );
+    cleanups.push(s.cleanup);
+    const { root, dir } = s;
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    const profile = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
+    // in a mount namespace of its own (nothing to unmount after): lp/ bound at mnt/, then resample into it
+    const run = (out: string) =>
+      spawnSync(
+        'unshare',
+        [
+          '-m',
+          'sh',
+          '-c',
+          'mount --bind "$1" "$2" && exec "$3" "$4" resample lp/north.csv --to 1d --out "$5"',
+          'sh',
+        ].concat([path.join(root, 'lp'), mnt, process.execPath, BIN, out]),
+        { cwd: root, encoding: 'utf8', env: { ...process.env, TZ: 'America/Los_Angeles' } },
+      );
+    const r = run(path.join(mnt, 'north.csv'));
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^lptool: LPT_USAGE: --out — expected an output of its own, got .*mnt\/north\.csv \(one of its inputs, lp\/north\.csv\)/,
+      ),
+    ]);
+    // a file not there yet is judged by where it would land: lp/all.csv
+    const all = run(path.join(mnt, 'all.csv'));
+    expect([all.status, all.stderr]).toEqual([
+      2,
+      expect.stringMatching(/mnt\/all\.csv \(the site total lp\/all\.csv\)/),
+    ]);
+    expect(fs.existsSync(path.join(root, 'lp/all.csv'))).toBe(false);
+    expect(fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8')).toBe(profile);
+    expect(run(path.join(mnt, 'north_1d.csv')).status).toBe(0); // a file of its own there is fine
   });
 });
