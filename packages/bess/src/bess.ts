@@ -29,6 +29,8 @@ export interface BessOptions {
   tz?: string | undefined;
   /** Coverage below this share of the period is flagged. */
   minCoverage: number;
+  /** As each telemetry file has been read: files read, files, samples so far (a progress line). */
+  onProgress?: ((done: number, total: number, rows: number) => void) | undefined;
 }
 
 /** An enclosure over the period: a line of enclosure_summary.csv. */
@@ -63,7 +65,7 @@ export async function bess(options: BessOptions): Promise<BessSummary> {
   const outputs = outputPaths(config, options.out);
   checkOutputs(config, outputs, [config.file, ...files]);
   const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const telemetry = await readTelemetry(config, clock, range, files);
+  const telemetry = await readTelemetry(config, clock, range, files, options.onProgress);
   const assignments = assignEnclosures(config, [...telemetry.power.keys()], telemetry.enclosureColumns);
   const step = medianStepMs(telemetry.times);
   const maxGapMs = config.maxGapMs ?? (Number.isFinite(step) ? 5 * step : 0);
@@ -203,6 +205,18 @@ export function formatBessSummary(s: BessSummary): string {
     `bess ${s.config}: ${s.files.length} file(s), ${s.samples} samples ${s.first} → ${s.last} (step ${formatShortDuration(s.medianStepMs)}, max gap ${formatShortDuration(s.maxGapMs)})`,
     `  ${s.inverters} inverters, ${s.inputs} inputs, ${s.enclosures} enclosures, ${s.days} days (${s.timezone}); charged ${formatDecimal(charged, 1)} kWh, discharged ${formatDecimal(discharged, 1)} kWh (DC ratio ${formatDecimal(charged ? discharged / charged : Number.NaN, 3)})`,
     `  wrote ${s.outputs.daily}, ${s.outputs.outliers}, ${s.outputs.summary}, ${s.outputs.heatmap}`,
-    ...s.warnings.map((w) => `  warning: ${w}`),
-  ].join('\n');
+  ].join('\n'); // its warnings (low coverage, timestamps repeated with other values) go to stderr: the CLI's
+}
+
+/**
+ * Whether a config's outputs are newer than everything they are made from (the config and its telemetry files):
+ * `lptool run` skips bess then, so a cron run on unchanged telemetry neither reads it again nor says again what it
+ * already said (low coverage, repeated timestamps).
+ */
+export async function bessUpToDate(configFile: string): Promise<boolean> {
+  const config = loadBessConfig(configFile);
+  const inputs = [config.file, ...(await telemetryFiles(config))];
+  const newestInput = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
+  const outputs = Object.values(outputPaths(config, undefined)).map((f) => fs.statSync(f, { throwIfNoEntry: false }));
+  return outputs.every((st) => st !== undefined && st.mtimeMs >= newestInput);
 }

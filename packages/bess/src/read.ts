@@ -228,11 +228,14 @@ export async function readTelemetry(
   clock: SiteClock,
   range: { from?: number; to?: number } = {},
   files?: string[],
+  onProgress?: (done: number, total: number, rows: number) => void,
 ): Promise<Telemetry> {
   files ??= await telemetryFiles(config);
   const enclosureColumns = new Set<string>();
   const warnings: string[] = [];
   const perFile: FileData[] = [];
+  let rows = 0;
+  onProgress?.(0, files.length, 0);
   for (const file of files) {
     const display = path.relative(process.cwd(), file) || file;
     const raw =
@@ -244,6 +247,7 @@ export async function readTelemetry(
     const power = new Map<string, Float64Array>();
     for (const [j, n] of raw.names.entries()) power.set(n, Float64Array.from(raw.power[j]!, toKw));
     perFile.push({ file: display, times, power });
+    onProgress?.(perFile.length, files.length, (rows += times.length));
   }
   const { times, power } = mergeTimeline(perFile, range, clock, warnings);
   if (!power.size)

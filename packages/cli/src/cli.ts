@@ -1,10 +1,10 @@
 import { ExitCode } from '@lptool/core';
-import { beginRun, endRun, LPTOOL_VERSION } from '@lptool/io';
+import { beginRun, endRun, LPTOOL_VERSION, takeRunWarnings } from '@lptool/io';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { COMMANDS, GROUPS } from './commands.js';
 import { addCommand } from './declare.js';
-import { type CommandResult, errorForLog, exitCodeFor, type Io } from './output.js';
+import { type CommandResult, emitResult, errorForLog, exitCodeFor, type Io, type OutputMode } from './output.js';
 
 type Opts = Record<string, unknown>;
 
@@ -33,31 +33,46 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       const command = params[params.length - 1] as Command;
       const opts = command.opts() as Opts;
       const args = d.argument?.type instanceof z.ZodArray ? command.args : command.args[0];
+      io.mode = outputMode(opts);
       onResult(await d.run(d.normalise(opts, args) as never, io), opts);
     });
   }
   return program;
 }
 
+/** The output flags of a command line (commander's values). */
+function outputMode(opts: Opts): OutputMode {
+  return { quiet: opts.quiet === true, verbose: opts.verbose === true, json: opts.json === true };
+}
+
+/** Warnings said once per run (the machine's zone used): on stderr in every mode, after the command's own lines. */
+function flushRunWarnings(io: Io): void {
+  for (const w of takeRunWarnings()) io.err(`lptool: warning: ${w}`);
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(
   argv: string[],
-  io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) },
+  io: Io = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    progressStream: process.stderr,
+  },
 ): Promise<number> {
   let code: number = ExitCode.ok;
   const program = buildProgram(io, (r, opts) => {
-    for (const w of r.warnings ?? []) io.err(`lptool: warning: ${w}`);
-    for (const n of r.notes ?? []) io.err(`lptool: note: ${n}`);
-    if (opts.json) io.out(JSON.stringify(r.json, null, 2));
-    else if (r.text) io.out(r.text.replace(/\n$/, ''));
+    emitResult(r, outputMode(opts), io);
     code = r.exitCode;
   });
   beginRun(); // one run id for the lines this command logs; its logs' end events get the exit code (io/log.ts)
+  takeRunWarnings(); // a new run: what an earlier run in this process said may be said again
   try {
     await program.parseAsync(argv, { from: 'user' });
+    flushRunWarnings(io);
     endRun(code);
     return code;
   } catch (e) {
+    flushRunWarnings(io);
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
         return ExitCode.ok;

@@ -144,7 +144,7 @@ export const COMMANDS: CommandDecl[] = [
       shard: v.shard,
       lockWaitMs: v.lockWait,
     }),
-    run: async (o) => (await import('./commands/build.js')).run(o),
+    run: async (o, io) => (await import('./commands/build.js')).run(o, io),
   }),
   declare({
     name: 'merge',
@@ -260,7 +260,7 @@ export const COMMANDS: CommandDecl[] = [
       'lptool bess -c bess.yaml --json',
     ],
     to: (v) => ({ config: v.config, out: v.out, from: v.from, to: v.to, tz: v.tz, minCoverage: v.minCoverage }),
-    run: async (o) => (await import('./commands/bess.js')).run(o),
+    run: async (o, io) => (await import('./commands/bess.js')).run(o, io),
   }),
   declare({
     name: 'export parquet',
@@ -561,6 +561,28 @@ export const COMMANDS: CommandDecl[] = [
     examples: ['lptool doctor', 'lptool doctor --root /srv/meters --json', 'lptool doctor --backlog-age 1h'],
     to: (v) => ({ ...site(v), settleMs: v.settle, backlogMs: v.backlogAge }),
     run: async (o) => (await import('./commands/doctor.js')).run(o),
+  }),
+  declare({
+    name: 'run',
+    description:
+      'the pipeline cron calls: sort → build → merge → gaps (→ bess with a bess.yaml) in one process under one lock; one summary, the worst exit code',
+    flags: {
+      ...SITE,
+      settle: {
+        flags: '--settle <seconds>',
+        description: "sort's --settle: leave files changed in the last N seconds for the next run",
+        type: seconds('--settle').default('5'),
+      },
+      bess: {
+        flags: '--bess <config>',
+        description: 'run bess with this bess.yaml (default: bess.yaml, else bess/bess.yaml of the root, when there)',
+        type: text(),
+      },
+      lockWait: lockWaitFlag('wait this long for another run on the same root'),
+    },
+    examples: ['lptool run -q', 'lptool run --root /srv/meters --verbose', 'lptool run --json --settle 0'],
+    to: (v) => ({ ...site(v), settleMs: v.settle, bessConfig: v.bess, lockWaitMs: v.lockWait }),
+    run: async (o, io) => (await import('./commands/run.js')).run(o, io),
   }),
 ];
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { usageError } from './flags.js';
+import { onOff, usageError } from './flags.js';
 import type { CommandResult, Io } from './output.js';
 
 /** A flag: commander's spelling (`--lock-wait <seconds>`), its help line, and its type. */
@@ -41,6 +41,20 @@ export interface CommandDecl {
   normalise: (raw: Record<string, unknown>, args: unknown) => unknown;
   run: (options: never, io: Io) => Promise<CommandResult>;
 }
+
+/** The output flags every command has: the CLI reads them (output.ts), the command functions never see them. */
+export const OUTPUT_FLAGS: Shape = {
+  quiet: {
+    flags: '-q, --quiet',
+    description: 'print nothing when nothing needs attention (problems still go to stderr; the exit code says all)',
+    type: onOff(),
+  },
+  verbose: {
+    flags: '-v, --verbose',
+    description: 'print details a summary leaves out (e.g. the meters a build left unchanged)',
+    type: onOff(),
+  },
+};
 
 /** A parent command that only groups subcommands (`export`, `synth`). */
 export interface GroupDecl {
@@ -131,6 +145,7 @@ export function addCommand(parent: Command, name: string, d: CommandDecl | Group
   if ('flags' in d) {
     if (d.argument) cmd.argument(d.argument.spec, d.argument.description);
     for (const [key, f] of Object.entries(d.flags)) cmd.addOption(toOption(key, f));
+    for (const [key, f] of Object.entries(OUTPUT_FLAGS)) if (!(key in d.flags)) cmd.addOption(toOption(key, f));
   }
   if (d.examples.length) cmd.addHelpText('after', examples(d.examples));
   return cmd;

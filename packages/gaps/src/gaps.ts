@@ -268,7 +268,11 @@ async function drawGapPicture(
 }
 
 /** Human summary: one line per profile, then its gaps (the first few) and row problems. */
-export function formatGapsSummary(s: GapsSummary): string {
+/**
+ * The human summary: a line per profile, then its partial runs and — unless `problems` says they are told apart
+ * (--fail-on-gaps: `gapsProblems`' lines on stderr) — its gaps, duplicates and rows out of order.
+ */
+export function formatGapsSummary(s: GapsSummary, options: { problemsApart?: boolean } = {}): string {
   const out: string[] = [];
   for (const p of s.profiles) {
     out.push(
@@ -276,16 +280,28 @@ export function formatGapsSummary(s: GapsSummary): string {
     );
     for (const r of p.partialRanges.slice(0, 5)) out.push(`  partial ${r.start} → ${r.end} (${r.intervals} intervals)`);
     if (p.partialRanges.length > 5) out.push(`  … ${p.partialRanges.length - 5} more partial runs`);
-    for (const g of p.gaps.slice(0, 10))
-      out.push(
-        `  gap ${g.gap_start} → ${g.gap_end} ${g.gap_duration} (${g.missing_intervals} missing)${g.misaligned ? ' misaligned' : ''}`,
-      );
-    if (p.gaps.length > 10) out.push(`  … ${p.gaps.length - 10} more in ${p.output}`);
-    for (const d of p.duplicates.slice(0, 5)) out.push(`  duplicate ${d.start}${d.line ? ` (line ${d.line})` : ''}`);
-    for (const d of p.outOfOrder.slice(0, 5))
-      out.push(
-        `  out of order ${d.start} ${d.after === null ? 'at the top of the file' : `after ${d.after}`}${d.line ? ` (line ${d.line})` : ''}`,
-      );
+    if (!options.problemsApart) out.push(...findings(p).map((l) => `  ${l}`));
   }
   return out.join('\n');
+}
+
+/** A profile's gaps (the first 10), duplicates and rows out of order (the first 5 of each), a line each. */
+function findings(p: ProfileGaps): string[] {
+  const out: string[] = [];
+  for (const g of p.gaps.slice(0, 10))
+    out.push(
+      `gap ${g.gap_start} → ${g.gap_end} ${g.gap_duration} (${g.missing_intervals} missing)${g.misaligned ? ' misaligned' : ''}`,
+    );
+  if (p.gaps.length > 10) out.push(`… ${p.gaps.length - 10} more in ${p.output}`);
+  for (const d of p.duplicates.slice(0, 5)) out.push(`duplicate ${d.start}${d.line ? ` (line ${d.line})` : ''}`);
+  for (const d of p.outOfOrder.slice(0, 5))
+    out.push(
+      `out of order ${d.start} ${d.after === null ? 'at the top of the file' : `after ${d.after}`}${d.line ? ` (line ${d.line})` : ''}`,
+    );
+  return out;
+}
+
+/** Gaps, duplicates and rows out of order as problems (--fail-on-gaps): `gaps: lp/north.csv: gap … (96 missing)`. */
+export function gapsProblems(s: GapsSummary): string[] {
+  return s.profiles.flatMap((p) => findings(p).map((l) => `gaps: ${p.file}: ${l}`));
 }

@@ -1,1 +1,1 @@
-export { formatGapsSummary, GAP_COLUMNS, type GapsOptions, type GapsSummary, gaps, type ProfileGaps } from './gaps.js';
+export { formatGapsSummary, gapsProblems, GAP_COLUMNS, type GapsOptions, type GapsSummary, gaps, type ProfileGaps } from './gaps.js';

@@ -9,6 +9,7 @@ export * from './log.js';
 export * from './names.js';
 export * from './open-site.js';
 export * from './output-guard.js';
+export * from './run-warnings.js';
 export * from './settings.js';
 export * from './site.js';
 export * from './system-errors.js';

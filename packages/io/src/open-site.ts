@@ -1,13 +1,20 @@
-import { SiteClock } from '@lptool/core';
+import fs from 'node:fs';
+import { LptError, SiteClock } from '@lptool/core';
 import { acquireLock } from './lock.js';
 import { createLogger, type Logger, nullLogger } from './log.js';
 import { loadSettings, type SettingFlags, type Settings } from './settings.js';
+import { runWarning } from './run-warnings.js';
 import { checkSiteFolders, type SiteLayout, type SitePart, siteLayout } from './site.js';
 
 /** What every command is given about its site: the root, the setting flags, the environment. */
 export interface SiteOptions extends SettingFlags {
   root: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The site of a pipeline (`lptool run`) that holds its lock: a command run as one of its steps works on it —
+   * its settings, clock and lock — instead of opening the site again and taking the lock a second time.
+   */
+  within?: Site | undefined;
 }
 
 /** How a command holds the site while it works. */
@@ -29,10 +36,15 @@ export interface SiteRun {
  * before it waits for another run's lock or writes a log line.
  */
 export class Site {
+  /** True while `locked` runs its work: a step opened `within` this site runs under its lock. */
+  private holding = false;
+
   private constructor(
     readonly layout: SiteLayout,
     readonly settings: Settings,
     readonly clock: SiteClock,
+    /** The pipeline's site whose lock this one runs under (a step of `lptool run`), or none. */
+    private readonly parent: Site | null = null,
   ) {}
 
   /**
@@ -40,8 +52,16 @@ export class Site {
    * further folders to check once the layout is known (the archive's month folders).
    */
   static open(options: SiteOptions, folders: readonly SitePart[], more?: (layout: SiteLayout) => string[]): Site {
+    const within = options.within;
+    if (within) {
+      if (!within.holding) throw new Error('a step opened within a site that does not hold its lock');
+      checkSiteFolders(within.layout, folders, more?.(within.layout));
+      return new Site(within.layout, within.settings, within.clock, within);
+    }
     const layout = siteLayout(options.root);
+    checkSiteRoot(layout, folders);
     const settings = loadSettings(layout.settings, options, options.env);
+    if (settings.sources.timezone === 'default') runWarning('zone', zoneWarning(settings.timezone));
     const clock = new SiteClock(settings.timezone, settings.clock);
     checkSiteFolders(layout, folders, more?.(layout));
     return new Site(layout, settings, clock);
@@ -49,15 +69,19 @@ export class Site {
 
   /** Run `work` holding the site lock, with the command's logs; the lock is released however it ends. */
   async locked<T>(run: SiteRun, work: (logs: Logger[]) => Promise<T> | T): Promise<T> {
-    const release = run.dryRun
-      ? () => {}
-      : acquireLock(this.layout.lockFile, { waitMs: run.lockWaitMs, command: `lptool ${run.command}` });
+    const release =
+      run.dryRun || this.parent
+        ? () => {}
+        : acquireLock(this.layout.lockFile, { waitMs: run.lockWaitMs, command: `lptool ${run.command}` });
+    const held = this.holding;
+    this.holding = true;
     try {
       const logs = run.logs.map((name) =>
         run.dryRun ? nullLogger() : createLogger(this.layout.logs, name, { cmd: run.command }),
       );
       return await work(logs);
     } finally {
+      this.holding = held;
       release();
     }
   }
@@ -70,4 +94,31 @@ export function openSite(
   more?: (layout: SiteLayout) => string[],
 ): Site {
   return Site.open(options, folders, more);
+}
+
+/** The warning of a run whose zone is set nowhere (no --tz, LPTOOL_TZ or lptool.yaml timezone). */
+export function zoneWarning(zone: string): string {
+  return `time zone — expected one set by --tz, LPTOOL_TZ or timezone: in lptool.yaml, got none: using this machine's zone, ${zone} (lptool init --tz ZONE, or add timezone: to lptool.yaml)`;
+}
+
+/**
+ * The root must be a folder; a command that works on the profiles (`lp`) needs its meter list: a missing root or a
+ * root without meter-data.csv is almost always a wrong --root or LPTOOL_ROOT, said as such (exit 2).
+ */
+function checkSiteRoot(layout: SiteLayout, folders: readonly SitePart[]): void {
+  const root = layout.root;
+  const st = fs.statSync(root, { throwIfNoEntry: false });
+  const fix = `check --root and LPTOOL_ROOT, or make a site there with lptool init --root ${root}`;
+  if (!st || !st.isDirectory())
+    throw new LptError(
+      'LPT_CONFIG',
+      `site root — expected a folder with meter-data.csv, got ${st ? 'a file' : 'nothing'} at ${root}; ${fix}`,
+      { file: root },
+    );
+  if (folders.includes('lp') && !fs.existsSync(layout.meterData))
+    throw new LptError(
+      'LPT_CONFIG',
+      `site root — expected a folder with meter-data.csv, got ${root} without one; ${fix}`,
+      { file: layout.meterData },
+    );
 }

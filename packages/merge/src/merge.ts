@@ -30,6 +30,8 @@ export interface MergeSummary {
   incomplete: number;
   first: string | null;
   last: string | null;
+  /** True when no input changed since lp/all.csv was written: it was left as it was (not rewritten). */
+  unchanged: boolean;
   exitCode: 0;
 }
 
@@ -181,10 +183,18 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const warnings = feederWarnings(missing, ignored);
   return site.locked({ command: 'merge', logs: ['merge'], lockWaitMs: options.lockWaitMs }, ([log]) => {
     log!.info({ event: 'start', feeders: names, resample: options.resample }, 'merge started');
+    const output = path.join(layout.lp, 'all.csv');
+    const stampKey = mergeKey(site.settings, names, expectedNames, options.resample);
+    const done = unchangedTotal(layout, output, names, stampKey);
+    if (done) {
+      const summary: MergeSummary = { root: layout.root, output: 'lp/all.csv', ...done, missing, ignored, warnings };
+      for (const w of warnings) log!.warn({ event: 'warning' }, w);
+      log!.info({ event: 'unchanged', rows: summary.rows }, 'merge: no input changed, lp/all.csv left as it was');
+      return summary;
+    }
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
     const onGrid = onOneGrid(series, options.resample, clock);
     const totals = sumFeeders(onGrid);
-    const output = path.join(layout.lp, 'all.csv');
     const incomplete = writeTotal(output, totals, expectedNames.length, clock);
     const count = totals.start.length;
     const summary: MergeSummary = {
@@ -204,8 +214,10 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       incomplete,
       first: count ? clock.format(totals.start[0]!) : null,
       last: count ? clock.format(totals.end[count - 1]!) : null,
+      unchanged: false,
       exitCode: 0,
     };
+    saveStamp(layout, output, names, stampKey, summary);
     for (const w of warnings) log!.warn({ event: 'warning' }, w);
     log!.info({ event: 'merged', ...summary }, 'merge finished');
     return summary;
@@ -213,6 +225,8 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
 }
 
 export function formatMergeSummary(s: MergeSummary): string {
+  if (s.unchanged)
+    return `merge ${s.root}: no profile changed since ${s.output} was written (${s.rows} intervals ${s.first ?? ''} → ${s.last ?? ''}; ${s.incomplete} incomplete): left as it was`;
   const out = [
     `merge ${s.root}: ${s.feeders.length}${s.expected !== s.feeders.length ? ` of ${s.expected}` : ''} feeders → ${s.output}, ${s.rows} intervals ${s.first ?? ''} → ${s.last ?? ''}; ${s.incomplete} incomplete (feeders_reporting < feeders_expected)`,
   ];
@@ -221,4 +235,85 @@ export function formatMergeSummary(s: MergeSummary): string {
       `  ${f.name.padEnd(12)} ${f.rows} rows, ${formatShortDuration(f.intervalMs)}${f.resampled ? ` → resampled to ${formatShortDuration(Math.max(...s.feeders.map((x) => x.intervalMs)))}` : ''}`,
     );
   return out.join('\n');
+}
+
+/*
+ * No changed input, no rewrite: a stamp beside the total (lp/.cache/all.merge.json) records the inputs it was made
+ * from — each feeder profile's size, mtime (ns) and inode, the settings and options — and the total as written. When
+ * all of them are still what the stamp says, the total is what a merge would write: it is left untouched (same bytes,
+ * same mtime), and the summary is the stamp's. Profiles are only ever replaced by rename (a new inode) or appended
+ * to (a new size and mtime), so a change to one is always seen.
+ */
+interface FileStamp {
+  size: number;
+  mtimeNs: string;
+  ino: number;
+}
+type Totals = Pick<MergeSummary, 'feeders' | 'expected' | 'rows' | 'incomplete' | 'first' | 'last'>;
+interface MergeStamp {
+  v: 1;
+  key: string;
+  inputs: Record<string, FileStamp>;
+  output: FileStamp;
+  totals: Totals;
+}
+
+const stampPath = (layout: SiteLayout) => path.join(layout.lp, '.cache', 'all.merge.json');
+
+function fileStamp(file: string): FileStamp | null {
+  const st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return st?.isFile() ? { size: Number(st.size), mtimeNs: String(st.mtimeNs), ino: Number(st.ino) } : null;
+}
+
+const sameStamp = (a: FileStamp | null, b: FileStamp | undefined) =>
+  !!a && !!b && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino;
+
+/** What the total depends on besides the profiles: the site's settings, the feeders, --resample. */
+function mergeKey(
+  settings: { timezone: string; clock: string; intervalMs: number },
+  names: string[],
+  expected: string[],
+  resample: boolean,
+): string {
+  const { timezone, clock, intervalMs } = settings;
+  return JSON.stringify({ timezone, clock, intervalMs, names, expected, resample });
+}
+
+/** The stamp's totals when lp/all.csv is exactly what these inputs made; else null (merge writes it). */
+function unchangedTotal(
+  layout: SiteLayout,
+  output: string,
+  names: string[],
+  key: string,
+): (Totals & { unchanged: true; exitCode: 0 }) | null {
+  let stamp: MergeStamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(stampPath(layout), 'utf8')) as MergeStamp;
+  } catch {
+    return null; // none yet, or unreadable: merge as always
+  }
+  if (stamp?.v !== 1 || stamp.key !== key || !sameStamp(fileStamp(output), stamp.output)) return null;
+  for (const n of names) if (!sameStamp(fileStamp(path.join(layout.lp, `${n}.csv`)), stamp.inputs?.[n])) return null;
+  return { ...stamp.totals, unchanged: true, exitCode: 0 };
+}
+
+/** Records what lp/all.csv was just made from (a lost stamp only costs the next merge a rewrite). */
+function saveStamp(layout: SiteLayout, output: string, names: string[], key: string, s: MergeSummary): void {
+  const inputs: Record<string, FileStamp> = {};
+  for (const n of names) {
+    const st = fileStamp(path.join(layout.lp, `${n}.csv`));
+    if (st) inputs[n] = st;
+  }
+  const written = fileStamp(output);
+  if (!written) return;
+  const { feeders, expected, rows, incomplete, first, last } = s;
+  const stamp: MergeStamp = { v: 1, key, inputs, output: written, totals: { feeders, expected, rows, incomplete, first, last } };
+  const file = new AtomicFile(stampPath(layout));
+  try {
+    file.write(JSON.stringify(stamp));
+    file.commit();
+  } catch (e) {
+    file.abort();
+    throw e;
+  }
 }

@@ -49,6 +49,8 @@ export interface BuildOptions extends SiteOptions {
   /** Build only the meters whose id hashes to this shard (see `shardOf`); other profiles are left alone. */
   shard?: Shard | undefined;
   lockWaitMs: number;
+  /** As each meter that needs building is built: meters done, meters to build, rows read so far (a progress line). */
+  onProgress?: ((done: number, total: number, rows: number) => void) | undefined;
 }
 
 /** What a build run works with once its site is open and its options are checked. */
@@ -128,7 +130,14 @@ async function buildMeters(run: BuildRun): Promise<BuildSummary> {
   }
   // build the meters whose inputs changed (in parallel where cores allow), then take the outcomes in order
   const jobs = work.map((w) => w.job);
-  const outcomes = await runMeterJobs(jobs, run.options.env);
+  let done = 0;
+  let rows = 0;
+  const onProgress = run.options.onProgress;
+  onProgress?.(0, jobs.length, 0);
+  const outcomes = await runMeterJobs(jobs, run.options.env, (o) => {
+    rows += o.rowsRead;
+    onProgress?.(++done, jobs.length, rows);
+  });
   // the new profiles replace the old ones together — except any that would lose intervals of the old one (kept)
   await commitProfiles(jobs, outcomes, (name) => manifest.meters[name], {
     allowShrink: run.options.allowShrink,

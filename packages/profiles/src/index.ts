@@ -2,7 +2,7 @@ export type { AssembledRows, AssemblerOptions, BadRow, Conflict, DayCounts, Expo
 export { checkDays, ProfileAssembler } from './assembler.js';
 export { type BuildOptions, build } from './build.js';
 export * from './columns.js';
-export { formatBuildSummary } from './format.js';
+export { buildProblems, formatBuildSummary } from './format.js';
 export { type FileRecord, loadManifest, type Manifest, type MeterRecord } from './manifest.js';
 export { type MeterInfo, readMeterData } from './meter-data.js';
 export type { AppendPlan, JobFile, MeterJob, MeterOutcome } from './meter-job.js';

@@ -44,13 +44,21 @@ export type WorkerReply =
  * huge export) is replaced, and its meter is built again in this thread, whose
  * heap is not capped, in full. Only a full or read-only disk stops the run.
  */
-export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = process.env): Promise<MeterOutcome[]> {
+export async function runMeterJobs(
+  jobs: MeterJob[],
+  env: NodeJS.ProcessEnv = process.env,
+  onDone?: (outcome: MeterOutcome) => void,
+): Promise<MeterOutcome[]> {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const wanted = env.LPTOOL_WORKERS ? Math.max(1, Number(env.LPTOOL_WORKERS) || 1) : cores;
   // a thread costs ~0.15 s to start: only worth it for real work (a cron append reads a file or two per meter)
   const files = jobs.reduce((n, j) => n + (j.append?.files.length ?? j.files.length), 0);
   const size = Math.min(wanted, jobs.length, Math.ceil(files / 64));
-  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => started(runGuarded(j)));
+  const done = (o: MeterOutcome) => {
+    onDone?.(o);
+    return o;
+  };
+  if (size <= 1 || import.meta.url.endsWith('.ts')) return jobs.map((j) => done(started(runGuarded(j))));
 
   const outcomes: MeterOutcome[] = new Array(jobs.length);
   const died: number[] = [];
@@ -73,7 +81,7 @@ export async function runMeterJobs(jobs: MeterJob[], env: NodeJS.ProcessEnv = pr
       };
       w.on('message', (m: WorkerReply) => {
         if (!m.ok && isSiteWideError(m)) return reject(Object.assign(new Error(m.message), { code: m.code }));
-        outcomes[current] = m.ok ? started(m.outcome) : failedOutcome(jobs[current]!, m.message);
+        outcomes[current] = done(m.ok ? started(m.outcome) : failedOutcome(jobs[current]!, m.message));
         current = -1;
         feed();
       });

@@ -42,7 +42,7 @@ export function account(summary: SortSummary, a: SortAction, dryRun: boolean, re
       summary.failed.push({ name: a.name, why: a.why });
       c.failed++;
     } else {
-      summary.skipped.push({ name: a.name, why: a.why });
+      summary.skipped.push({ name: a.name, why: a.why, ...(a.as === 'settling' ? { settling: true } : {}) });
       if (a.as === 'ignored') c.ignored++;
       else c.settling++;
     }

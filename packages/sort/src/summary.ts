@@ -23,7 +23,7 @@ export interface SortSummary {
   counts: { archived: number; error: number; duplicate: number; settling: number; ignored: number; failed: number };
   errorsByReason: Partial<Record<RejectReason, number>>;
   /** Things left alone, with why (symlinks, folders, other names, still being written). */
-  skipped: { name: string; why: string }[];
+  skipped: { name: string; why: string; /** still being written (--settle): the next run takes it */ settling?: true }[];
   /** Inputs that could not be handled (a name that is not UTF-8, a file that vanished or could not be read): left where they were. */
   failed: { name: string; why: string }[];
   warnings: string[];
@@ -49,7 +49,10 @@ export function emptySummary(root: string, dryRun: boolean): SortSummary {
   };
 }
 
-/** The human summary: counts per outcome, then one line per reject and skip. */
+/**
+ * The human summary: counts per outcome and what sort did to the store. What needs attention — rejects, files left
+ * in place or skipped, warnings — is `sortProblems`' lines, which the CLI writes on stderr in every mode.
+ */
 export function formatSortSummary(s: SortSummary): string {
   const c = s.counts;
   const verb = s.dryRun ? 'would be ' : '';
@@ -60,12 +63,18 @@ export function formatSortSummary(s: SortSummary): string {
   if (s.rebuiltStore) out.push(`rebuilt the missing hash store from the archive: ${s.rebuiltStore} files`);
   if (s.recovered)
     out.push(`recovered an interrupted run: ${s.recovered.recorded} moves recorded, ${s.recovered.forgotten} to redo`);
-  for (const f of s.files)
-    if (f.reason)
-      out.push(`  ${f.reason.padEnd(14)} ${escapeFileName(f.name)} → ${escapeFileName(f.dest)}: ${f.message}`);
-  for (const k of s.failed) out.push(`  left in place  ${escapeFileName(k.name)}: ${k.why}`);
-  for (const k of s.skipped) out.push(`  skipped        ${escapeFileName(k.name)}: ${k.why}`);
-  for (const w of s.warnings.slice(0, 20)) out.push(`  warning        ${w}`);
-  if (s.warnings.length > 20) out.push(`  … ${s.warnings.length - 20} more warnings in logs/dropbox.log`);
   return out.join('\n');
+}
+
+/** Rejects, files left in place or skipped, warnings: a line each (`sort: SEQUENCE-ERROR north.csv → …: why`). */
+export function sortProblems(s: SortSummary): string[] {
+  const out: string[] = [];
+  const dry = s.dryRun ? 'would be ' : '';
+  for (const f of s.files)
+    if (f.reason) out.push(`${f.reason} ${escapeFileName(f.name)} ${dry}→ ${escapeFileName(f.dest)}: ${f.message}`);
+  for (const k of s.failed) out.push(`left in place ${escapeFileName(k.name)}: ${k.why}`);
+  for (const k of s.skipped) if (!k.settling) out.push(`skipped ${escapeFileName(k.name)}: ${k.why}`);
+  for (const w of s.warnings.slice(0, 20)) out.push(`warning ${w}`);
+  if (s.warnings.length > 20) out.push(`… ${s.warnings.length - 20} more warnings in logs/dropbox.log`);
+  return out.map((l) => `sort: ${l}`);
 }

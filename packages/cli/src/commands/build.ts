@@ -1,7 +1,13 @@
-import { type BuildOptions, build, formatBuildSummary } from '@lptool/profiles';
-import type { CommandResult } from '../output.js';
+import { type BuildOptions, build, buildProblems, formatBuildSummary } from '@lptool/profiles';
+import { type CommandResult, type Io, progressFor } from '../output.js';
 
-export async function run(o: BuildOptions): Promise<CommandResult> {
-  const summary = await build(o);
-  return { exitCode: summary.exitCode, text: formatBuildSummary(summary), json: summary };
+export async function run(o: BuildOptions, io: Io): Promise<CommandResult> {
+  const progress = progressFor(io, 'build', 'meters');
+  try {
+    const summary = await build({ ...o, onProgress: (d, n, rows) => progress.update(d, n, rows) });
+    const text = formatBuildSummary(summary, { verbose: io.mode?.verbose ?? false });
+    return { exitCode: summary.exitCode, text, json: summary, problems: buildProblems(summary) };
+  } finally {
+    progress.finish();
+  }
 }
