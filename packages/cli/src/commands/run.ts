@@ -115,7 +115,10 @@ async function gapsStep(s: RunState) {
   const files = [...s.changed, ...(s.totalRewritten ? [path.join(s.site.layout.lp, 'all.csv')] : [])];
   if (!files.length) return { exitCode: 0, line: 'no new data to check', summary: null, skipped: 'nothing changed' };
   const r: GapsSummary = await gaps(stepOptions<GapsOptions>('gaps', s, { failOnGaps: true }, files));
-  s.problems.push(...gapsProblems(r));
+  // named as in the site (lp/north.csv), wherever cron runs from
+  const root = s.site.layout.root;
+  const inSite = r.profiles.map((p) => ({ ...p, file: path.relative(root, path.resolve(p.file)) }));
+  s.problems.push(...gapsProblems({ ...r, profiles: inSite }));
   const found = r.profiles.reduce((n, p) => n + p.gaps.length, 0);
   const odd = r.profiles.reduce((n, p) => n + p.duplicates.length + p.outOfOrder.length, 0);
   const line = `${plural(found, 'gap')}${odd ? `, ${odd} duplicate or out-of-order rows` : ''} in ${plural(r.profiles.length, 'profile')} checked`;
