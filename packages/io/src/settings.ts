@@ -30,27 +30,84 @@ export const SettingsFileSchema = z
   })
   .strict();
 
-/** Turns a zod error into one LptError naming the key and what was expected. */
-export function zodToLptError(error: z.ZodError, file: string): LptError {
+/** A zod type name as an operator reads it. */
+const KINDS: Record<string, string> = {
+  object: 'a section of keys',
+  string: 'text',
+  number: 'a number',
+  integer: 'a whole number',
+  array: 'a list',
+  boolean: 'true or false',
+  undefined: 'nothing',
+  null: 'an empty value',
+};
+const kind = (t: string) => KINDS[t] ?? t;
+
+/** A value as the message shows it: `"lega"`, `5`, `a list`, or `nothing`. */
+function shownValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+  return Array.isArray(v) ? 'a list' : v === null ? 'an empty value' : 'a section of keys';
+}
+
+/** The value at a zod issue's path in the data that was checked. */
+function valueAt(data: unknown, keys: (string | number)[]): unknown {
+  let v = data;
+  for (const k of keys) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** One zod issue as `expected X, got Y` (zod's own text only for what it already phrases that way). */
+function expectedGot(issue: z.ZodIssue, data: unknown): string {
+  const got = shownValue(valueAt(data, issue.path));
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${kind(issue.expected)}, got ${issue.received === 'undefined' ? 'nothing' : `${kind(issue.received)} (${got})`}`;
+    case 'invalid_enum_value':
+      return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${got}`;
+    case 'invalid_literal':
+      return `expected ${JSON.stringify(issue.expected)}, got ${got}`;
+    case 'unrecognized_keys':
+      return `expected only keys lptool knows, got unknown key(s) ${issue.keys.join(', ')}`;
+    case 'too_small':
+      return `expected ${issue.type === 'string' ? 'text that is not empty' : `at least ${issue.minimum}`}, got ${got}`;
+    case 'too_big':
+      return `expected at most ${issue.maximum}, got ${got}`;
+    default:
+      return /^expected /i.test(issue.message) ? issue.message : `expected ${issue.message.toLowerCase()}, got ${got}`;
+  }
+}
+
+/** Turns a zod error into one LptError naming the key: `file: key — expected X, got Y` (with the file and key after). */
+export function zodToLptError(error: z.ZodError, file: string, data?: unknown): LptError {
   const issue = error.issues[0]!;
   const key = issue.path.join('.') || '(top level)';
-  let msg = issue.message;
-  if (issue.code === 'unrecognized_keys') msg = `unknown key(s) ${issue.keys.join(', ')}`;
+  const msg = issue.code === 'custom' ? issue.message : expectedGot(issue, data);
   return new LptError('LPT_CONFIG', `${file}: ${key} — ${msg}`, { file, key }, { issues: error.issues });
 }
 
 /** Reads and validates a YAML file into a schema's type. */
 export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, displayName = file): z.infer<S> {
   let data: unknown;
+  let text: string;
   try {
-    data = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const got = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : `a file that cannot be read (${code})`;
+    throw new LptError('LPT_CONFIG', `${displayName} — expected a YAML file, got ${got} at ${file}`, {
+      file: displayName,
+    });
+  }
+  try {
+    data = parseYaml(text) ?? {};
   } catch (e) {
     throw new LptError('LPT_CONFIG', `${displayName}: not valid YAML — ${(e as Error).message.split('\n')[0]}`, {
       file: displayName,
     });
   }
   const r = schema.safeParse(data);
-  if (!r.success) throw zodToLptError(r.error, displayName);
+  if (!r.success) throw zodToLptError(r.error, displayName, data);
   return r.data;
 }
 
