@@ -46,7 +46,7 @@ describe('lptool merge', () => {
     fs.rmSync(path.join(root, 'meter-data.csv'));
     const none = lptool(['merge', '--root', root]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/LPT_INPUT_MISSING: .*meter-data\.csv/);
+    expect(none.stderr).toMatch(/LPT_CONFIG: site root — expected a folder with meter-data\.csv, got .* without one/);
   });
 
   it('--resample mixes interval lengths; without it, exit 2 and no all.csv', () => {
@@ -78,5 +78,37 @@ describe('the columnar sidecar', () => {
     fs.writeFileSync(north, text);
     expect(lptool(['merge', '--root', root]).code).toBe(0);
     expect(all(root)).toContain('2024-07-12T11:00:00-07:00,2024-07-12T11:15:00-07:00,-100,');
+  });
+
+  it('no changed input rewrites nothing: lp/all.csv keeps its bytes, inode and mtime; any change rewrites it', () => {
+    const root = site();
+    const file = path.join(root, 'lp/all.csv');
+    const stamp = () => {
+      const st = fs.statSync(file, { bigint: true });
+      return `${st.ino}:${st.mtimeNs}`;
+    };
+    expect(lptool(['merge', '--root', root]).code).toBe(0);
+    const first = stamp();
+    const again = lptool(['merge', '--root', root]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^merge .*: no profile changed since lp\/all\.csv was written \(49 intervals .*\): left as it was\n$/);
+    expect(stamp()).toBe(first);
+    expect(JSON.parse(lptool(['merge', '--root', root, '--json']).stdout)).toMatchObject({ unchanged: true, rows: 49 });
+    expect(stamp()).toBe(first);
+    // other options: a new total
+    expect(lptool(['merge', '--root', root, '--exclude', 'south', '-q']).code).toBe(0);
+    expect(all(root)).toMatch(/,2\n$/);
+    expect(lptool(['merge', '--root', root, '-q']).code).toBe(0);
+    expect(all(root)).toBe(fs.readFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), 'utf8'));
+    const back = stamp();
+    // a profile rewritten (same bytes, a new mtime): merged again
+    const north = path.join(root, 'lp/north.csv');
+    fs.utimesSync(north, new Date(), new Date(Date.now() + 5000));
+    expect(lptool(['merge', '--root', root, '-q']).code).toBe(0);
+    expect(stamp()).not.toBe(back);
+    // a hand-edited total is written again, whole
+    fs.appendFileSync(file, 'junk\n');
+    expect(lptool(['merge', '--root', root, '-q']).code).toBe(0);
+    expect(all(root)).toBe(fs.readFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), 'utf8'));
   });
 });
