@@ -247,7 +247,8 @@ export async function readTelemetry(
     const power = new Map<string, Float64Array>();
     for (const [j, n] of raw.names.entries()) power.set(n, Float64Array.from(raw.power[j]!, toKw));
     perFile.push({ file: display, times, power });
-    onProgress?.(perFile.length, files.length, (rows += times.length));
+    rows += times.length;
+    onProgress?.(perFile.length, files.length, rows);
   }
   const { times, power } = mergeTimeline(perFile, range, clock, warnings);
   if (!power.size)

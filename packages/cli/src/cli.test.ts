@@ -58,7 +58,9 @@ describe('lptool — the command frame', () => {
     const r = lptool(['sort', '--root', '/nonexistent/site']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/LPT_INPUT_MISSING: dropbox — expected the folder _dropbox\/KW\//);
+    expect(r.stderr).toMatch(
+      /LPT_CONFIG: site root — expected a folder with meter-data\.csv, got nothing at \/nonexistent\/site;/,
+    );
   });
 
   it('--root, then $LPTOOL_ROOT, then the current directory', () => {

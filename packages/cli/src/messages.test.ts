@@ -25,7 +25,7 @@ describe('values from files in messages are escaped and cut', () => {
     fs.writeFileSync(path.join(dropbox, 'junk.csv'), `${HEADER}\n${row(JUNK, '1')}\n`);
     const r = lptool(['sort', '--root', s.root, '--settle', '0']);
     expect(r.code).toBe(1);
-    const line = r.stdout.split('\n').find((l) => l.includes('junk.csv'))!;
+    const line = r.stderr.split('\n').find((l) => l.includes('junk.csv'))!; // a reject: on stderr
     expect(line).toMatch(/got "\\x07\\x07\\x07y+… \(3012 chars\)"/);
     expect(line.length).toBeLessThan(300);
     const sidecar = JSON.parse(
@@ -44,7 +44,7 @@ describe('values from files in messages are escaped and cut', () => {
     fs.writeFileSync(file, lines.join('\n'));
     const r = lptool(['build', '--root', s.root]);
     expect(r.code).toBe(1);
-    const bad = r.stdout.split('\n').find((l) => l.startsWith('  bad row '))!;
+    const bad = r.stderr.split('\n').find((l) => l.startsWith('lptool: build: bad row '))!; // a problem: on stderr
     expect(bad).toMatch(/kw_del — expected a decimal number, got "\\x07\\x07\\x07y+… \(3012 chars\)"$/);
     expect(bad.length).toBeLessThan(250);
     expect(fs.readFileSync(path.join(s.root, 'logs/build.log'), 'utf8')).not.toContain('y'.repeat(200));

@@ -85,15 +85,26 @@ describe('-q/--quiet on every command', () => {
 
   it('gaps --fail-on-gaps -q: each gap on stderr, stdout empty, exit 1; merge -q: nothing', () => {
     const root = synthSite(21);
-    fs.rmSync(path.join(root, '_dropbox/KW', fs.readdirSync(path.join(root, '_dropbox/KW')).find((f) => /^north-061024-/.test(f))!));
+    fs.rmSync(
+      path.join(
+        root,
+        '_dropbox/KW',
+        fs.readdirSync(path.join(root, '_dropbox/KW')).find((f) => /^north-061024-/.test(f))!,
+      ),
+    );
     for (const args of [['sort', '--settle', '0'], ['build']]) lptool([...args, '--root', root, '-q']);
     expect(lptool(['merge', '--root', root, '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(lptool(['gaps', 'lp/south.csv', '--fail-on-gaps', '-q'], { cwd: root })).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(lptool(['gaps', 'lp/south.csv', '--fail-on-gaps', '-q'], { cwd: root })).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     const r = lptool(['gaps', 'lp/north.csv', '--fail-on-gaps', '-q'], { cwd: root });
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'lptool: gaps: lp/north.csv: gap 2024-06-10T00:00:00-07:00 → 2024-06-17T00:00:00-07:00 PT168H (672 missing)\n',
+      stderr:
+        'lptool: gaps: lp/north.csv: gap 2024-06-10T00:00:00-07:00 → 2024-06-17T00:00:00-07:00 PT168H (672 missing)\n',
     });
     // without --fail-on-gaps the gaps are the output: on stdout
     const plain = lptool(['gaps', 'lp/north.csv'], { cwd: root });
@@ -129,7 +140,9 @@ describe('errors name what the operator got wrong', () => {
     }
     const empty = lptool(['build', '--root', dir, '--tz', 'UTC']);
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/^lptool: LPT_CONFIG: site root — expected a folder with meter-data\.csv, got .* without one;/);
+    expect(empty.stderr).toMatch(
+      /^lptool: LPT_INPUT_MISSING: site root — expected a folder with meter-data\.csv, got .* without one;/,
+    );
     expect(empty.stderr).not.toMatch(/ENOENT/);
   });
 
@@ -169,7 +182,9 @@ describe('progress', () => {
     p.finish();
     expect(t.writes.length).toBeLessThanOrEqual(12); // ≤ 10 a second, the last one, and the clearing
     expect(t.writes[1]).toBe('\r\x1b[Kbuild: 10% · 101 of 1000 meters · 100k rows/s · ETA 1s');
-    expect(progressLine('bess', 'files', 1, 4, 3_000_000, 2000)).toBe('bess: 25% · 1 of 4 files · 1.5M rows/s · ETA 6s');
+    expect(progressLine('bess', 'files', 1, 4, 3_000_000, 2000)).toBe(
+      'bess: 25% · 1 of 4 files · 1.5M rows/s · ETA 6s',
+    );
     const pipe: string[] = [];
     const none = progressWriter({ isTTY: false, write: (s: string) => pipe.push(s) }, 'build', 'meters');
     none.update(1, 2);

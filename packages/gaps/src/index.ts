@@ -1,1 +1,9 @@
-export { formatGapsSummary, gapsProblems, GAP_COLUMNS, type GapsOptions, type GapsSummary, gaps, type ProfileGaps } from './gaps.js';
+export {
+  formatGapsSummary,
+  GAP_COLUMNS,
+  type GapsOptions,
+  type GapsSummary,
+  gaps,
+  gapsProblems,
+  type ProfileGaps,
+} from './gaps.js';

@@ -133,7 +133,11 @@ describe('settings: flag > env > lptool.yaml > default', () => {
   it('names the key of a bad setting', () => {
     const f = path.join(dir, 'lptool.yaml');
     fs.writeFileSync(f, 'timezone: Europe/Berlin\nintervall: 5m\n');
-    expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /lptool\.yaml: \(top level\) — unknown key\(s\) intervall/);
+    expectLpt(
+      () => loadSettings(f, {}, {}),
+      'LPT_CONFIG',
+      /lptool\.yaml: \(top level\) — expected only keys lptool knows, got unknown key\(s\) intervall/,
+    );
     fs.writeFileSync(f, 'clock: summer\n');
     expectLpt(() => loadSettings(f, {}, {}), 'LPT_CONFIG', /lptool\.yaml: clock — /);
     expectLpt(() => loadSettings(path.join(dir, 'x'), { tz: 'Nowhere/City' }, {}), 'LPT_BAD_TIMEZONE', /from flag/);

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { LptError, SiteClock } from '@lptool/core';
 import { acquireLock } from './lock.js';
 import { createLogger, type Logger, nullLogger } from './log.js';
-import { loadSettings, type SettingFlags, type Settings } from './settings.js';
 import { runWarning } from './run-warnings.js';
+import { loadSettings, type SettingFlags, type Settings } from './settings.js';
 import { checkSiteFolders, type SiteLayout, type SitePart, siteLayout } from './site.js';
 
 /** What every command is given about its site: the root, the setting flags, the environment. */
@@ -59,7 +59,7 @@ export class Site {
       return new Site(within.layout, within.settings, within.clock, within);
     }
     const layout = siteLayout(options.root);
-    checkSiteRoot(layout, folders);
+    checkSiteRoot(layout);
     const settings = loadSettings(layout.settings, options, options.env);
     if (settings.sources.timezone === 'default') runWarning('zone', zoneWarning(settings.timezone));
     const clock = new SiteClock(settings.timezone, settings.clock);
@@ -101,24 +101,26 @@ export function zoneWarning(zone: string): string {
   return `time zone — expected one set by --tz, LPTOOL_TZ or timezone: in lptool.yaml, got none: using this machine's zone, ${zone} (lptool init --tz ZONE, or add timezone: to lptool.yaml)`;
 }
 
-/**
- * The root must be a folder; a command that works on the profiles (`lp`) needs its meter list: a missing root or a
- * root without meter-data.csv is almost always a wrong --root or LPTOOL_ROOT, said as such (exit 2).
- */
-function checkSiteRoot(layout: SiteLayout, folders: readonly SitePart[]): void {
+/** A missing root is almost always a wrong --root or LPTOOL_ROOT: said as such (exit 2), never as a missing subfolder. */
+function checkSiteRoot(layout: SiteLayout): void {
   const root = layout.root;
   const st = fs.statSync(root, { throwIfNoEntry: false });
-  const fix = `check --root and LPTOOL_ROOT, or make a site there with lptool init --root ${root}`;
-  if (!st || !st.isDirectory())
+  if (!st?.isDirectory())
     throw new LptError(
       'LPT_CONFIG',
-      `site root — expected a folder with meter-data.csv, got ${st ? 'a file' : 'nothing'} at ${root}; ${fix}`,
+      `site root — expected a folder with meter-data.csv, got ${st ? 'a file' : 'nothing'} at ${root}; ${rootFix(root)}`,
       { file: root },
     );
-  if (folders.includes('lp') && !fs.existsSync(layout.meterData))
+}
+
+const rootFix = (root: string) => `check --root and LPTOOL_ROOT, or make a site there with lptool init --root ${root}`;
+
+/** A command that works on the meters (build, merge, run) needs the root's meter-data.csv: its absence is said as such. */
+export function requireMeterData(layout: SiteLayout): void {
+  if (!fs.existsSync(layout.meterData))
     throw new LptError(
-      'LPT_CONFIG',
-      `site root — expected a folder with meter-data.csv, got ${root} without one; ${fix}`,
+      'LPT_INPUT_MISSING',
+      `site root — expected a folder with meter-data.csv, got ${layout.root} without one; ${rootFix(layout.root)}`,
       { file: layout.meterData },
     );
 }

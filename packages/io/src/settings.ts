@@ -94,7 +94,8 @@ export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, di
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const got = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : `a file that cannot be read (${code})`;
+    const got =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : `a file that cannot be read (${code})`;
     throw new LptError('LPT_CONFIG', `${displayName} — expected a YAML file, got ${got} at ${file}`, {
       file: displayName,
     });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatMicros, formatShortDuration, LptError, ratioMicros, type SiteClock } from '@lptool/core';
-import { AtomicFile, openSite, type SiteLayout, type SiteOptions, skipDerived } from '@lptool/io';
+import { AtomicFile, openSite, requireMeterData, type SiteLayout, type SiteOptions, skipDerived } from '@lptool/io';
 import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
 import { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
 
@@ -55,6 +55,7 @@ function selectFeeders(
   only: string[] | undefined,
   exclude: string[] | undefined,
 ): { names: string[]; missing: string[]; ignored: string[] } {
+  requireMeterData(layout);
   const listed = [...readMeterData(layout.meterData).values()].map((m) => m.name).sort();
   for (const [flag, list] of [
     ['--only', only],
@@ -307,7 +308,13 @@ function saveStamp(layout: SiteLayout, output: string, names: string[], key: str
   const written = fileStamp(output);
   if (!written) return;
   const { feeders, expected, rows, incomplete, first, last } = s;
-  const stamp: MergeStamp = { v: 1, key, inputs, output: written, totals: { feeders, expected, rows, incomplete, first, last } };
+  const stamp: MergeStamp = {
+    v: 1,
+    key,
+    inputs,
+    output: written,
+    totals: { feeders, expected, rows, incomplete, first, last },
+  };
   const file = new AtomicFile(stampPath(layout));
   try {
     file.write(JSON.stringify(stamp));

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failure, listFiles, PLAIN_BUILD, siteRoots, stderrOf } from '../../io/src/fixtures.test-helper.js';
 import { build } from './build.js';
-import { formatBuildSummary } from './format.js';
+import { buildProblems } from './format.js';
 
 const roots = siteRoots();
 const site = (name: string) => roots.fixture(`build/${name}/input`);
@@ -107,10 +107,10 @@ describe('lptool build — behaviour', () => {
     fs.writeFileSync(fixed, fs.readFileSync(a, 'utf8').replace(',0.84,55.79,', ',0.99,55.79,'));
     fs.utimesSync(a, new Date(2024, 6, 13), new Date(2024, 6, 13));
     fs.utimesSync(fixed, new Date(2024, 6, 14), new Date(2024, 6, 14));
-    const r = formatBuildSummary(await build({ ...PLAIN_BUILD, root, meter: 'north' }));
+    const r = buildProblems(await build({ ...PLAIN_BUILD, root, meter: 'north' })).join('\n');
     expect(r).toContain('kept data/KW/2024-07/a-fixed-north.csv:2 (kw_del=0.99');
     fs.utimesSync(fixed, new Date(2024, 6, 12), new Date(2024, 6, 12));
-    expect(formatBuildSummary(await build({ ...PLAIN_BUILD, root, meter: 'north', full: true }))).toContain(
+    expect(buildProblems(await build({ ...PLAIN_BUILD, root, meter: 'north', full: true })).join('\n')).toContain(
       'kept data/KW/2024-07/north-a.csv:2 (kw_del=0.84',
     );
   });
@@ -203,8 +203,8 @@ describe('lptool build — behaviour', () => {
     fs.writeFileSync(md, 'meter,name,multiplier\n144800052,north,-2\n144800099,south,40\n144800077,east,12\n');
     const r = await build({ ...PLAIN_BUILD, root });
     expect(r.exitCode).toBe(1);
-    expect(formatBuildSummary(r)).toMatch(
-      /north +failed +multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/,
+    expect(buildProblems(r).join('\n')).toMatch(
+      /north failed: multiplier — expected a number > 0, got "-2" \(meter-data\.csv:2, column multiplier\)/,
     );
     expect(fs.existsSync(path.join(root, 'lp/south.csv'))).toBe(true);
   });

@@ -7,6 +7,7 @@ import {
   crashPoint,
   type Logger,
   openSite,
+  requireMeterData,
   type Site,
   type SiteLayout,
   type SiteOptions,
@@ -83,6 +84,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const { from, to } = parseRange(options.from, options.to, site.clock);
   const out = extractFolder(options.out, from !== undefined || to !== undefined, site.layout);
   workerHeapMb(options.env ?? process.env); // (checked now: a wrong value is exit 2 before anything is done)
+  requireMeterData(site.layout);
   const meters = readMeterData(site.layout.meterData);
   const names = [...meters.values()].map((m) => m.name);
   if (options.meter !== undefined && !names.includes(options.meter))

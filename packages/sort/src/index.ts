@@ -10,4 +10,4 @@ export {
   type StoreView,
 } from './plan.js';
 export { type SortOptions, sort } from './sort.js';
-export { emptySummary, formatSortSummary, sortProblems, type SortedFile, type SortSummary } from './summary.js';
+export { emptySummary, formatSortSummary, type SortedFile, type SortSummary, sortProblems } from './summary.js';

@@ -23,7 +23,11 @@ export interface SortSummary {
   counts: { archived: number; error: number; duplicate: number; settling: number; ignored: number; failed: number };
   errorsByReason: Partial<Record<RejectReason, number>>;
   /** Things left alone, with why (symlinks, folders, other names, still being written). */
-  skipped: { name: string; why: string; /** still being written (--settle): the next run takes it */ settling?: true }[];
+  skipped: {
+    name: string;
+    why: string /** still being written (--settle): the next run takes it */;
+    settling?: true;
+  }[];
   /** Inputs that could not be handled (a name that is not UTF-8, a file that vanished or could not be read): left where they were. */
   failed: { name: string; why: string }[];
   warnings: string[];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type BessOptions, bess, bessUpToDate } from '@lptool/bess';
 import { ExitCode, isLptError, LptError } from '@lptool/core';
 import { type GapsOptions, type GapsSummary, gaps, gapsProblems } from '@lptool/gaps';
-import { type Logger, openSite, type Site, type SiteOptions } from '@lptool/io';
+import { type Logger, openSite, requireMeterData, type Site, type SiteOptions } from '@lptool/io';
 import { type MergeOptions, type MergeSummary, merge } from '@lptool/merge';
 import { type BuildOptions, type BuildSummary, build, buildProblems } from '@lptool/profiles';
 import { type SortOptions, type SortSummary, sort, sortProblems } from '@lptool/sort';
@@ -188,6 +188,7 @@ async function runSteps(state: RunState, log: Logger): Promise<StepOutcome[]> {
 export async function run(options: RunOptions, io: Io): Promise<CommandResult> {
   const t0 = performance.now();
   const site = openSite(options, ['dropbox', 'archive', 'lp', 'logs']);
+  requireMeterData(site.layout); // before sort moves anything: build would stop on it
   const state: RunState = { site, options, io, problems: [], warnings: [], changed: [], totalRewritten: false };
   const steps = await site.locked({ command: 'run', logs: ['run'], lockWaitMs: options.lockWaitMs }, async ([log]) => {
     log!.info({ event: 'start', root: site.layout.root }, 'run started');
@@ -207,6 +208,11 @@ export async function run(options: RunOptions, io: Io): Promise<CommandResult> {
 export function formatRun(root: string, steps: StepOutcome[], durationMs: number, verbose: boolean): string {
   const head = `run ${root}: exit ${Math.max(...steps.map((s) => s.exitCode))} in ${(durationMs / 1000).toFixed(1)} s`;
   if (verbose)
-    return [head, ...steps.map((s) => `  ${s.step.padEnd(6)} exit ${s.exitCode}  ${s.line}${s.skipped ? ` (skipped: ${s.skipped})` : ''}`)].join('\n');
+    return [
+      head,
+      ...steps.map(
+        (s) => `  ${s.step.padEnd(6)} exit ${s.exitCode}  ${s.line}${s.skipped ? ` (skipped: ${s.skipped})` : ''}`,
+      ),
+    ].join('\n');
   return `${head} — ${steps.map((s) => `${s.step}: ${s.line}`).join(' · ')}`;
 }

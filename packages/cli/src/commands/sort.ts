@@ -6,7 +6,12 @@ export async function run(o: SortOptions & { json: boolean }, io: Io): Promise<C
   const progress = progressFor(io, 'sort', 'files');
   try {
     const summary = await sort({ ...options, onProgress: (d, n) => progress.update(d, n) });
-    return { exitCode: summary.exitCode, text: formatSortSummary(summary), json: summary, problems: sortProblems(summary) };
+    return {
+      exitCode: summary.exitCode,
+      text: formatSortSummary(summary),
+      json: summary,
+      problems: sortProblems(summary),
+    };
   } finally {
     progress.finish();
   }

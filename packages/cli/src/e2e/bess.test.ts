@@ -13,14 +13,13 @@ function site() {
 }
 
 describe('lptool bess', () => {
-  it('the golden outputs; low coverage is a warning in the summary and exit 1; nothing on stderr', () => {
+  it('the golden outputs; low coverage is a problem on stderr (in every mode) and exit 1', () => {
     const dir = site();
     const r = lptool(['bess', '-c', 'bess.yaml'], { cwd: dir });
-    expect([r.code, r.stderr]).toEqual([1, '']);
+    const low = 'lptool: bess: 2 enclosure(s) covered less than 90 % of the period: 1A2BAT3 (0.49), 1A2BAT4 (0.49)\n';
+    expect([r.code, r.stderr]).toEqual([1, low]);
     expect(r.stdout).toContain('2 inverters, 4 inputs, 10 enclosures, 2 days (Australia/Sydney)');
-    expect(r.stdout).toContain(
-      'warning: 2 enclosure(s) covered less than 90 % of the period: 1A2BAT3 (0.49), 1A2BAT4 (0.49)',
-    );
+    expect(lptool(['bess', '-c', 'bess.yaml', '-q'], { cwd: dir })).toEqual({ code: 1, stdout: '', stderr: low });
     for (const f of ['daily_energy_by_enclosure.csv', 'outliers_bottom5.csv', 'enclosure_summary.csv'])
       expect(fs.readFileSync(path.join(dir, 'out', f), 'utf8'), f).toBe(
         fs.readFileSync(path.join(FIXTURES, 'bess/expected', f), 'utf8'),

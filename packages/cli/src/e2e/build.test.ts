@@ -91,14 +91,14 @@ describe('lptool build — golden sites', () => {
     const root = site('legal');
     const r = lptool(['build', '--root', root]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(
-      'unknown meter 999999999 (not in meter-data.csv): 1 file(s), e.g. data/KW/2024-07/stranger.csv',
+    expect(r.stderr).toContain(
+      'lptool: build: unknown meter 999999999 (not in meter-data.csv): 1 file(s), e.g. data/KW/2024-07/stranger.csv',
     );
-    expect(r.stdout).toContain(
-      'bad row data/KW/2024-07/east.csv:4 column kw_del: kw_del — expected a decimal number, got "n/a"',
+    expect(r.stderr).toContain(
+      'lptool: build: bad row data/KW/2024-07/east.csv:4 column kw_del: kw_del — expected a decimal number, got "n/a"',
     );
-    expect(r.stdout).toContain(
-      'conflict 2024-07-12T12:15:00-07:00: kept data/KW/2024-07/north-b-reexport.csv:3 (kw_del=40.0 kw_rec=0.05 kva_del=229.31 kva_rec=0.22), dropped data/KW/2024-07/north-a.csv:7 (kw_del=39.12',
+    expect(r.stderr).toContain(
+      'lptool: build: conflict 2024-07-12T12:15:00-07:00: kept data/KW/2024-07/north-b-reexport.csv:3 (kw_del=40.0 kw_rec=0.05 kva_del=229.31 kva_rec=0.22), dropped data/KW/2024-07/north-a.csv:7 (kw_del=39.12',
     );
     const north = fs.readFileSync(path.join(root, 'lp/north.csv'), 'utf8');
     expect(north).toContain('2024-07-12T12:15:00-07:00,2024-07-12T12:30:00-07:00,144800052,157599,Normal,40.0,');

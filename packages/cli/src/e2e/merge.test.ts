@@ -46,7 +46,9 @@ describe('lptool merge', () => {
     fs.rmSync(path.join(root, 'meter-data.csv'));
     const none = lptool(['merge', '--root', root]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/LPT_CONFIG: site root — expected a folder with meter-data\.csv, got .* without one/);
+    expect(none.stderr).toMatch(
+      /LPT_INPUT_MISSING: site root — expected a folder with meter-data\.csv, got .* without one/,
+    );
   });
 
   it('--resample mixes interval lengths; without it, exit 2 and no all.csv', () => {
@@ -91,7 +93,9 @@ describe('the columnar sidecar', () => {
     const first = stamp();
     const again = lptool(['merge', '--root', root]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^merge .*: no profile changed since lp\/all\.csv was written \(49 intervals .*\): left as it was\n$/);
+    expect(again.stdout).toMatch(
+      /^merge .*: no profile changed since lp\/all\.csv was written \(49 intervals .*\): left as it was\n$/,
+    );
     expect(stamp()).toBe(first);
     expect(JSON.parse(lptool(['merge', '--root', root, '--json']).stdout)).toMatchObject({ unchanged: true, rows: 49 });
     expect(stamp()).toBe(first);

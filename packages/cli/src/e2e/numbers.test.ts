@@ -174,18 +174,18 @@ describe('issue 13.3 — a non-finite value or result is a bad row, never a blan
     const root = hostileSite();
     const r = lptool(['build', '--root', root]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(
-      'bad row data/KW/2024-07/inf.csv:3 column kw_del: kw_del — expected a decimal number, got "Infinity"',
+    expect(r.stderr).toContain(
+      'lptool: build: bad row data/KW/2024-07/inf.csv:3 column kw_del: kw_del — expected a decimal number, got "Infinity"',
     );
-    expect(r.stdout).toContain(
-      'bad row data/KW/2024-07/inf.csv:4 column kva_del: kva_del — expected a finite number, got "9e999"',
+    expect(r.stderr).toContain(
+      'lptool: build: bad row data/KW/2024-07/inf.csv:4 column kva_del: kva_del — expected a finite number, got "9e999"',
     );
-    expect(r.stdout).toMatch(
+    expect(r.stderr).toMatch(
       /bad row data\/KW\/2024-07\/huge\.csv:2 column kw_del: kw_del — expected MW_del within ±9007199254\.740991 \(the range kept exact\), got 5e10 × multiplier 1e12 \/ 1000/,
     );
     // a multiplier that overflows whatever it multiplies is the meter-data line's fault: that meter stops
-    expect(r.stdout).toMatch(
-      /absurd +failed +multiplier — expected a number between 1e-300 and 1e300, got "1e308" \(meter-data\.csv:4, column multiplier\)/,
+    expect(r.stderr).toMatch(
+      /absurd failed: multiplier — expected a number between 1e-300 and 1e300, got "1e308" \(meter-data\.csv:4, column multiplier\)/,
     );
     for (const name of ['inf', 'huge']) {
       for (const row of profileRows(root, name)) {
@@ -258,12 +258,12 @@ describe('issue 13.4 — decimal numbers only', () => {
       [3, 'kw_del', '0b11'],
       [4, 'kw_rec', '0o7'],
     ])
-      expect(r.stdout).toContain(
-        `bad row data/KW/2024-07/hex.csv:${line} column ${column}: ${column} — expected a decimal number, got "${text}"`,
+      expect(r.stderr).toContain(
+        `lptool: build: bad row data/KW/2024-07/hex.csv:${line} column ${column}: ${column} — expected a decimal number, got "${text}"`,
       );
     expect(profileRows(root, 'hex').map((row) => row.slice(5, 11).join(','))).toEqual(['1.5e1,0,2E1,0,0.015,0']);
-    expect(r.stdout).toMatch(
-      /mult +failed +multiplier — expected a decimal number, got "0x10" \(meter-data\.csv:3, column multiplier\)/,
+    expect(r.stderr).toMatch(
+      /mult failed: multiplier — expected a decimal number, got "0x10" \(meter-data\.csv:3, column multiplier\)/,
     );
     expect(fs.existsSync(path.join(root, 'lp/mult.csv'))).toBe(false);
   });

@@ -23,8 +23,7 @@ function cronSite(): { root: string; held: string } {
   fs.mkdirSync(held);
   for (const f of fs.readdirSync(box))
     if (/-06(10|17)24-/.test(f) && f.startsWith('north')) fs.renameSync(path.join(box, f), path.join(held, f));
-  for (const f of fs.readdirSync(box))
-    if (/-061724-/.test(f)) fs.renameSync(path.join(box, f), path.join(held, f)); // south's third week too
+  for (const f of fs.readdirSync(box)) if (/-061724-/.test(f)) fs.renameSync(path.join(box, f), path.join(held, f)); // south's third week too
   const first = lptool(['run', '--root', root, '--settle', '0', '-q']);
   expect(first, 'the first run takes in two weeks: nothing needs attention').toEqual({
     code: 0,
@@ -35,7 +34,8 @@ function cronSite(): { root: string; held: string } {
 }
 
 const deliverHeld = (root: string, held: string, pattern: RegExp) => {
-  for (const f of fs.readdirSync(held)) if (pattern.test(f)) fs.renameSync(path.join(held, f), path.join(root, '_dropbox/KW', f));
+  for (const f of fs.readdirSync(held))
+    if (pattern.test(f)) fs.renameSync(path.join(held, f), path.join(root, '_dropbox/KW', f));
 };
 
 describe('lptool run', () => {
@@ -75,7 +75,9 @@ describe('lptool run', () => {
     const r = lptool(['run', '--root', root, '--settle', '0', '-q']);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      new RegExp(`^lptool: sort: SEQUENCE-ERROR ${name} → data/KW/ERROR/${name.replace('.csv', '')}_SEQUENCE-ERROR\\.csv: line 51: time break`),
+      new RegExp(
+        `^lptool: sort: SEQUENCE-ERROR ${name} → data/KW/ERROR/${name.replace('.csv', '')}_SEQUENCE-ERROR\\.csv: line 51: time break`,
+      ),
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.code).toBe(1);
@@ -103,7 +105,11 @@ describe('lptool run', () => {
       'all.csv',
     ]);
     // one run id across the steps' logs, and run.log's end
-    const runLog = fs.readFileSync(path.join(root, 'logs/run.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const runLog = fs
+      .readFileSync(path.join(root, 'logs/run.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const id = runLog.at(-1).run;
     expect(runLog.at(-1)).toMatchObject({ event: 'end', exitCode: 0 });
     for (const log of ['dropbox', 'build', 'merge', 'gaps'])
@@ -123,6 +129,8 @@ describe('lptool run', () => {
     }
     const missing = lptool(['run', '--root', path.join(root, 'nope'), '-q']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^lptool: LPT_CONFIG: site root — expected a folder with meter-data\.csv, got nothing at /);
+    expect(missing.stderr).toMatch(
+      /^lptool: LPT_CONFIG: site root — expected a folder with meter-data\.csv, got nothing at /,
+    );
   });
 });
