@@ -46,12 +46,16 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool doctor': { codes: [0, 0] },
   'lptool doctor --root /srv/meters --json': { codes: [0, 0] },
   'lptool doctor --backlog-age 1h': { codes: [0, 0] },
-  // sort (the site is a fresh synth site: every export is taken in on the first run; the re-delivery is a duplicate, exit 0)
+  // run, the first time the site is run: it takes in every export, builds, merges, and checks what it wrote for gaps —
+  // one export was never delivered: a gap, exit 1; the second run has nothing new (exit 0), nor do the others
+  'lptool run -q': { codes: [1, 0] },
+  'lptool run --root /srv/meters --verbose': { codes: [0, 0] },
+  'lptool run --json --settle 0': { codes: [0, 0] },
+  // sort (lptool run took every export in: nothing to sort)
   'lptool sort': { codes: [0, 0] },
   'lptool sort --dry-run': { codes: [0, 0] },
   'lptool sort --json --settle 0': { codes: [0, 0] },
   'lptool sort --root /srv/meters --dry-run': { codes: [0, 0] },
-  'lptool sort --root /srv/meters': { codes: [0, 0] },
   // build
   'lptool build': { codes: [0, 0] },
   'lptool build --meter north --from 2024-07-01 --to 2024-08-01 --out /tmp/july': { codes: [0, 0] },
@@ -119,6 +123,10 @@ const EXAMPLES: Record<string, Expect> = {
   'cd /opt/lptool': { notRun: 'part of the install, in /opt' },
   'ln -s /opt/lptool/packages/cli/dist/bin.js /usr/local/bin/lptool': {
     notRun: 'installs the command system-wide; this test runs the same bin.js',
+  },
+  'lptool run --root /srv/meters -q': {
+    codes: [1, 0],
+    why: 'the examples before it rebuilt profiles (build --legacy-net --full …): run builds them again and checks them — the undelivered export is a gap (exit 1); then nothing new',
   },
   'lptool doctor --root /srv/meters': {
     codes: [1, 1],
