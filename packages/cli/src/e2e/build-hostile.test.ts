@@ -108,7 +108,10 @@ describe('the manifest, lp/ and meter names (issue 13 items 2, 9 and 11)', () =>
     ]);
     fs.writeFileSync(bad, exportText('1001', '2023-01-03T00:00', 96, { label: (w) => exportLabel(w) }));
     const r = buildCli(root, {}, '--json');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(
+      // the bad file is a problem: on stderr, also under --json
+      'lptool: build: bad file data/KW/2023-01/north-\\xE9.csv: PARSE-ERROR: name is not valid UTF-8 — not read; rename it\n',
+    );
     expect(r.code).toBe(1);
     const s = JSON.parse(r.stdout);
     expect(s.badFiles).toEqual([
