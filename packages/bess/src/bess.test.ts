@@ -235,6 +235,44 @@ describe('bess — properties', () => {
     );
   });
 
+  it('a file wholly inside the repeated DST hour continues the files before it (one file an hour, one a sample)', async () => {
+    const dir = site();
+    const ref = await bess({ config: path.join(dir, 'bess.yaml') });
+    const refDaily = read(dir, 'daily_energy_by_enclosure.csv');
+    const { header, rows } = table(dir);
+    // the second pass of 02:00–02:55 on 7 April 2024 (Sydney falls back at 03:00): its rows repeat the first's
+    const firstPass = rows.findIndex((r) => r[0] === '2024-04-07 02:00:00');
+    const secondPass = rows.findIndex((r, i) => i > firstPass && r[0] === '2024-04-07 02:00:00');
+    expect(secondPass - firstPass).toBe(12);
+    const cutsOf = [
+      [firstPass, secondPass, secondPass + 12], // one file a wall-clock hour
+      [secondPass + 11, secondPass + 12], // the last sample of the second pass alone
+      [secondPass, secondPass + 1, secondPass + 6], // one sample, then five, inside the second pass
+    ];
+    for (const cuts of cutsOf) {
+      const split = path.join(dir, 'split');
+      fs.rmSync(split, { recursive: true, force: true });
+      fs.mkdirSync(split);
+      const points = [0, ...cuts, rows.length];
+      for (let k = 0; k + 1 < points.length; k++)
+        fs.writeFileSync(
+          path.join(split, `p${k}.csv`),
+          `${[header, ...rows.slice(points[k], points[k + 1])].map((r) => r.join(',')).join('\n')}\n`,
+        );
+      const cfg = path.join(dir, 'bess-split.yaml');
+      fs.writeFileSync(
+        cfg,
+        fs
+          .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
+          .replace('paths: [telemetry/*.csv]', 'paths: [split/*.csv]')
+          .replace('dir: out', 'dir: out-split'),
+      );
+      const s = await bess({ config: cfg });
+      expect([cuts, s.samples]).toEqual([cuts, ref.samples]);
+      expect(fs.readFileSync(path.join(dir, 'out-split/daily_energy_by_enclosure.csv'), 'utf8')).toBe(refDaily);
+    }
+  });
+
   it('a timestamp repeated across files with different values is a warning naming it', async () => {
     const dir = site();
     const p2 = path.join(dir, 'telemetry/part-2.csv');

@@ -139,7 +139,7 @@ async function readParquetColumnsOf(config: BessConfig, file: string, display: s
  * Timestamps → instants: Date/number as they are; text as naive local labels (the repeated hour by record order)
  * or ISO with an offset. Rows whose label does not resolve are NaN (skipped), with a warning.
  */
-function resolveTimes(raw: RawColumns, clock: SiteClock, display: string, warnings: string[]): number[] {
+function resolveTimes(raw: RawColumns, clock: SiteClock, display: string, warnings: string[], after: number): number[] {
   const times = new Array<number>(raw.timestamps.length);
   const textIdx: number[] = [];
   raw.timestamps.forEach((v, i) => {
@@ -160,6 +160,7 @@ function resolveTimes(raw: RawColumns, clock: SiteClock, display: string, warnin
   textIdx.forEach((i, k) => {
     times[i] = r.start[k]!;
   });
+  continueAfter(times, textIdx, r.startWall, r.startOffset, clock, after);
   if (r.problems.length) {
     const p = r.problems[0]!;
     warnings.push(
@@ -167,6 +168,32 @@ function resolveTimes(raw: RawColumns, clock: SiteClock, display: string, warnin
     );
   }
   return times;
+}
+
+/**
+ * A file that begins inside the repeated DST hour and has nothing in itself to tell the pass (it ends before
+ * the hour does) was put in the first pass. When the files read before it already reach past that, it
+ * continues them: its leading naive labels that have a later reading take it, as far as they run in the first
+ * pass. (A split at any sample, e.g. one file per hour, gives the time line of the unsplit telemetry.)
+ */
+function continueAfter(
+  times: number[],
+  textIdx: number[],
+  walls: Float64Array,
+  offsets: Float64Array,
+  clock: SiteClock,
+  after: number,
+): void {
+  const first = textIdx[0];
+  if (first === undefined || !(times[first]! < after)) return;
+  for (let k = 0; k < textIdx.length; k++) {
+    if (!Number.isNaN(offsets[k]!) || Number.isNaN(walls[k]!)) return;
+    const c = clock.candidates(walls[k]!);
+    const i = textIdx[k]!;
+    if (c.length < 2 || times[i] !== c[0]) return;
+    if (c[c.length - 1]! < after) return;
+    times[i] = c[c.length - 1]!;
+  }
 }
 
 /**
@@ -235,6 +262,8 @@ export async function readTelemetry(
   const warnings: string[] = [];
   const perFile: FileData[] = [];
   let rows = 0;
+  // the latest instant of the files read so far (a file that starts in the repeated hour continues them)
+  let reached = Number.NEGATIVE_INFINITY;
   onProgress?.(0, files.length, 0);
   for (const file of files) {
     const display = path.relative(process.cwd(), file) || file;
@@ -243,7 +272,8 @@ export async function readTelemetry(
         ? readCsvColumnsOf(config, file, display)
         : await readParquetColumnsOf(config, file, display);
     for (const e of raw.enclosures) enclosureColumns.add(e);
-    const times = resolveTimes(raw, clock, display, warnings);
+    const times = resolveTimes(raw, clock, display, warnings, reached);
+    for (const t of times) if (t > reached) reached = t;
     const power = new Map<string, Float64Array>();
     for (const [j, n] of raw.names.entries()) power.set(n, Float64Array.from(raw.power[j]!, toKw));
     perFile.push({ file: display, times, power });
