@@ -1,16 +1,37 @@
 import { ExitCode } from '@lptool/core';
 import { beginRun, endRun, LPTOOL_VERSION, takeRunWarnings } from '@lptool/io';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
-import { COMMANDS, GROUPS } from './commands.js';
-import { addCommand } from './declare.js';
+import { COMMANDS, GROUPS, SITE } from './commands.js';
+import { addCommand, type CommandDecl, toOption } from './declare.js';
+import { usage } from './flags.js';
 import { type CommandResult, emitResult, errorForLog, exitCodeFor, type Io, type OutputMode } from './output.js';
 
 type Opts = Record<string, unknown>;
 
 /** The top of `lptool --help`. */
 const PROGRAM_HELP =
-  '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: --root DIR, else $LPTOOL_ROOT, else the current directory. `lptool <command> --help` shows examples.';
+  '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: -r/--root DIR, else $LPTOOL_ROOT, else the current directory. The site options (--root, --tz, --clock,\n--interval, --json) go before the command or after it: `lptool --root /srv/meters sort`.\n`lptool <command> --help` shows examples.';
+
+/**
+ * The site options given before the command (`lptool --root DIR sort`, as git's -C) joined to the command's own:
+ * given on both sides, the command's side wins (it is the nearer); given for a command that has no such option, exit 2.
+ */
+function withSiteOptions(program: Opts, own: Opts, d: CommandDecl): Opts {
+  const opts = { ...own };
+  for (const [key, value] of Object.entries(program)) {
+    if (value === undefined) continue;
+    if (!(key in d.flags)) {
+      const flag = new Option(SITE[key as keyof typeof SITE].flags, '').long!;
+      throw usage(
+        flag,
+        `expected an option that lptool ${d.name} takes, got one it does not (given before the command)`,
+      );
+    }
+    if (opts[key] === undefined) opts[key] = value;
+  }
+  return opts;
+}
 
 /** Builds the `lptool` program from the declarations. Command modules are imported only when run. */
 export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) => void): Command {
@@ -20,7 +41,9 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     .version(LPTOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run lptool --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions();
+  for (const [key, f] of Object.entries(SITE)) program.addOption(toOption(key, f));
   const groups = new Map<string, Command>();
   for (const d of COMMANDS) {
     const [first, sub] = d.name.split(' ') as [string, string | undefined];
@@ -31,7 +54,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     }
     addCommand(parent, sub ?? first, d).action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
-      const opts = command.opts() as Opts;
+      const opts = withSiteOptions(program.opts(), command.opts(), d);
       const args = d.argument?.type instanceof z.ZodArray ? command.args : command.args[0];
       io.mode = outputMode(opts);
       onResult(await d.run(d.normalise(opts, args) as never, io), opts);

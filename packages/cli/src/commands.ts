@@ -9,9 +9,9 @@ import { type CommandDecl, declare, type GroupDecl } from './declare.js';
 import { count, duration, lockWait, names, oneOf, onOff, positive, root, seconds, text } from './flags.js';
 
 /** The flags of every command that works on a site root (SPEC §1): settings resolve flag > env > lptool.yaml. */
-const SITE = {
+export const SITE = {
   root: {
-    flags: '--root <dir>',
+    flags: '-r, --root <dir>',
     description: 'site root (default: $LPTOOL_ROOT, else the current directory)',
     type: root(),
   },
@@ -75,7 +75,7 @@ export const COMMANDS: CommandDecl[] = [
       'take in _dropbox/KW/: archive good exports by month, reject bad ones with the reason, skip re-deliveries',
     flags: {
       ...SITE,
-      dryRun: { flags: '--dry-run', description: 'report what would happen; touch nothing', type: onOff() },
+      dryRun: { flags: '-n, --dry-run', description: 'report what would happen; touch nothing', type: onOff() },
       settle: {
         flags: '--settle <seconds>',
         description: 'leave files changed in the last N seconds for the next run',
@@ -98,7 +98,7 @@ export const COMMANDS: CommandDecl[] = [
         'interval starts before this (local date/time or ISO); needs --out',
       ),
       out: {
-        flags: '--out <dir>',
+        flags: '-o, --out <dir>',
         description: 'write the profiles here instead of lp/ (an extract; required with --from/--to)',
         type: text(),
       },
@@ -244,7 +244,7 @@ export const COMMANDS: CommandDecl[] = [
         description: 'bess.yaml (paths in it are relative to it)',
         type: z.string(),
       },
-      out: { flags: '--out <dir>', description: "output folder instead of the config's output.dir", type: text() },
+      out: { flags: '-o, --out <dir>', description: "output folder instead of the config's output.dir", type: text() },
       ...range('first local day to include', 'local day to stop before'),
       tz: {
         flags: '--tz <zone>',
@@ -269,7 +269,7 @@ export const COMMANDS: CommandDecl[] = [
     flags: {
       ...SITE,
       out: {
-        flags: '--out <dir>',
+        flags: '-o, --out <dir>',
         description: 'the dataset folder (default: export/parquet under the root)',
         type: text(),
       },
@@ -332,7 +332,11 @@ export const COMMANDS: CommandDecl[] = [
     description:
       'a site root with meter-data.csv, lptool.yaml and raw exports in _dropbox/KW/ (faults listed in synth-manifest.json)',
     flags: {
-      out: { flags: '--out <dir>', description: 'where to create the site (a new or empty folder)', type: z.string() },
+      out: {
+        flags: '-o, --out <dir>',
+        description: 'where to create the site (a new or empty folder)',
+        type: z.string(),
+      },
       meters: { flags: '--meters <n>', description: 'meters', type: count('--meters', 1).default('5') },
       days: { flags: '--days <n>', description: 'local days', type: count('--days', 1).default('28') },
       start: { flags: '--start <date>', description: 'first local day', type: z.string().default('2024-01-01') },
@@ -396,7 +400,7 @@ export const COMMANDS: CommandDecl[] = [
     name: 'synth bess',
     description: 'wide BESS telemetry (CSV or Parquet) and a matching bess.yaml',
     flags: {
-      out: { flags: '--out <dir>', description: 'where to write it', type: z.string() },
+      out: { flags: '-o, --out <dir>', description: 'where to write it', type: z.string() },
       inverters: {
         flags: '--inverters <n>',
         description: 'inverters (two DC inputs each; 6 enclosures, 4 on every fourth)',
@@ -442,7 +446,7 @@ export const COMMANDS: CommandDecl[] = [
     description: 'run sort → build → merge → gaps --png → bess on a fresh copy of the bundled sample site and report',
     flags: {
       out: {
-        flags: '--out <dir>',
+        flags: '-o, --out <dir>',
         description: 'where to put the demo site (default: a new temp folder)',
         type: text(),
       },
@@ -487,7 +491,7 @@ export const COMMANDS: CommandDecl[] = [
     flags: {
       ...SITE,
       out: {
-        flags: '--out <dir>',
+        flags: '-o, --out <dir>',
         description: 'report folder (default: lp/report/ of the root); an earlier report there is replaced',
         type: text(),
       },
@@ -519,7 +523,7 @@ export const COMMANDS: CommandDecl[] = [
         type: z.string(),
       },
       out: {
-        flags: '--out <file>',
+        flags: '-o, --out <file>',
         description: 'output file (default: resampled/<stem>_<bucket>.csv beside the profile)',
         type: text(),
       },

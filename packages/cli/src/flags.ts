@@ -21,6 +21,11 @@ export function usageError(error: z.ZodError): LptError {
   return new LptError('LPT_USAGE', message, { key });
 }
 
+/** A usage error naming the flag: `--out — expected …, got …` (exit 2). */
+export function usage(key: string, message: string): LptError {
+  return new LptError('LPT_USAGE', `${key} — ${message}`, { key });
+}
+
 /** An on/off flag. */
 export const onOff = () => z.boolean().default(false);
 
