@@ -57,7 +57,11 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       const opts = withSiteOptions(program.opts(), command.opts(), d);
       const args = d.argument?.type instanceof z.ZodArray ? command.args : command.args[0];
       io.mode = outputMode(opts);
-      onResult(await d.run(d.normalise(opts, args) as never, io), opts);
+      const notes: string[] = [];
+      const options = d.normalise(opts, args, notes);
+      // a renamed flag's note is said also under --quiet: the crontab line needs editing before the old name goes
+      for (const n of notes) io.err(`lptool: note: ${n}`);
+      onResult(await d.run(options as never, io), opts);
     });
   }
   return program;

@@ -3,10 +3,25 @@
  * place, `flags.ts`), examples (each one runs in docs.test.ts), how the flags become the command function's
  * options, and the adapter in `commands/<name>.ts` — imported only when that command runs.
  */
+import path from 'node:path';
+import { parseBucket } from '@lptool/core';
 import { parseShard } from '@lptool/profiles';
 import { z } from 'zod';
 import { type CommandDecl, declare, type GroupDecl } from './declare.js';
-import { count, duration, lockWait, names, oneOf, onOff, positive, root, seconds, text } from './flags.js';
+import {
+  count,
+  duration,
+  folder,
+  lockWait,
+  names,
+  oneOf,
+  onOff,
+  positive,
+  root,
+  seconds,
+  text,
+  usage,
+} from './flags.js';
 
 /** The flags of every command that works on a site root (SPEC §1): settings resolve flag > env > lptool.yaml. */
 export const SITE = {
@@ -51,6 +66,37 @@ const range = (from: string, to: string) => ({
   from: { flags: '--from <date>', description: from, type: text() },
   to: { flags: '--to <date>', description: to, type: text() },
 });
+
+/** `--out` of a command that writes one file: `-` is stdout, which --json has already. */
+function stdoutOrFile(v: { out?: string | undefined; json: boolean }): string | undefined {
+  if (v.out === '-' && v.json) throw usage('--out', 'expected a file with --json (the summary is on stdout), got -');
+  return v.out;
+}
+
+/**
+ * resample's bucket and range. `--to` was the bucket before it was the range end (`--to 1d`): given a bucket and no
+ * --every, it is taken as --every with a note, so a crontab line keeps working until it is edited.
+ */
+function bucketAndRange(
+  v: { every?: string | undefined; from?: string | undefined; to?: string | undefined },
+  note: (s: string) => void,
+): { every: string; from: string | undefined; to: string | undefined } {
+  if (v.every !== undefined) return { every: v.every, from: v.from, to: v.to };
+  if (v.to !== undefined && isBucket(v.to)) {
+    note(`--to ${v.to} is now --every ${v.to} (--to is the end of the range, as in every other command)`);
+    return { every: v.to, from: v.from, to: undefined };
+  }
+  throw usage('--every', 'expected a bucket (1h, 1d, 1mo, or a length that divides a day), got none');
+}
+
+function isBucket(text: string): boolean {
+  try {
+    parseBucket(text, '--every');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const GROUPS: GroupDecl[] = [
   {
@@ -100,7 +146,7 @@ export const COMMANDS: CommandDecl[] = [
       out: {
         flags: '-o, --out <dir>',
         description: 'write the profiles here instead of lp/ (an extract; required with --from/--to)',
-        type: text(),
+        type: folder().optional(),
       },
       allowShrink: {
         flags: '--allow-shrink',
@@ -190,9 +236,15 @@ export const COMMANDS: CommandDecl[] = [
         'range start (a hole before the first row counts from here)',
         'range end, exclusive (a hole after the last row counts up to here)',
       ),
+      out: {
+        flags: '-o, --out <dir>',
+        description:
+          'write the gap lists (and pictures) here instead of beside each profile; required with --from/--to, --interval or --partial-as-gap',
+        type: folder().optional(),
+      },
       png: {
         flags: '--png',
-        description: 'also draw <stem>_gaps.png: MW_net over time, gaps as red bands',
+        description: 'also draw <stem>_gaps.png beside the gap list: MW_net over time, gaps as red bands',
         type: onOff(),
       },
       format: {
@@ -217,14 +269,15 @@ export const COMMANDS: CommandDecl[] = [
     examples: [
       'lptool gaps lp/south.csv --png',
       'lptool gaps lp/*.csv --fail-on-gaps --json',
-      'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01',
-      'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg',
+      'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01 --out /tmp/july',
+      'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg --out /tmp/old',
     ],
     to: (v) => ({
       ...site(v),
       files: v.args,
       from: v.from,
       to: v.to,
+      out: v.out,
       // a picture: --png (in --format, else PNG), or a --format other than png
       picture: v.png ? (v.format ?? ('png' as const)) : v.format && v.format !== 'png' ? v.format : null,
       width: v.width,
@@ -244,7 +297,11 @@ export const COMMANDS: CommandDecl[] = [
         description: 'bess.yaml (paths in it are relative to it)',
         type: z.string(),
       },
-      out: { flags: '-o, --out <dir>', description: "output folder instead of the config's output.dir", type: text() },
+      out: {
+        flags: '-o, --out <dir>',
+        description: "output folder instead of the config's output.dir",
+        type: folder().optional(),
+      },
       ...range('first local day to include', 'local day to stop before'),
       tz: {
         flags: '--tz <zone>',
@@ -271,7 +328,7 @@ export const COMMANDS: CommandDecl[] = [
       out: {
         flags: '-o, --out <dir>',
         description: 'the dataset folder (default: export/parquet under the root)',
-        type: text(),
+        type: folder().optional(),
       },
       shard: {
         flags: '--shard <K/N>',
@@ -335,7 +392,7 @@ export const COMMANDS: CommandDecl[] = [
       out: {
         flags: '-o, --out <dir>',
         description: 'where to create the site (a new or empty folder)',
-        type: z.string(),
+        type: folder(),
       },
       meters: { flags: '--meters <n>', description: 'meters', type: count('--meters', 1).default('5') },
       days: { flags: '--days <n>', description: 'local days', type: count('--days', 1).default('28') },
@@ -400,7 +457,7 @@ export const COMMANDS: CommandDecl[] = [
     name: 'synth bess',
     description: 'wide BESS telemetry (CSV or Parquet) and a matching bess.yaml',
     flags: {
-      out: { flags: '-o, --out <dir>', description: 'where to write it', type: z.string() },
+      out: { flags: '-o, --out <dir>', description: 'where to write it', type: folder() },
       inverters: {
         flags: '--inverters <n>',
         description: 'inverters (two DC inputs each; 6 enclosures, 4 on every fourth)',
@@ -448,7 +505,7 @@ export const COMMANDS: CommandDecl[] = [
       out: {
         flags: '-o, --out <dir>',
         description: 'where to put the demo site (default: a new temp folder)',
-        type: text(),
+        type: folder().optional(),
       },
       ...JSON_FLAG,
     },
@@ -464,24 +521,42 @@ export const COMMANDS: CommandDecl[] = [
     flags: {
       ...SITE,
       ...range('range start (local date/time or ISO)', 'range end, exclusive'),
-      by: {
-        flags: '--by <period>',
-        description: 'one row per local month, or one for the range',
-        type: oneOf(['month', 'all']).default('all'),
+      every: {
+        flags: '--every <period>',
+        description: 'one row per local month (1mo, as resample --every), or one for the range',
+        type: oneOf(['1mo', 'all']).default('all'),
       },
-      csv: { flags: '--csv <file>', description: 'also write the table as CSV', type: text() },
+      out: {
+        flags: '-o, --out <file>',
+        description: 'also write the table as CSV (- for stdout, instead of the text table); --png draws beside it',
+        type: text(),
+      },
       png: {
         flags: '--png',
-        description: 'draw the load duration curve and the typical days (stats/ beside the first profile)',
+        description:
+          'draw the load duration curve and the typical days (beside --out, else in stats/ beside the first profile)',
         type: onOff(),
       },
     },
+    renamed: {
+      by: { flags: '--by <period>', now: 'every', value: (v) => (v === 'month' ? '1mo' : v) },
+      csv: { flags: '--csv <file>', now: 'out' },
+    },
     examples: [
       'lptool stats lp/*.csv',
-      'lptool stats lp/north.csv lp/south.csv lp/all.csv --by month --csv /tmp/stats.csv',
+      'lptool stats lp/north.csv lp/south.csv lp/all.csv --every 1mo --out /tmp/stats.csv',
       'lptool stats lp/all.csv --from 2024-07-01 --to 2024-08-01 --png',
     ],
-    to: (v) => ({ ...site(v), files: v.args, from: v.from, to: v.to, by: v.by, csv: v.csv, png: v.png }),
+    to: (v) => ({
+      ...site(v),
+      files: v.args,
+      from: v.from,
+      to: v.to,
+      by: v.every === '1mo' ? ('month' as const) : ('all' as const),
+      csv: stdoutOrFile(v),
+      png: v.png,
+      pictureDir: v.out && v.out !== '-' ? path.dirname(path.resolve(v.out)) : undefined,
+    }),
     run: async (o) => (await import('./commands/stats.js')).stats(o),
   }),
   declare({
@@ -493,7 +568,7 @@ export const COMMANDS: CommandDecl[] = [
       out: {
         flags: '-o, --out <dir>',
         description: 'report folder (default: lp/report/ of the root); an earlier report there is replaced',
-        type: text(),
+        type: folder().optional(),
       },
       bess: {
         flags: '--bess <config>',
@@ -514,22 +589,31 @@ export const COMMANDS: CommandDecl[] = [
     name: 'resample',
     description:
       'roll a profile up to 1h, 1d or 1mo: mean MW/MVA, MWh by direction, PF from the sums, intervals present/expected',
-    argument: { spec: '<profile>', description: 'a profile CSV (lp/<name>.csv or lp/all.csv)', type: z.string() },
+    argument: {
+      spec: '<profile>',
+      description: 'a profile CSV (lp/<name>.csv or lp/all.csv); - reads it from stdin (then --out is needed)',
+      type: z.string(),
+    },
     flags: {
       ...SITE,
-      to: {
-        flags: '--to <bucket>',
+      every: {
+        flags: '--every <bucket>',
         description: '1h, 1d, 1mo (local calendar), or a length that divides a day',
-        type: z.string(),
+        type: text(),
       },
+      ...range('first interval start to include (local date/time or ISO)', 'interval starts before this'),
       out: {
         flags: '-o, --out <file>',
-        description: 'output file (default: resampled/<stem>_<bucket>.csv beside the profile)',
+        description: 'output file (default: resampled/<stem>_<bucket>.csv beside the profile; - for stdout)',
         type: text(),
       },
     },
-    examples: ['lptool resample lp/north.csv --to 1d', 'lptool resample lp/all.csv --to 1mo --out /tmp/monthly.csv'],
-    to: (v) => ({ ...site(v), file: v.args, to: v.to, out: v.out }),
+    examples: [
+      'lptool resample lp/north.csv --every 1d',
+      'lptool resample lp/all.csv --every 1mo --from 2024-07-01 --out /tmp/monthly.csv',
+      'lptool resample lp/north.csv --every 1h --out - | head',
+    ],
+    to: (v, note) => ({ ...site(v), file: v.args, ...bucketAndRange(v, note), out: stdoutOrFile(v) }),
     run: async (o) => (await import('./commands/stats.js')).resample(o),
   }),
   declare({

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { onOff, usageError } from './flags.js';
+import { onOff, usage, usageError } from './flags.js';
 import type { CommandResult, Io } from './output.js';
 
 /** A flag: commander's spelling (`--lock-wait <seconds>`), its help line, and its type. */
@@ -23,6 +23,15 @@ export interface ArgumentDecl {
   type: z.ZodTypeAny;
 }
 
+/** An old spelling of a flag, still taken (hidden from --help) with a one-line note on stderr naming the new one. */
+export interface RenamedFlag {
+  flags: string;
+  /** The key of the flag it became. */
+  now: string;
+  /** Its value in the new flag's words (`--by month` → `--every 1mo`). */
+  value?: (v: string) => string;
+}
+
 type Shape = Record<string, FlagDecl>;
 type Fixed = Record<string, z.ZodTypeAny>;
 /** What the parsed flags are: each flag's normalised value, the fixed fields', and the argument's as `args`. */
@@ -36,9 +45,13 @@ export interface CommandDecl {
   description: string;
   argument?: ArgumentDecl;
   flags: Shape;
+  renamed: Record<string, RenamedFlag>;
   examples: string[];
-  /** Commander's flags and arguments → the command function's options (throws LPT_USAGE naming a flag). */
-  normalise: (raw: Record<string, unknown>, args: unknown) => unknown;
+  /**
+   * Commander's flags and arguments → the command function's options (throws LPT_USAGE naming a flag); notes for
+   * the operator (a renamed flag's new name) are pushed to `notes`.
+   */
+  normalise: (raw: Record<string, unknown>, args: unknown, notes?: string[]) => unknown;
   run: (options: never, io: Io) => Promise<CommandResult>;
 }
 
@@ -77,10 +90,11 @@ export function declare<
   description: string;
   argument?: A;
   flags: F;
+  renamed?: Record<string, RenamedFlag>;
   /** Fields that are not flags: a default the command always uses (merge waits for the lock as long as sort does). */
   fixed?: X;
   examples: string[];
-  to: (v: Values<F, X, A>) => O;
+  to: (v: Values<F, X, A>, note: (s: string) => void) => O;
   run: (options: O, io: Io) => Promise<CommandResult>;
 }): CommandDecl {
   const shape: Record<string, z.ZodTypeAny> = { ...d.fixed };
@@ -92,14 +106,42 @@ export function declare<
     description: d.description,
     ...(d.argument ? { argument: d.argument } : {}),
     flags: d.flags,
+    renamed: d.renamed ?? {},
     examples: d.examples,
-    normalise: (raw, args) => {
-      const r = schema.safeParse({ ...raw, ...(d.argument ? { args } : {}) });
+    normalise: (raw, args, notes = []) => {
+      const r = schema.safeParse({
+        ...renamedFlags(d.flags, d.renamed ?? {}, raw, notes),
+        ...(d.argument ? { args } : {}),
+      });
       if (!r.success) throw usageError(r.error);
-      return d.to(r.data as Values<F, X, A>);
+      return d.to(r.data as Values<F, X, A>, (s) => notes.push(s));
     },
     run: d.run as CommandDecl['run'],
   };
+}
+
+/** The raw flags with each renamed flag given moved to the flag it became, and a note saying so. */
+function renamedFlags(
+  flags: Shape,
+  renamed: Record<string, RenamedFlag>,
+  raw: Record<string, unknown>,
+  notes: string[],
+): Record<string, unknown> {
+  const out = { ...raw };
+  for (const [key, r] of Object.entries(renamed)) {
+    const old = out[key];
+    delete out[key];
+    if (old === undefined) continue;
+    const oldFlag = new Option(r.flags, '').long!;
+    const nowFlag = new Option(flags[r.now]!.flags, '').long!;
+    // (commander fills in the new flag's default: that is not the operator giving both)
+    if (out[r.now] !== undefined && out[r.now] !== unwrap(flags[r.now]!.type).defaultValue)
+      throw usage(oldFlag, `expected ${nowFlag} alone (${oldFlag} is its old name), got both`);
+    const value = r.value ? r.value(String(old)) : old;
+    out[r.now] = value;
+    notes.push(`${oldFlag} is now ${nowFlag}: use ${nowFlag} ${String(value)} (the old name will go)`);
+  }
+  return out;
 }
 
 /** The zod type inside optional/default wrappers, with the default (when there is one). */
@@ -146,6 +188,7 @@ export function addCommand(parent: Command, name: string, d: CommandDecl | Group
     if (d.argument) cmd.argument(d.argument.spec, d.argument.description);
     for (const [key, f] of Object.entries(d.flags)) cmd.addOption(toOption(key, f));
     for (const [key, f] of Object.entries(OUTPUT_FLAGS)) if (!(key in d.flags)) cmd.addOption(toOption(key, f));
+    for (const r of Object.values(d.renamed)) cmd.addOption(new Option(r.flags).hideHelp());
   }
   if (d.examples.length) cmd.addHelpText('after', examples(d.examples));
   return cmd;

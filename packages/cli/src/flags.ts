@@ -68,6 +68,13 @@ export const count = (flag: string, min = 0) =>
     return n;
   });
 
+/** An output folder (`--out DIR` of a command that writes several files): `-` (stdout) cannot be one. */
+export const folder = (flag = '--out') =>
+  z.string().refine((v) => v !== '-', {
+    message: `${flag} — expected a folder (the command writes several files), got - (stdout is for a command that writes one file)`,
+    params: { key: flag },
+  });
+
 /** A length of time such as 15m or 1h → milliseconds (core's duration grammar and its message). */
 export const duration = (flag: string) => z.string().transform((v) => parseDuration(v, flag));
 

@@ -34,8 +34,14 @@ export interface GapsOptions extends Omit<SettingFlags, 'interval'> {
   interval?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
-  /** Draw `<stem>_gaps.<format>` beside each profile, or no picture (null). */
+  /** Draw `<stem>_gaps.<format>` beside each profile's gap list, or no picture (null). */
   picture: PlotFormat | null;
+  /**
+   * The folder for the gap lists and pictures instead of beside each profile. Required by a ranged or
+   * reparameterised run (--from/--to, --interval, --partial-as-gap), and then not a folder of a profile checked:
+   * `<stem>_gaps.csv` beside a profile is the site's gap list, which such a run must not replace.
+   */
+  out?: string | undefined;
   width: number;
   height: number;
   scale: number;
@@ -94,6 +100,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       `profiles — expected load profiles to check (e.g. lp/south.csv), got ${note ? `only ${note.replace(/^skipped /, '')}` : `none in ${layout.lp}`}`,
     );
   const intervalMs = options.interval ? parseDuration(options.interval, '--interval') : undefined;
+  const target = outputsOf(options, files);
   const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
   log.info({ event: 'start', files: files.map(shown) }, 'gaps started');
   const summary: GapsSummary = {
@@ -112,11 +119,11 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
     const conflicts = conflictNote(series, clock);
     if (conflicts) summary.notes.push(conflicts);
     const report = scan(series, { intervalMs, ...range, partialAsGap: options.partialAsGap });
-    writeGapList(file, report, clock);
-    const result = profileGaps(file, series, report, clock);
+    writeGapList(target(file), report, clock);
+    const result = profileGaps(target(file), series, report, clock);
     if (options.picture)
       result.picture = shown(
-        await drawGapPicture(file, series, report, clock, { ...options, picture: options.picture }, range),
+        await drawGapPicture(target(file), series, report, clock, { ...options, picture: options.picture }, range),
       );
     logProfile(log, result);
     summary.profiles.push(result);
@@ -132,6 +139,49 @@ function conflictNote(p: Profile, clock: SiteClock): string | null {
   if (!c.length) return null;
   const first = c[0]!;
   return `${p.file}: ${c.length} interval${c.length > 1 ? 's' : ''} with rows that differ (e.g. ${clock.format(first.start)}, lines ${first.lines[0]} and ${first.lines[1]}: ${first.column} ${first.values[0]} vs ${first.values[1]}) — stats, resample and merge refuse this profile until the wrong rows are removed`;
+}
+
+/**
+ * Where a profile's outputs go, as the profile's path there (`<stem>_gaps.csv` and the picture are named from it):
+ * beside the profile, or in --out. A ranged or reparameterised run needs --out, never a folder of a profile checked
+ * (its gap list there is the site's, which cron and people read), and two profiles of one name cannot share it.
+ */
+function outputsOf(options: GapsOptions, files: string[]): (file: string) => string {
+  const changed = [
+    options.from !== undefined || options.to !== undefined ? '--from/--to' : null,
+    options.interval ? '--interval' : null,
+    options.partialAsGap ? '--partial-as-gap' : null,
+  ].filter((x): x is string => x !== null);
+  if (!options.out) {
+    if (changed.length)
+      throw new LptError(
+        'LPT_USAGE',
+        `--out — expected a folder for the gap lists of a run with ${changed.join(', ')} (the list beside each profile is the site's), got none`,
+        { key: '--out' },
+      );
+    return (file) => file;
+  }
+  const dir = path.resolve(options.out);
+  const own = files.find((f) => path.dirname(f) === dir);
+  if (changed.length && own)
+    throw new LptError(
+      'LPT_USAGE',
+      `--out — expected a folder other than the profiles' for a run with ${changed.join(', ')}, got ${shown(dir)}, which holds ${shown(own)} and its gap list`,
+      { key: '--out' },
+    );
+  const names = new Map<string, string>();
+  for (const f of files) {
+    const other = names.get(path.basename(f));
+    if (other)
+      throw new LptError(
+        'LPT_USAGE',
+        `--out — expected profiles of different names for one folder, got ${shown(other)} and ${shown(f)}`,
+        { key: '--out' },
+      );
+    names.set(path.basename(f), f);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  return (file) => path.join(dir, path.basename(file));
 }
 
 /** A path as the operator gave it: relative to the working folder. */

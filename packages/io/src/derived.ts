@@ -7,7 +7,7 @@ import { peekCsv } from './csv-stream.js';
  * lptool's own outputs that are not load profiles — gap lists, pictures,
  * resampled profiles, stats tables, and the folders they go in — recognised by
  * name and, for CSVs, by header (a stats table can be written anywhere with
- * `--csv`). Commands that take profiles skip them with a note, so globs such
+ * `--out`). Commands that take profiles skip them with a note, so globs such
  * as `lp/*.csv` keep working after lptool has written beside the profiles.
  */
 export type DerivedKind =

@@ -5,7 +5,7 @@ import { peekCsv } from './csv-stream.js';
 import { derivedKind } from './derived.js';
 
 /**
- * The one rule for a file an operator names as a command's output (`resample --out`, `stats --csv`, `bess`'s
+ * The one rule for a file an operator names as a command's output (`resample --out`, `stats --out`, `bess`'s
  * outputs, …): it never replaces one of the command's own inputs, nor a file a site keeps — anything under
  * `data/` or `_dropbox/`, `meter-data.csv`, `lptool.yaml`, the store, lp/.cache, or a meter's profile
  * `lp/<name>.csv` (and `lp/all.csv`). Paths are compared as they really are (the real path of the folder, the

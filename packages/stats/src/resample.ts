@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   type Bucket,
@@ -6,6 +8,7 @@ import {
   formatMicros,
   LptError,
   parseBucket,
+  parseRange,
   type ResampledBucket,
   Resampler,
   ratioMicros,
@@ -15,15 +18,20 @@ import { AtomicFile, checkOutputPath, openSite, outputWriteError, type SiteOptio
 import { duplicateNote, type PowerColumn, type Profile, readProfile } from '@lptool/profiles';
 
 export interface ResampleOptions extends SiteOptions {
+  /** The profile; `-` reads it from stdin (then `out` is required). */
   file: string;
-  /** 1h, 1d, 1mo, or a length that divides a day. */
-  to: string;
-  /** Output file; default `<dir of input>/resampled/<stem>_<to>.csv` (a subfolder: merge never takes it for a feeder). */
+  /** The bucket: 1h, 1d, 1mo, or a length that divides a day. */
+  every: string;
+  /** Only intervals starting in [from, to) (local date/time or ISO); buckets stay whole calendar buckets. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Output file; default `<dir of input>/resampled/<stem>_<every>.csv` (a subfolder: merge never takes it for a feeder); `-` is stdout. */
   out?: string | undefined;
 }
 
 export interface ResampleSummary {
   input: string;
+  /** The file written, or `-` (stdout: the table is in `table`). */
   output: string;
   bucket: string;
   rows: number;
@@ -31,6 +39,8 @@ export interface ResampleSummary {
   /** What the operator should know (stderr): duplicated rows taken once. */
   notes: string[];
   exitCode: 0;
+  /** With `out: '-'`: the resampled CSV, for stdout. */
+  table?: string;
 }
 
 /** The resampled table's layout: its header, and each bucket as its fields (exact: sums in millionths, half-up). */
@@ -66,7 +76,7 @@ function bucketTable(cols: PowerColumn[], intervalMs: number, clock: SiteClock) 
 }
 
 /** A profile, checked: a profile (not lptool's own output), with an interval finer than the bucket. */
-function readForResample(file: string, display: string, clock: SiteClock, bucket: Bucket, to: string): Profile {
+function readForResample(file: string, display: string, clock: SiteClock, bucket: Bucket, every: string): Profile {
   const { files, skipped } = skipDerived([file]);
   if (!files.length)
     throw new LptError('LPT_USAGE', `profile — expected a load profile, got lptool's ${skipped[0]!.kind} ${display}`, {
@@ -80,8 +90,8 @@ function readForResample(file: string, display: string, clock: SiteClock, bucket
   if (bucket.kind === 'fixed' && bucket.ms <= p.intervalMs) {
     throw new LptError(
       'LPT_USAGE',
-      `--to — expected a length coarser than the profile's ${p.intervalMs / 60_000}m interval, got ${to}`,
-      { key: '--to' },
+      `--every — expected a length coarser than the profile's ${p.intervalMs / 60_000}m interval, got ${every}`,
+      { key: '--every' },
     );
   }
   return p;
@@ -97,49 +107,81 @@ function readForResample(file: string, display: string, clock: SiteClock, bucket
  */
 export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const { clock, layout } = openSite(o, []);
-  const file = path.resolve(o.file);
-  const display = path.relative(process.cwd(), file) || file;
-  const bucket = parseBucket(o.to, '--to');
-  if (o.out !== undefined) checkOutputPath(o.out, { flag: '--out', inputs: [file], root: layout.root });
-  const p = readForResample(file, display, clock, bucket, o.to);
-  const cols = [...p.columns.keys()];
-  const r = new Resampler({ clock, intervalMs: p.intervalMs, bucket, columns: cols.length });
-  const row = new Float64Array(cols.length);
-  const values = cols.map((c) => p.columns.get(c)!);
-  for (let i = 0; i < p.start.length; i++) {
-    for (let k = 0; k < cols.length; k++) row[k] = values[k]![i]!;
-    r.push(p.start[i]!, row, !p.partial[i]);
-  }
-  const buckets = r.finish();
-  const table = bucketTable(cols, p.intervalMs, clock);
-  const stem = path.basename(file).replace(/\.csv$/i, '');
-  const output = o.out ? path.resolve(o.out) : path.join(path.dirname(file), 'resampled', `${stem}_${o.to.trim()}.csv`);
+  const bucket = parseBucket(o.every, '--every');
+  const range = parseRange(o.from, o.to, clock);
+  const input = inputOf(o);
   try {
-    writeBuckets(output, table, buckets);
-  } catch (e) {
-    throw (o.out !== undefined && outputWriteError(e, '--out', o.out)) || e;
+    if (o.out !== undefined && o.out !== '-')
+      checkOutputPath(o.out, { flag: '--out', inputs: [input.file], root: layout.root });
+    const p = readForResample(input.file, input.display, clock, bucket, o.every);
+    const cols = [...p.columns.keys()];
+    const r = new Resampler({ clock, intervalMs: p.intervalMs, bucket, columns: cols.length });
+    const row = new Float64Array(cols.length);
+    const values = cols.map((c) => p.columns.get(c)!);
+    for (let i = 0; i < p.start.length; i++) {
+      const t = p.start[i]!;
+      if ((range.from !== undefined && t < range.from) || (range.to !== undefined && t >= range.to)) continue;
+      for (let k = 0; k < cols.length; k++) row[k] = values[k]![i]!;
+      r.push(t, row, !p.partial[i]);
+    }
+    const buckets = r.finish();
+    const table = bucketTable(cols, p.intervalMs, clock);
+    const lines = [table.header.join(','), ...buckets.map((b) => table.fields(b).join(','))];
+    const output = outputOf(o, input.file);
+    if (output !== '-') writeLines(output, lines, o.out);
+    return {
+      input: input.display,
+      output: output === '-' ? '-' : path.relative(process.cwd(), output) || output,
+      bucket: o.every,
+      rows: buckets.length,
+      partial: buckets.filter((b) => b.present < b.expected).length,
+      notes: [duplicateNote(p)].filter((n): n is string => n !== null),
+      exitCode: 0,
+      ...(output === '-' ? { table: `${lines.join('\n')}\n` } : {}),
+    };
+  } finally {
+    input.dispose();
   }
-  return {
-    input: display,
-    output: path.relative(process.cwd(), output) || output,
-    bucket: o.to,
-    rows: buckets.length,
-    partial: buckets.filter((b) => b.present < b.expected).length,
-    notes: [duplicateNote(p)].filter((n): n is string => n !== null),
-    exitCode: 0,
-  };
 }
 
-/** The resampled table, written whole or not at all. */
-function writeBuckets(output: string, table: ReturnType<typeof bucketTable>, buckets: ResampledBucket[]): void {
+/** `--out` (`-`: stdout), else `resampled/<stem>_<every>.csv` beside the profile. */
+function outputOf(o: ResampleOptions, file: string): string {
+  if (o.out === '-') return '-';
+  if (o.out) return path.resolve(o.out);
+  return path.join(
+    path.dirname(file),
+    'resampled',
+    `${path.basename(file).replace(/\.csv$/i, '')}_${o.every.trim()}.csv`,
+  );
+}
+
+/** The profile to read: a file, or stdin (`-`) copied to a temp file, which has no folder to write beside. */
+function inputOf(o: ResampleOptions): { file: string; display: string; dispose: () => void } {
+  if (o.file !== '-') {
+    const file = path.resolve(o.file);
+    return { file, display: path.relative(process.cwd(), file) || file, dispose: () => {} };
+  }
+  if (!o.out)
+    throw new LptError(
+      'LPT_USAGE',
+      '--out — expected an output for a profile read from stdin (a file, or - for stdout), got none',
+      { key: '--out' },
+    );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lptool-resample-'));
+  const file = path.join(dir, 'stdin.csv');
+  fs.writeFileSync(file, fs.readFileSync(0));
+  return { file, display: 'stdin', dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The table as one file, written whole or not at all (a write refused at --out is said as such). */
+function writeLines(output: string, lines: string[], flagged: string | undefined): void {
   const out = new AtomicFile(output);
   try {
-    out.write(`${table.header.join(',')}\n`);
-    for (const b of buckets) out.write(`${table.fields(b).join(',')}\n`);
+    for (const l of lines) out.write(`${l}\n`);
     out.commit();
   } catch (e) {
     out.abort();
-    throw e;
+    throw (flagged !== undefined && outputWriteError(e, '--out', flagged)) || e;
   }
 }
 

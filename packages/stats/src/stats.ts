@@ -34,10 +34,11 @@ export interface StatsOptions extends SiteOptions {
   to?: string | undefined;
   /** One row per local calendar month, or one for the whole range. */
   by: 'month' | 'all';
-  /** Write a CSV of the table here. */
+  /** Write a CSV of the table here; `-`: give it in the summary's `table` (for stdout). */
   csv?: string | undefined;
-  /** Draw the load duration curve and the typical days (PNG files beside the first input, in stats/). */
+  /** Draw the load duration curve and the typical days (PNG files in `pictureDir`, else in stats/ beside the first input). */
   png: boolean;
+  pictureDir?: string | undefined;
 }
 
 export interface StatsSummary {
@@ -49,6 +50,8 @@ export interface StatsSummary {
   /** What the operator should know (stderr). */
   notes: string[];
   exitCode: 0;
+  /** With `csv: '-'`: the table as CSV, for stdout. */
+  table?: string;
 }
 
 /**
@@ -95,8 +98,8 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     });
   const show = (f: string) => path.relative(process.cwd(), path.resolve(f)) || f;
   const { files, skipped } = skipDerived(o.files);
-  // (lptool's own outputs among the files are not inputs: an earlier --csv table is written again)
-  if (o.csv !== undefined) checkOutputPath(o.csv, { flag: '--csv', inputs: files, root: layout.root });
+  // (lptool's own outputs among the files are not inputs: an earlier --out table is written again)
+  if (o.csv !== undefined && o.csv !== '-') checkOutputPath(o.csv, { flag: '--out', inputs: files, root: layout.root });
   const note = skippedNote(skipped, show);
   if (!files.length)
     throw new LptError(
@@ -112,18 +115,18 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     ...profiles.flatMap((p) => duplicateNote(p) ?? []),
     ...profiles.flatMap((p, k) => (byProfile[k]!.length ? [] : [noDataNote(p, clock, from, to)])),
   );
-  if (o.csv) {
+  if (o.csv && o.csv !== '-') {
     try {
       writeTable(path.resolve(o.csv), periods);
     } catch (e) {
-      throw outputWriteError(e, '--csv', o.csv) ?? e;
+      throw outputWriteError(e, '--out', o.csv) ?? e;
     }
   }
   if (o.png && !periods.length) notes.push('--png: no picture drawn, as no profile has an interval in the range');
-  const pictures =
-    o.png && periods.length
-      ? await drawPictures(series, periods, path.join(path.dirname(path.resolve(files[0]!)), 'stats'), clock, from, to)
-      : [];
+  const pictureDir = o.pictureDir
+    ? path.resolve(o.pictureDir)
+    : path.join(path.dirname(path.resolve(files[0]!)), 'stats');
+  const pictures = o.png && periods.length ? await drawPictures(series, periods, pictureDir, clock, from, to) : [];
   return {
     periods,
     coincident,
@@ -131,6 +134,7 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     skipped: skipped.map((s) => ({ file: show(s.file), kind: s.kind })),
     notes: note ? [note, ...notes] : notes,
     exitCode: 0,
+    ...(o.csv === '-' ? { table: tableLines(periods).join('') } : {}),
   };
 }
 
@@ -167,39 +171,38 @@ function coincidentOf(
   return { coincident, notes };
 }
 
-/** The table as CSV (the columns of the text table, numbers with up to 6 decimals). */
+const TABLE_COLUMNS = [
+  'profile',
+  'period',
+  'from',
+  'to',
+  'intervals_present',
+  'intervals_expected',
+  'intervals_partial',
+  'completeness_pct',
+  'mwh_delivered',
+  'mwh_received',
+  'mwh_net',
+  'peak_mw',
+  'peak_at',
+  'min_mw',
+  'min_at',
+  'average_mw',
+  'load_factor',
+  'flow_reversals',
+] as const;
+
+/** The table as CSV lines (the columns of the text table, numbers with up to 6 decimals). */
+function tableLines(periods: PeriodStats[]): string[] {
+  const cell = (v: unknown) => (typeof v === 'number' ? formatFigure(v) : v === null ? '' : String(v));
+  return [csvLine([...TABLE_COLUMNS]), ...periods.map((s) => csvLine(TABLE_COLUMNS.map((k) => cell(s[k]))))];
+}
+
+/** The table as a CSV file, written whole or not at all. */
 function writeTable(file: string, periods: PeriodStats[]): void {
   const out = new AtomicFile(file);
-  const keys = [
-    'profile',
-    'period',
-    'from',
-    'to',
-    'intervals_present',
-    'intervals_expected',
-    'intervals_partial',
-    'completeness_pct',
-    'mwh_delivered',
-    'mwh_received',
-    'mwh_net',
-    'peak_mw',
-    'peak_at',
-    'min_mw',
-    'min_at',
-    'average_mw',
-    'load_factor',
-    'flow_reversals',
-  ] as const;
   try {
-    out.write(csvLine([...keys]));
-    for (const s of periods)
-      out.write(
-        csvLine(
-          keys.map((k) =>
-            typeof s[k] === 'number' ? formatFigure(s[k] as number) : s[k] === null ? '' : String(s[k]),
-          ),
-        ),
-      );
+    for (const line of tableLines(periods)) out.write(line);
     out.commit();
   } catch (e) {
     out.abort();

@@ -10,10 +10,12 @@ import type { CommandResult } from '../output.js';
 
 export async function stats(o: StatsOptions): Promise<CommandResult> {
   const s = await profileStats(o);
-  return { exitCode: s.exitCode, text: formatStats(s), json: s, notes: s.notes };
+  // --out -: the table as CSV is what stdout carries (for a pipe), instead of the text table
+  return { exitCode: s.exitCode, text: s.table ?? formatStats(s), json: s, notes: s.notes };
 }
 
 export async function resample(o: ResampleOptions): Promise<CommandResult> {
   const r = await resampleProfile(o);
-  return { exitCode: r.exitCode, text: formatResampleSummary(r), json: r, notes: r.notes };
+  // --out -: stdout carries the resampled CSV, and only it
+  return { exitCode: r.exitCode, text: r.table ?? formatResampleSummary(r), json: r, notes: r.notes };
 }
