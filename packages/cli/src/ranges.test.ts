@@ -37,8 +37,9 @@ const snapshot = () =>
 
 const commands: [string, string[]][] = [
   ['build', ['build', '--out', 'extract']],
-  ['gaps', ['gaps', 'lp/north.csv', '--png']],
-  ['stats', ['stats', 'lp/north.csv', 'lp/all.csv', '--csv', 'stats.csv']],
+  ['gaps', ['gaps', 'lp/north.csv', '--png', '--out', 'ranged']],
+  ['resample', ['resample', 'lp/north.csv', '--every', '1d']],
+  ['stats', ['stats', 'lp/north.csv', 'lp/all.csv', '--out', 'stats.csv']],
   ['bess', ['bess', '-c', 'bess/bess.yaml']],
 ];
 

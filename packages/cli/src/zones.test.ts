@@ -15,7 +15,7 @@ import { FIXTURES, listFiles, lptool, siteFrom, UPDATE_GOLDEN } from './testing.
  * The same rules in every zone, clock and interval (issue 19): end-to-end golden trees under fixtures/zones/.
  * Each input is a `lptool synth site` root committed as generated (fixtures/zones/README.md has the commands),
  * with meter-data.csv given multipliers of 2 and 4 decimals so that rounding matters. The test runs the real CLI —
- * sort, build, merge, gaps, resample --to 1d — and checks every file it writes twice: against the committed
+ * sort, build, merge, gaps, resample --every 1d — and checks every file it writes twice: against the committed
  * golden tree (byte for byte), and against a second implementation (reference.ts: Intl for instants, BigInt
  * for numbers, no lptool code) that works the same files out from the raw exports.
  */
@@ -72,7 +72,7 @@ function runSite(name: string): { root: string; deliveries: string[]; codes: Rec
   run('merge');
   run('gaps');
   for (const f of fs.readdirSync(path.join(root, 'lp')).filter((x) => /\.csv$/.test(x) && !x.endsWith('_gaps.csv')))
-    run('resample', `lp/${f}`, '--to', '1d');
+    run('resample', `lp/${f}`, '--every', '1d');
   return { root, deliveries, codes };
 }
 

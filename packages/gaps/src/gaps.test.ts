@@ -79,7 +79,7 @@ describe('gaps — the gap list', () => {
 
   it('counts holes at the ends of --from/--to', async () => {
     const dir = work('gaps/south.csv');
-    const g = (await run(dir, ['south.csv'], { from: '2024-10-30', to: '2024-11-07' })).profiles[0]!.gaps;
+    const g = (await run(dir, ['south.csv'], { from: '2024-10-30', to: '2024-11-07', out: 'ranged' })).profiles[0]!.gaps;
     expect(g[0]).toMatchObject({
       gap_start: '2024-10-30T00:00:00-07:00',
       gap_end: '2024-10-31T00:00:00-07:00',
@@ -91,12 +91,12 @@ describe('gaps — the gap list', () => {
       missing_intervals: 96,
     });
     // inside a range that excludes the holes: none
-    expect((await run(dir, ['south.csv'], { from: '2024-11-04', to: '2024-11-06' })).profiles[0]!.gaps).toEqual([]);
+    expect((await run(dir, ['south.csv'], { from: '2024-11-04', to: '2024-11-06', out: 'ranged' })).profiles[0]!.gaps).toEqual([]);
   });
 
   it('an older file with naive local labels: the repeated hour by record order, no false gap or duplicate', async () => {
     const dir = work('gaps/old-naive.csv');
-    expect((await run(dir, ['old-naive.csv'], { interval: '15m' })).profiles[0]).toMatchObject({
+    expect((await run(dir, ['old-naive.csv'], { interval: '15m', out: 'checked' })).profiles[0]).toMatchObject({
       rows: 188,
       duplicates: [],
       outOfOrder: [],
@@ -123,7 +123,7 @@ describe('gaps — the gap list', () => {
         /^interval — expected one most common step between rows, got a tie; give --interval/,
       ),
     });
-    expect((await run(dir, ['odd.csv'], { interval: '15m' })).exitCode).toBe(0);
+    expect((await run(dir, ['odd.csv'], { interval: '15m', out: 'checked' })).exitCode).toBe(0);
     await expect(run(dir, ['odd_gaps.csv'])).rejects.toMatchObject({ exitCode: 2 });
   });
 
@@ -131,7 +131,7 @@ describe('gaps — the gap list', () => {
     const dir = work();
     smallTotal(dir, [3, 4]);
     expect((await run(dir, ['all.csv'])).profiles[0]).toMatchObject({ partial: 2, gaps: [] });
-    const strict = (await run(dir, ['all.csv'], { partialAsGap: true })).profiles[0]!;
+    const strict = (await run(dir, ['all.csv'], { partialAsGap: true, out: 'strict' })).profiles[0]!;
     expect(strict.gaps).toMatchObject([
       { gap_start: '2024-07-01T00:45:00-07:00', gap_end: '2024-07-01T01:15:00-07:00', missing_intervals: 2 },
     ]);

@@ -117,7 +117,7 @@ describe('resample', () => {
       [1, 0, 3, 0], // PF 0.333 — mean of PFs would be 0.667
       [2, 0, 2, 0, 4], // next hour: 1 of 4 intervals
     ]);
-    const r = await resample({ root: dir, file: f, to: '1h' });
+    const r = await resample({ root: dir, file: f, every: '1h' });
     expect(r).toMatchObject({ rows: 2, partial: 2 });
     const out = fs.readFileSync(path.join(dir, 'resampled/pf_1h.csv'), 'utf8').trim().split('\n');
     expect(out[0]).toBe(
@@ -132,7 +132,7 @@ describe('resample', () => {
     const lines = ['Start Time,End Time,MW_total,MVA_total,PF_total,MW_net,feeders_reporting,feeders_expected'];
     for (let i = 0; i < 8; i++) lines.push(`${iso(T0 + i * Q)},${iso(T0 + (i + 1) * Q)},${i},${i + 1},0.5,${i},2,2`);
     fs.writeFileSync(path.join(dir, 'all.csv'), `${lines.join('\n')}\n`);
-    await resample({ root: dir, file: path.join(dir, 'all.csv'), to: '1h' });
+    await resample({ root: dir, file: path.join(dir, 'all.csv'), every: '1h' });
     const out = fs.readFileSync(path.join(dir, 'resampled/all_1h.csv'), 'utf8').trim().split('\n');
     expect(out[0]).toBe(
       'Start Time,End Time,MW_net,MW_total,MVA_total,MWh_net,PF,intervals_present,intervals_expected',
@@ -155,7 +155,7 @@ describe('resample', () => {
             'p',
             vals.map(([d, r]) => [d / 1000, r / 1000, d / 900, r / 900]),
           );
-          await resample({ root: dir, file: f, to, out: path.join(dir, 'r.csv') });
+          await resample({ root: dir, file: f, every: to, out: path.join(dir, 'r.csv') });
           const rows = fs.readFileSync(path.join(dir, 'r.csv'), 'utf8').trim().split('\n');
           const col = rows[0]!.split(',').indexOf('MWh_net');
           const sum = rows.slice(1).reduce((s, l) => s + Number(l.split(',')[col]), 0);
@@ -206,7 +206,7 @@ describe('stats — numbers right whatever the file', () => {
     });
     expect(formatStats(s)).toMatch(/complete +partial/);
     expect(formatStats(s)).toMatch(/62\.5 % +3/);
-    const r = await resample({ root: dir, file: all, to: '1h' });
+    const r = await resample({ root: dir, file: all, every: '1h' });
     expect(r.partial).toBe(2); // 00:00–01:00: 2 of 4 complete; 01:00–02:00: 3 of 4
     const out = fs.readFileSync(path.join(dir, 'resampled/all_1h.csv'), 'utf8').trim().split('\n');
     expect(out.slice(1).map((l) => l.split(',').slice(-2).join('/'))).toEqual(['2/4', '3/4']);

@@ -36,9 +36,9 @@ describe('lptool gaps', () => {
   it('lp/* after gaps, resample and stats have written there: their outputs are skipped with a note on stderr', () => {
     const root = site(true);
     expect(lptool(['gaps', 'lp/south.csv', '--png'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/south.csv', '--to', '1h'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/all.csv', '--to', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
-    expect(lptool(['stats', 'lp/south.csv', '--csv', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/south.csv', '--every', '1h'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/all.csv', '--every', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['stats', 'lp/south.csv', '--out', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
     const r = lptool(['gaps', ...lpFiles(root, /./), '--json'], { cwd: root });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).profiles.map((p: { file: string }) => p.file)).toEqual(['lp/all.csv', 'lp/south.csv']);
@@ -47,10 +47,11 @@ describe('lptool gaps', () => {
       { file: 'lp/resampled', kind: 'output folder' },
       { file: 'lp/south_gaps.csv', kind: 'gap list' },
       { file: 'lp/south_gaps.png', kind: 'picture' },
-      { file: 'lp/stats', kind: 'output folder' },
+      { file: 'lp/stats_duration.png', kind: 'picture' }, // stats --png draws beside its --out
+      { file: 'lp/stats_typical_day.png', kind: 'picture' },
       { file: 'lp/table.csv', kind: 'stats table' },
     ]);
-    expect(r.stderr).toMatch(/^lptool: note: skipped 6 of lptool's own outputs \(not profiles\): /);
+    expect(r.stderr).toMatch(/^lptool: note: skipped 7 of lptool's own outputs \(not profiles\): /);
     const none = lptool(['gaps', 'lp/south_gaps.csv'], { cwd: root });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/expected load profiles to check .*, got only 1 of lptool's own output/);

@@ -117,7 +117,7 @@ describe('issue 19 — resample and stats take energies from the values as writt
     const lines = mw.map(([k, v]) => `${iso(T0 + k * 300_000)},${iso(T0 + (k + 1) * 300_000)},${v},${v},1`);
     const file = path.join(t.dir, 'p.csv');
     fs.writeFileSync(file, `Start Time,End Time,MW_net,MVA_net,PF_net\n${lines.join('\n')}\n`);
-    expect(lptool(['resample', file, '--to', '1h', '--root', t.dir]).code).toBe(0);
+    expect(lptool(['resample', file, '--every', '1h', '--root', t.dir]).code).toBe(0);
     const out = fs.readFileSync(path.join(t.dir, 'resampled/p_1h.csv'), 'utf8').trim().split('\n');
     expect(out[0]).toBe('Start Time,End Time,MW_net,MVA_net,MWh_net,PF,intervals_present,intervals_expected');
     // worked out with BigInt: Σ in millionths; mean = Σ / n, energy = Σ / 12, each half-up

@@ -14,7 +14,7 @@ describe('lptool resample', () => {
     );
     cleanups.push(s.cleanup);
     const { root } = s;
-    expect(lptool(['resample', 'lp/north.csv', '--to', '1d'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/north.csv', '--every', '1d'], { cwd: root }).code).toBe(0);
     const days = fs.readFileSync(path.join(root, 'lp/resampled/north_1d.csv'), 'utf8').trim().split('\n').slice(1);
     expect(days.map((l) => l.split(',').slice(-2).join('/'))).toEqual([
       '96/96',
@@ -25,7 +25,7 @@ describe('lptool resample', () => {
       '96/96',
       '96/96',
     ]);
-    expect(lptool(['resample', 'lp/north.csv', '--to', '1h', '--out', 'h.csv'], { cwd: root }).stdout).toMatch(
+    expect(lptool(['resample', 'lp/north.csv', '--every', '1h', '--out', 'h.csv'], { cwd: root }).stdout).toMatch(
       /^resample lp\/north\.csv → h\.csv: 169 buckets of 1h, 0 partial/,
     );
     const nov3 = fs
@@ -38,7 +38,7 @@ describe('lptool resample', () => {
 });
 
 describe('lptool stats', () => {
-  it('`lptool stats lp/*.csv` keeps working on its second run and after gaps, resample and --csv wrote into lp/', () => {
+  it('`lptool stats lp/*.csv` keeps working on its second run and after gaps, resample and stats --out wrote into lp/', () => {
     const s = synthSite(
       ['--meters', '1', '--days', '2', '--start', '2024-07-15'],
       [['sort', '--settle', '0'], ['build']],
@@ -51,10 +51,10 @@ describe('lptool stats', () => {
         .filter((f) => f.endsWith('.csv'))
         .sort()
         .map((f) => `lp/${f}`);
-    const run = () => lptool(['stats', ...glob(), '--csv', 'lp/stats.csv'], { cwd: root });
+    const run = () => lptool(['stats', ...glob(), '--out', 'lp/stats.csv'], { cwd: root });
     expect(run().code).toBe(0);
     expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/north.csv', '--to', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code).toBe(
+    expect(lptool(['resample', 'lp/north.csv', '--every', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code).toBe(
       0,
     );
     const again = run();
