@@ -79,7 +79,8 @@ describe('gaps — the gap list', () => {
 
   it('counts holes at the ends of --from/--to', async () => {
     const dir = work('gaps/south.csv');
-    const g = (await run(dir, ['south.csv'], { from: '2024-10-30', to: '2024-11-07', out: 'ranged' })).profiles[0]!.gaps;
+    const g = (await run(dir, ['south.csv'], { from: '2024-10-30', to: '2024-11-07', out: 'ranged' })).profiles[0]!
+      .gaps;
     expect(g[0]).toMatchObject({
       gap_start: '2024-10-30T00:00:00-07:00',
       gap_end: '2024-10-31T00:00:00-07:00',
@@ -91,7 +92,9 @@ describe('gaps — the gap list', () => {
       missing_intervals: 96,
     });
     // inside a range that excludes the holes: none
-    expect((await run(dir, ['south.csv'], { from: '2024-11-04', to: '2024-11-06', out: 'ranged' })).profiles[0]!.gaps).toEqual([]);
+    expect(
+      (await run(dir, ['south.csv'], { from: '2024-11-04', to: '2024-11-06', out: 'ranged' })).profiles[0]!.gaps,
+    ).toEqual([]);
   });
 
   it('an older file with naive local labels: the repeated hour by record order, no false gap or duplicate', async () => {

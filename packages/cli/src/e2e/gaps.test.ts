@@ -37,7 +37,9 @@ describe('lptool gaps', () => {
     const root = site(true);
     expect(lptool(['gaps', 'lp/south.csv', '--png'], { cwd: root }).code).toBe(0);
     expect(lptool(['resample', 'lp/south.csv', '--every', '1h'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/all.csv', '--every', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(0);
+    expect(lptool(['resample', 'lp/all.csv', '--every', '1d', '--out', 'lp/all_daily.csv'], { cwd: root }).code).toBe(
+      0,
+    );
     expect(lptool(['stats', 'lp/south.csv', '--out', 'lp/table.csv', '--png'], { cwd: root }).code).toBe(0);
     const r = lptool(['gaps', ...lpFiles(root, /./), '--json'], { cwd: root });
     expect(r.code).toBe(0);

@@ -54,9 +54,9 @@ describe('lptool stats', () => {
     const run = () => lptool(['stats', ...glob(), '--out', 'lp/stats.csv'], { cwd: root });
     expect(run().code).toBe(0);
     expect(lptool(['gaps', 'lp/north.csv'], { cwd: root }).code).toBe(0);
-    expect(lptool(['resample', 'lp/north.csv', '--every', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code).toBe(
-      0,
-    );
+    expect(
+      lptool(['resample', 'lp/north.csv', '--every', '1h', '--out', 'lp/north_hourly.csv'], { cwd: root }).code,
+    ).toBe(0);
     const again = run();
     expect(again.code).toBe(0);
     expect(again.stdout.split('\n').filter((l) => /^\S+ +all /.test(l))).toHaveLength(1); // north only
