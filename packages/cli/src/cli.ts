@@ -1,10 +1,11 @@
-import { ExitCode } from '@lptool/core';
-import { beginRun, endRun, LPTOOL_VERSION, takeRunWarnings } from '@lptool/io';
+import { ExitCode, isLptError } from '@lptool/core';
+import { beginRun, endRun, explainSystemError, LPTOOL_VERSION, takeRunWarnings } from '@lptool/io';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { COMMANDS, GROUPS, SITE } from './commands.js';
 import { addCommand, type CommandDecl, toOption } from './declare.js';
 import { usage } from './flags.js';
+import { jsonError, jsonOutput } from './json.js';
 import { type CommandResult, emitResult, errorForLog, exitCodeFor, type Io, type OutputMode } from './output.js';
 
 type Opts = Record<string, unknown>;
@@ -34,7 +35,11 @@ function withSiteOptions(program: Opts, own: Opts, d: CommandDecl): Opts {
 }
 
 /** Builds the `lptool` program from the declarations. Command modules are imported only when run. */
-export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) => void): Command {
+export function buildProgram(
+  io: Io,
+  onResult: (r: CommandResult, opts: Opts, command: string) => void,
+  onStart: (command: string, opts: Opts) => void = () => {},
+): Command {
   const program = new Command('lptool')
     .description('Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.')
     .addHelpText('after', PROGRAM_HELP)
@@ -54,6 +59,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
     }
     addCommand(parent, sub ?? first, d).action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
+      onStart(d.name, { json: program.opts().json ?? command.opts().json });
       const opts = withSiteOptions(program.opts(), command.opts(), d);
       const args = d.argument?.type instanceof z.ZodArray ? command.args : command.args[0];
       io.mode = outputMode(opts);
@@ -61,7 +67,7 @@ export function buildProgram(io: Io, onResult: (r: CommandResult, opts: Opts) =>
       const options = d.normalise(opts, args, notes);
       // a renamed flag's note is said also under --quiet: the crontab line needs editing before the old name goes
       for (const n of notes) io.err(`lptool: note: ${n}`);
-      onResult(await d.run(options as never, io), opts);
+      onResult(await d.run(options as never, io), opts, d.name);
     });
   }
   return program;
@@ -77,6 +83,27 @@ function flushRunWarnings(io: Io): void {
   for (const w of takeRunWarnings()) io.err(`lptool: warning: ${w}`);
 }
 
+/** An error as JSON gives it: its code, and the line stderr shows after the code (with where, when it says). */
+function errorForJson(e: unknown): { code: string; message: string } {
+  const known = explainSystemError(e) ?? (isLptError(e) ? e : null);
+  if (known) return { code: known.code, message: known.toLine().slice(known.code.length + 2) };
+  return errorForLog(e);
+}
+
+/** The words before `--`: a usage error commander raised happened before any command ran. */
+const words = (argv: string[]) => (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv);
+const jsonAsked = (argv: string[]) => words(argv).includes('--json');
+
+/** The declared command named in argv (`export parquet`), for a usage error's JSON; `lptool` when none is. */
+function commandOf(argv: string[]): string {
+  const w = words(argv);
+  const found = COMMANDS.map((d) => d.name.split(' ')).find((name) => {
+    const at = w.indexOf(name[0]!);
+    return at >= 0 && name.every((part, k) => w[at + k] === part);
+  });
+  return found ? found.join(' ') : 'lptool';
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(
   argv: string[],
@@ -87,10 +114,22 @@ export async function main(
   },
 ): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = buildProgram(io, (r, opts) => {
-    emitResult(r, outputMode(opts), io);
-    code = r.exitCode;
-  });
+  // the command being run and whether it was asked for JSON: an error then is JSON on stdout too
+  let running: { command: string; json: boolean } | undefined;
+  const program = buildProgram(
+    io,
+    (r, opts, command) => {
+      emitResult({ ...r, json: jsonOutput(command, r.json, r.exitCode) }, outputMode(opts), io);
+      code = r.exitCode;
+    },
+    (command, opts) => {
+      running = { command, json: Boolean(opts.json) };
+    },
+  );
+  const failedAsJson = (error: { code: string; message: string }, exit: number) => {
+    const asked = running ?? { command: commandOf(argv), json: jsonAsked(argv) };
+    if (asked.json) io.out(JSON.stringify(jsonError(asked.command, error, exit), null, 2));
+  };
   beginRun(); // one run id for the lines this command logs; its logs' end events get the exit code (io/log.ts)
   takeRunWarnings(); // a new run: what an earlier run in this process said may be said again
   try {
@@ -103,10 +142,13 @@ export async function main(
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
         return ExitCode.ok;
-      return ExitCode.usage; // commander already printed the message
+      // commander already printed the message on stderr
+      failedAsJson({ code: 'LPT_USAGE', message: e.message.replace(/^error: /, '') }, ExitCode.usage);
+      return ExitCode.usage;
     }
     const exit = exitCodeFor(e, io);
     endRun(exit, errorForLog(e));
+    failedAsJson(errorForJson(e), exit);
     return exit;
   }
 }

@@ -139,7 +139,7 @@ describe('issue 19 — resample and stats take energies from the values as writt
     ]);
     const s = lptool(['stats', file, '--root', t.dir, '--json']);
     const total = mw.map((x) => micros(x[1])).reduce((a, b) => a + b);
-    expect(JSON.parse(s.stdout).periods[0].mwh_net).toBe(Number(six(halfUp(total, 12n))));
+    expect(JSON.parse(s.stdout).periods[0].mwhNet).toBe(Number(six(halfUp(total, 12n))));
   });
 });
 
@@ -217,7 +217,7 @@ describe('issue 13.3 — a non-finite value or result is a bad row, never a blan
     const s = lptool(['stats', 'lp/inf.csv', 'lp/huge.csv', 'lp/all.csv', '--root', root, '--json'], { cwd: root });
     expect(s.stderr).toBe('');
     expect(s.code).toBe(0);
-    expect(JSON.parse(s.stdout).periods[0]).toMatchObject({ profile: 'inf', mwh_net: 0.0288, peak_mw: 0.0864 });
+    expect(JSON.parse(s.stdout).periods[0]).toMatchObject({ profile: 'inf', mwhNet: 0.0288, peakMw: 0.0864 });
   });
 
   it('a profile cell that is not a finite decimal is an error naming it, for merge as for gaps', () => {

@@ -103,7 +103,7 @@ describe('property: the order of a profile’s rows in its file changes no resul
             await mergeAll(root);
             const s = await stats({ root, files: [lp('a.csv'), lp('b.csv'), lp('all.csv')] });
             const ranged = await stats({ root, files: [lp('a.csv'), lp('all.csv')], from, to, by: 'month' });
-            await resample({ root, file: lp('a.csv'), to: '1h', out: lp('a_1h.out') });
+            await resample({ root, file: lp('a.csv'), every: '1h', out: lp('a_1h.out') });
             const g = await gaps({
               root,
               files: [lp('a.csv'), lp('b.csv')],

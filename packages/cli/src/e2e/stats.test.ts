@@ -76,7 +76,7 @@ describe('lptool stats', () => {
     const json = lptool(['stats', ...files, '--json'], { cwd: root });
     expect(json.code).toBe(0);
     const c = JSON.parse(json.stdout).coincident;
-    expect(c.diversity_factor).toBeGreaterThanOrEqual(1);
+    expect(c.diversityFactor).toBeGreaterThanOrEqual(1);
     expect(c.feeders.map((f: { profile: string }) => f.profile)).toEqual(['north', 'south']);
     const text = lptool(['stats', ...files, '--png'], { cwd: root });
     expect(text.stdout).toMatch(/^coincident peak: all [\d.]+ MW at \S+; diversity factor [\d.]+ \(Σ feeder peaks/m);

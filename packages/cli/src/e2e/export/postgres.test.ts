@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PgCluster, startPgCluster } from '../../../../export/src/pg-cluster.js';
+import { outputSchema } from '../../json-schemas.js';
 import { lptool } from '../../testing.js';
 import { builtSite, csvRows, helpExamples } from './site.test-helper.js';
 
@@ -45,6 +46,8 @@ describe('lptool export postgres — into a real PostgreSQL server', () => {
     const r = exportPg(['--url', cluster.url(), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
+    // its --json against the schema docs/json.md is generated from (json.test.ts validates the other commands)
+    expect(outputSchema('export postgres').safeParse(s).error?.issues ?? []).toEqual([]);
     expect(s.target).toBe(`lptool_test@127.0.0.1:${cluster.port}/postgres`);
     const counts = await sql<{ meter: string; n: string; mw: number }>(
       'SELECT meter, count(*) AS n, sum(mw_net) AS mw FROM lptool.profile_interval GROUP BY meter',
