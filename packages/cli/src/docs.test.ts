@@ -53,7 +53,7 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool run --json --settle 0': { codes: [0, 0] },
   // sort (lptool run took every export in: nothing to sort)
   'lptool sort': { codes: [0, 0] },
-  'lptool sort --dry-run': { codes: [0, 0] },
+  'lptool sort -n': { codes: [0, 0] },
   'lptool sort --json --settle 0': { codes: [0, 0] },
   'lptool sort --root /srv/meters --dry-run': { codes: [0, 0] },
   // build
@@ -74,9 +74,11 @@ const EXAMPLES: Record<string, Expect> = {
     codes: [1, 1],
     why: 'the second run skips the *_gaps.csv the first wrote',
   },
-  'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01': { codes: [0, 0] },
-  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format vl.json': { codes: [0, 0] },
-  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg': { codes: [0, 0] },
+  'lptool gaps lp/south.csv --png --out /srv/share/qa': { codes: [0, 0] },
+  // a ranged or reparameterised run writes to --out (the site's gap lists are left alone)
+  'lptool gaps lp/all.csv --partial-as-gap --from 2024-07-01 --to 2024-08-01 --out /tmp/july': { codes: [0, 0] },
+  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format vl.json -o /tmp/old': { codes: [0, 0] },
+  'lptool gaps old/north.csv --tz America/Los_Angeles --interval 15m --format svg --out /tmp/old': { codes: [0, 0] },
   // export (Parquet: the second run finds nothing changed; PostgreSQL: no server answers at the example's address
   // here, so exit 2 naming it — packages/cli/src/e2e/export/postgres.test.ts runs these examples against a real server)
   'lptool export parquet': { codes: [0, 0] },
@@ -111,12 +113,13 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool demo --out /tmp/demo': { codes: [0, 2] },
   'lptool demo --out /tmp/lptool-demo': { codes: [0, 2] },
   // resample and stats (after gaps, resample and stats have written beside the profiles: those are skipped)
-  'lptool resample lp/north.csv --to 1d': { codes: [0, 0] },
-  'lptool resample lp/all.csv --to 1mo --out /tmp/monthly.csv': { codes: [0, 0] },
-  'lptool stats lp/*.csv --by month --csv /tmp/stats.csv': { codes: [0, 0] },
+  'lptool resample lp/north.csv --every 1d': { codes: [0, 0] },
+  'lptool resample lp/all.csv --every 1mo --from 2024-07-01 --out /tmp/monthly.csv': { codes: [0, 0] },
+  'lptool resample lp/north.csv --every 1h -o - | head': { codes: [0, 0], why: 'head closes the pipe early: no EPIPE' },
+  'lptool stats lp/*.csv --every 1mo --out /tmp/stats.csv': { codes: [0, 0] },
   'lptool stats lp/north.csv lp/south.csv lp/all.csv --png': { codes: [0, 0] },
   'lptool stats lp/*.csv': { codes: [0, 0] },
-  'lptool stats lp/north.csv lp/south.csv lp/all.csv --by month --csv /tmp/stats.csv': { codes: [0, 0] },
+  'lptool stats lp/north.csv lp/south.csv lp/all.csv --every 1mo --out /tmp/stats.csv': { codes: [0, 0] },
   'lptool stats lp/all.csv --from 2024-07-01 --to 2024-08-01 --png': { codes: [0, 0] },
   // installing on a server
   'git clone <this repository> /opt/lptool': { notRun: 'a placeholder for this repository, cloned to /opt' },

@@ -4,6 +4,11 @@ import { main } from './cli.js';
 // `pnpm lptool …` runs from the repo root: resolve relative paths against the caller's folder instead.
 if (process.env.npm_lifecycle_event === 'lptool' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
+// `lptool resample … -o - | head`: a reader that closed the pipe early is not an error (as for any Unix filter)
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

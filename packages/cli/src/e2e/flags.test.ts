@@ -99,7 +99,18 @@ describe('resample: --every, --from/--to, and - for stdout and stdin', () => {
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/--out — expected an output for a profile read from stdin/);
     const both = inSite(['resample', 'lp/north.csv', '--every', '1d', '--out', '-', '--json']);
-    expect([both.code, both.stdout]).toEqual([2, '']);
+    expect(both.code).toBe(2); // stdout is the summary's: it carries the error as JSON, not the CSV
+    expect(JSON.parse(both.stdout).error.message).toMatch(/^--out — expected a file with --json .*, got -/);
+  });
+
+  it('a reader that closes the pipe early (| head) is not an error: no EPIPE stack, exit 0', () => {
+    const r = spawnSync(
+      'bash',
+      // pipefail: the status is lptool's, not head's
+      ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" resample lp/north.csv --every 30m -o - | head -2`],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, TZ: 'America/Los_Angeles' } },
+    );
+    expect([r.status, r.stderr, r.stdout.split('\n').length]).toEqual([0, '', 3]);
   });
 
   it('a command that writes several files refuses --out - (no folder named -)', () => {
