@@ -611,7 +611,7 @@ export const COMMANDS: CommandDecl[] = [
     examples: [
       'lptool resample lp/north.csv --every 1d',
       'lptool resample lp/all.csv --every 1mo --from 2024-07-01 --out /tmp/monthly.csv',
-      'lptool resample lp/north.csv --every 1h --out - | head',
+      'lptool resample lp/north.csv --every 1h -o - | head',
     ],
     to: (v, note) => ({ ...site(v), file: v.args, ...bucketAndRange(v, note), out: stdoutOrFile(v) }),
     run: async (o) => (await import('./commands/stats.js')).resample(o),
