@@ -278,6 +278,7 @@ const resample = obj({
   bucket: str,
   rows: int.describe('buckets written'),
   partial: int.describe('buckets with intervals_present < intervals_expected'),
+  notes,
 });
 
 const report = obj({

@@ -21,7 +21,7 @@ describe('duplicate rows in a profile', () => {
     const run = (args: string[]) => lptool(args, { cwd: root });
     const outputs = () => ({
       stats: run(['stats', 'lp/north.csv', 'lp/south.csv', 'lp/all.csv', '--json']),
-      resample: run(['resample', 'lp/north.csv', '--to', '1d', '--out', 'north_1d.csv']),
+      resample: run(['resample', 'lp/north.csv', '--every', '1d', '--out', 'north_1d.csv']),
       merge: run(['merge']),
     });
     const before = outputs();
@@ -71,7 +71,7 @@ describe('duplicate rows in a profile', () => {
       );
       for (const args of [
         ['stats', 'lp/north.csv'],
-        ['resample', 'lp/north.csv', '--to', '1d', '--out', 'x.csv'],
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', 'x.csv'],
         ['merge'],
       ]) {
         const r = lptool(args, { cwd: root });

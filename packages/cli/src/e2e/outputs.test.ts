@@ -1,6 +1,6 @@
 /**
  * An output the operator names never replaces a command's input or a file the site keeps (io's output guard):
- * `resample --out`, `stats --csv` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
+ * `resample --out`, `stats --out` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
  * CLI on a synth site, every refused run exit 2 with every file as it was.
  */
 
@@ -24,7 +24,7 @@ function snapshot(root: string): Map<string, string> {
 }
 
 describe('outputs never replace an input or a site file', () => {
-  it('resample --out, stats --csv: refused with exit 2 and one line, by any spelling; nothing touched', () => {
+  it('resample --out, stats --out: refused with exit 2 and one line, by any spelling; nothing touched', () => {
     const s = synthSite(
       ['--meters', '2', '--days', '2', '--start', '2024-07-15'],
       [['sort', '--settle', '0'], ['build'], ['merge']],
@@ -40,21 +40,21 @@ describe('outputs never replace an input or a site file', () => {
     fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, 'lp/north-old.csv'));
     const before = snapshot(root);
     const refused: [string[], RegExp][] = [
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north.csv'], /\(one of its inputs\)/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/south.csv'], /\(the profile of meter south\)/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/all.csv'], /the site total lp\/all\.csv/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north-old.csv'], /a load profile in lp\//],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/.cache/../south.csv'], /profile of meter south/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', path.join(dir, 'lplink/south.csv')], /meter south/],
-      [['resample', 'lp/north.csv', '--to', '1d', '--out', ''], /--out — expected a file name, got an empty value/],
-      [['stats', 'lp/south.csv', '--csv', path.join('data/KW', archived)], /a file under the site's data\//],
-      [['stats', 'lp/south.csv', '--csv', '_dropbox/KW/waiting.csv'], /a file under the site's _dropbox\//],
-      [['stats', 'lp/south.csv', '--csv', 'meter-data.csv'], /the site's meter-data\.csv/],
-      [['stats', 'lp/south.csv', '--csv', 'lptool.yaml'], /the site's lptool\.yaml/],
-      [['stats', 'lp/north.csv', '--csv', 'lp/north.csv'], /one of its inputs/],
-      [['stats', 'lp/north.csv', '--csv', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
-      [['stats', path.join(dir, 'lplink/north.csv'), '--csv', 'lp/.cache/north.csv.shadow'], /lp\/\.cache\//],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north.csv'], /\(one of its inputs\)/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/south.csv'], /\(the profile of meter south\)/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/all.csv'], /the site total lp\/all\.csv/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north-old.csv'], /a load profile in lp\//],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/.cache/../south.csv'], /profile of meter south/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', path.join(dir, 'lplink/south.csv')], /meter south/],
+      [['resample', 'lp/north.csv', '--every', '1d', '--out', ''], /--out — expected a file name, got an empty value/],
+      [['stats', 'lp/south.csv', '--out', path.join('data/KW', archived)], /a file under the site's data\//],
+      [['stats', 'lp/south.csv', '--out', '_dropbox/KW/waiting.csv'], /a file under the site's _dropbox\//],
+      [['stats', 'lp/south.csv', '--out', 'meter-data.csv'], /the site's meter-data\.csv/],
+      [['stats', 'lp/south.csv', '--out', 'lptool.yaml'], /the site's lptool\.yaml/],
+      [['stats', 'lp/north.csv', '--out', 'lp/north.csv'], /one of its inputs/],
+      [['stats', 'lp/north.csv', '--out', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
+      [['stats', path.join(dir, 'lplink/north.csv'), '--out', 'lp/.cache/north.csv.shadow'], /lp\/\.cache\//],
     ];
     for (const [args, message] of refused) {
       const r = lptool(args, { cwd: root });
@@ -82,11 +82,11 @@ describe('outputs never replace an input or a site file', () => {
     expect([away.code, away.stderr]).toEqual([2, expect.stringMatching(/profile of meter south/)]);
     // what an output may be: a file of its own, also lptool's own earlier output in lp/ (written again)
     for (const args of [
-      ['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north_1d.csv'],
-      ['resample', 'lp/north.csv', '--to', '1d', '--out', 'lp/north_1d.csv'],
-      ['stats', 'lp/north.csv', '--csv', 'lp/stats.csv'],
-      ['stats', 'lp/north.csv', '--csv', 'lp/stats.csv'],
-      ['stats', 'lp/north.csv', '--csv', path.join(dir, 'stats.csv')],
+      ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north_1d.csv'],
+      ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north_1d.csv'],
+      ['stats', 'lp/north.csv', '--out', 'lp/stats.csv'],
+      ['stats', 'lp/north.csv', '--out', 'lp/stats.csv'],
+      ['stats', 'lp/north.csv', '--out', path.join(dir, 'stats.csv')],
     ])
       expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
   });
@@ -109,7 +109,7 @@ describe('outputs never replace an input or a site file', () => {
           '-m',
           'sh',
           '-c',
-          'mount --bind "$1" "$2" && exec "$3" "$4" resample lp/north.csv --to 1d --out "$5"',
+          'mount --bind "$1" "$2" && exec "$3" "$4" resample lp/north.csv --every 1d --out "$5"',
           'sh',
         ].concat([path.join(root, 'lp'), mnt, process.execPath, BIN, out]),
         { cwd: root, encoding: 'utf8', env: { ...process.env, TZ: 'America/Los_Angeles' } },

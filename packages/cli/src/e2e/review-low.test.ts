@@ -39,23 +39,23 @@ describe('the review, low findings', () => {
         /^lptool: LPT_USAGE: header — expected a profile with Start Time and MW_net, got "hello"/,
       ],
       [
-        ['stats', 'lp/north.csv', '--csv', '/proc/x.csv'],
-        /--csv — expected a path where a file can be written, got \/proc\/x\.csv \(\/proc is on the kernel's proc file system/,
+        ['stats', 'lp/north.csv', '--out', '/proc/x.csv'],
+        /--out — expected a path where a file can be written, got \/proc\/x\.csv \(\/proc is on the kernel's proc file system/,
       ],
       [
-        ['stats', 'lp/north.csv', '--csv', '/proc/x/y.csv'],
+        ['stats', 'lp/north.csv', '--out', '/proc/x/y.csv'],
         /got \/proc\/x\/y\.csv \(\/proc is on the kernel's proc file system/,
       ],
       [
-        ['stats', 'lp/north.csv', '--csv', '/dev/null/x.csv'],
+        ['stats', 'lp/north.csv', '--out', '/dev/null/x.csv'],
         /got \/dev\/null\/x\.csv \(\/dev\/null is not a folder\)/,
       ],
       [
-        ['stats', 'lp/north.csv', '--csv', path.join(dir, 'a-folder')],
-        /--csv — expected a path where a file can be written, got .*a-folder \(EISDIR on rename\); nothing was written/,
+        ['stats', 'lp/north.csv', '--out', path.join(dir, 'a-folder')],
+        /--out — expected a path where a file can be written, got .*a-folder \(EISDIR on rename\); nothing was written/,
       ],
       [
-        ['resample', 'lp/north.csv', '--to', '1d', '--out', '/sys/x.csv'],
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', '/sys/x.csv'],
         /--out — expected a path where a file can be written, got \/sys\/x\.csv/,
       ],
     ];
@@ -107,7 +107,7 @@ describe('the review, low findings', () => {
     ] as const) {
       const r = run(['stats', 'lp/north.csv', '--from', '2024-11-01', '--to', to, '--json']);
       const p = JSON.parse(r.stdout).periods[0];
-      expect([p.intervals_present, p.intervals_expected, p.completeness_pct]).toEqual([present, present, 100]);
+      expect([p.intervalsPresent, p.intervalsExpected, p.completenessPct]).toEqual([present, present, 100]);
     }
     const nothing = run(['stats', 'lp/north.csv', '--from', '2025-01-01', '--to', '2025-02-01', '--png']);
     expect(nothing.code).toBe(0);
@@ -133,7 +133,7 @@ describe('the review, low findings', () => {
       'LPT_PARSE: MW_net — expected a value within ±9007199254.740991 (the range kept exact), got "27021597764.222973" (lp/all.csv:2, column MW_net)';
     for (const args of [
       ['stats', 'lp/all.csv'],
-      ['resample', 'lp/all.csv', '--to', '1d'],
+      ['resample', 'lp/all.csv', '--every', '1d'],
     ]) {
       const r = lptool(args, { cwd: root });
       expect([args[0], r.code, r.stderr]).toEqual([args[0], 1, `lptool: ${message}\n`]);

@@ -35,7 +35,7 @@ describe('option values outside what a command can do are exit 2 with one line',
       [['merge', '--only', ''], /--only — expected one or more comma-separated names, got ""/],
       [['merge', '--only', ' , '], /--only — expected one or more comma-separated names, got " , "/],
       [['merge', '--exclude', ''], /--exclude — expected one or more comma-separated names, got ""/],
-      [['stats', 'lp/north.csv', '--csv', ''], /--csv — expected a file name, got an empty value/],
+      [['stats', 'lp/north.csv', '--out', ''], /--out — expected a file name, got an empty value/],
     ];
     for (const [args, message] of cases) {
       const r = lptool(args, { cwd: root });
