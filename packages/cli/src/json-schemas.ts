@@ -87,6 +87,7 @@ const merge = obj({
   incomplete: int.describe('intervals with feeders_reporting < feeders_expected'),
   first: timeOrNull,
   last: timeOrNull,
+  unchanged: bool.describe('no profile changed since the total was written: it was left alone'),
 });
 
 const gapRow = obj({
@@ -390,6 +391,27 @@ const doctor = obj({
   facts,
 });
 
+/** A step's summary inside `run`: the command's own summary (its exitCode included). */
+const step = (body: z.ZodObject<z.ZodRawShape>) => body.extend({ exitCode: int }).strict();
+const run = obj({
+  root: str,
+  durationMs: num,
+  steps: z.array(
+    obj({
+      step: z.enum(['sort', 'build', 'merge', 'gaps', 'bess']),
+      exitCode: int,
+      line: str.describe("the step's line of the run's summary"),
+      skipped: str.optional().describe('why the step did not run (nothing changed for it, not configured …)'),
+      error: obj({ code: str, message: str }).optional().describe('what stopped the step'),
+      summary: z
+        .union([step(sort), step(build), step(merge), step(gaps), step(bess)])
+        .nullable()
+        .optional()
+        .describe("the step's summary: that command's fields (see its section)"),
+    }),
+  ),
+});
+
 export interface JsonShape {
   /** The summary's fields, after the envelope. */
   body: z.ZodObject<z.ZodRawShape>;
@@ -412,6 +434,7 @@ export const JSON_SCHEMAS: Record<string, JsonShape> = {
   resample: { body: resample },
   init: { body: init },
   doctor: { body: doctor },
+  run: { body: run },
 };
 
 /** The envelope every `--json` output starts with. */

@@ -91,6 +91,16 @@ describe('--json: every command, real outputs against the schemas', () => {
     valid('demo', ['--out', path.join(tmp, 'demo')], 0, tmp);
   });
 
+  it('run: each step with its command summary', () => {
+    const site = path.join(tmp, 'run-site');
+    valid('synth site', ['--out', site, '--meters', '2', '--days', '6', '--file-days', '2', '--gaps', '1'], 0, tmp);
+    const out = valid('run', ['--settle', '0'], 1, site); // the gap
+    const steps = out.steps as { step: string; summary?: Record<string, unknown> | null }[];
+    expect(steps.map((s) => s.step)).toEqual(['sort', 'build', 'merge', 'gaps', 'bess']);
+    const gaps = steps[3]!.summary as { profiles: { gaps: Record<string, unknown>[] }[] };
+    expect(Object.keys(gaps.profiles.find((p) => p.gaps.length)!.gaps[0]!)).toContain('gapStart');
+  });
+
   it('every declared command has a schema, and each was validated above (export postgres: in its own test)', () => {
     expect(COMMANDS.map((c) => c.name).filter((n) => !JSON_SCHEMAS[n])).toEqual([]);
     expect(Object.keys(JSON_SCHEMAS).filter((n) => !seen.has(n) && n !== 'export postgres')).toEqual([]);
