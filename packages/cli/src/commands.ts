@@ -666,10 +666,20 @@ export const COMMANDS: CommandDecl[] = [
         description: 'run bess with this bess.yaml (default: bess.yaml, else bess/bess.yaml of the root, when there)',
         type: text(),
       },
+      report: {
+        flags: '--report',
+        description: 'then refresh the HTML report in lp/report/ (when this run changed something it shows)',
+        type: onOff(),
+      },
       lockWait: lockWaitFlag('wait this long for another run on the same root'),
     },
-    examples: ['lptool run -q', 'lptool run --root /srv/meters --verbose', 'lptool run --json --settle 0'],
-    to: (v) => ({ ...site(v), settleMs: v.settle, bessConfig: v.bess, lockWaitMs: v.lockWait }),
+    examples: [
+      'lptool run -q',
+      'lptool run --root /srv/meters --verbose',
+      'lptool run --json --settle 0',
+      'lptool run -q --report',
+    ],
+    to: (v) => ({ ...site(v), settleMs: v.settle, bessConfig: v.bess, report: v.report, lockWaitMs: v.lockWait }),
     run: async (o, io) => (await import('./commands/run.js')).run(o, io),
   }),
 ];

@@ -51,6 +51,8 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool run -q': { codes: [1, 0] },
   'lptool run --root /srv/meters --verbose': { codes: [0, 0] },
   'lptool run --json --settle 0': { codes: [0, 0] },
+  // the first --report run writes lp/report/ (there is none yet); the second finds nothing changed and keeps it
+  'lptool run -q --report': { codes: [0, 0] },
   // sort (lptool run took every export in: nothing to sort)
   'lptool sort': { codes: [0, 0] },
   'lptool sort -n': { codes: [0, 0] },

@@ -398,13 +398,13 @@ const run = obj({
   durationMs: num,
   steps: z.array(
     obj({
-      step: z.enum(['sort', 'build', 'merge', 'gaps', 'bess']),
+      step: z.enum(['sort', 'build', 'merge', 'gaps', 'bess', 'report']),
       exitCode: int,
       line: str.describe("the step's line of the run's summary"),
       skipped: str.optional().describe('why the step did not run (nothing changed for it, not configured …)'),
       error: obj({ code: str, message: str }).optional().describe('what stopped the step'),
       summary: z
-        .union([step(sort), step(build), step(merge), step(gaps), step(bess)])
+        .union([step(sort), step(build), step(merge), step(gaps), step(bess), step(report)])
         .nullable()
         .optional()
         .describe("the step's summary: that command's fields (see its section)"),

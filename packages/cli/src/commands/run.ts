@@ -1,5 +1,6 @@
 /**
- * `lptool run`: sort → build → merge → gaps (→ bess when the site has a bess.yaml) in one process under one lock —
+ * `lptool run`: sort → build → merge → gaps (→ bess when the site has a bess.yaml, → report with --report) in one
+ * process under one lock —
  * the line cron calls. The steps are the commands' own functions with the CLI's defaults (`optionsOf`), each opened
  * `within` the run's site: one settings load (one zone warning), one lock, which no step takes again. One summary;
  * the exit code is the worst of the steps'.
@@ -12,6 +13,7 @@ import { type GapsOptions, type GapsSummary, gaps, gapsProblems } from '@lptool/
 import { type Logger, openSite, requireMeterData, type Site, type SiteOptions } from '@lptool/io';
 import { type MergeOptions, type MergeSummary, merge } from '@lptool/merge';
 import { type BuildOptions, type BuildSummary, build, buildProblems } from '@lptool/profiles';
+import type { ReportOptions } from '@lptool/report';
 import { type SortOptions, type SortSummary, sort, sortProblems } from '@lptool/sort';
 import { optionsOf } from '../commands.js';
 import { type CommandResult, errorForLog, type Io, progressFor } from '../output.js';
@@ -21,9 +23,11 @@ export interface RunOptions extends SiteOptions {
   lockWaitMs: number;
   /** A bess.yaml to run after gaps; default: bess.yaml, else bess/bess.yaml of the root, when there. */
   bessConfig?: string | undefined;
+  /** Refresh the HTML report (lp/report/ of the root) after the pipeline. */
+  report?: boolean | undefined;
 }
 
-type StepName = 'sort' | 'build' | 'merge' | 'gaps' | 'bess';
+type StepName = 'sort' | 'build' | 'merge' | 'gaps' | 'bess' | 'report';
 
 /** What became of one step: its exit code and summary, or why it did not run, or the error that stopped it. */
 export interface StepOutcome {
@@ -47,6 +51,8 @@ interface RunState {
   /** Profiles this run wrote (built or appended), and whether lp/all.csv was rewritten: what gaps checks. */
   changed: string[];
   totalRewritten: boolean;
+  /** Something the report shows changed in this run: an export sorted, a profile or the total written, bess run. */
+  siteChanged: boolean;
 }
 
 type StepFn = (s: RunState) => Promise<{ exitCode: number; line: string; summary: unknown; skipped?: string }>;
@@ -71,6 +77,7 @@ async function sortStep(s: RunState) {
   }
   s.problems.push(...sortProblems(r));
   const c = r.counts;
+  if (c.archived + c.error + c.duplicate + c.failed > 0) s.siteChanged = true;
   const waiting = c.settling ? `, ${c.settling} still being written` : '';
   const line =
     c.archived + c.error + c.duplicate + c.failed === 0
@@ -91,6 +98,7 @@ async function buildStep(s: RunState) {
   s.problems.push(...buildProblems(r));
   const by = (st: string) => r.meters.filter((m) => m.status === st);
   s.changed = [...by('built'), ...by('appended')].map((m) => path.join(s.site.layout.lp, `${m.name}.csv`));
+  if (s.changed.length || r.conflicts.length || r.badRows.length) s.siteChanged = true;
   const parts = [
     ...(['built', 'appended', 'failed', 'kept'] as const).map((st) => (by(st).length ? `${by(st).length} ${st}` : '')),
     `${by('up-to-date').length} up to date`,
@@ -104,6 +112,7 @@ async function mergeStep(s: RunState) {
   const r: MergeSummary = await merge(stepOptions<MergeOptions>('merge', s));
   s.warnings.push(...r.warnings);
   s.totalRewritten = !r.unchanged;
+  if (s.totalRewritten) s.siteChanged = true;
   const line = r.unchanged
     ? `${r.output} unchanged`
     : `${r.output} written: ${r.rows} intervals, ${r.incomplete} incomplete`;
@@ -145,10 +154,26 @@ async function bessStep(s: RunState) {
     const o = optionsOf<BessOptions>('bess', { config });
     const r = await bess({ ...o, onProgress: (d, n, rows) => progress.update(d, n, rows) });
     s.problems.push(...r.warnings.map((w) => `bess: ${w}`));
+    s.siteChanged = true;
     return { exitCode: r.exitCode, line: `${r.enclosures} enclosures, ${r.days} days`, summary: r };
   } finally {
     progress.finish();
   }
+}
+
+/**
+ * The HTML report (--report): refreshed when this run changed something it shows, or when there is none yet. The
+ * report package is loaded only here (it stays outside the CLI bundle: it copies vega's browser builds).
+ */
+async function reportStep(s: RunState) {
+  const index = path.join(s.site.layout.lp, 'report', 'index.html');
+  if (!s.siteChanged && fs.existsSync(index))
+    return { exitCode: 0, line: 'up to date', summary: null, skipped: 'nothing changed' };
+  const { report } = await import('@lptool/report');
+  const bessConfig = findBessConfig(s.site.layout.root, s.options.bessConfig) ?? undefined;
+  const r = await report({ ...stepOptions<ReportOptions>('report', s), bessConfig });
+  const out = path.relative(s.site.layout.root, r.index) || r.index;
+  return { exitCode: r.exitCode, line: `${out} written`, summary: r };
 }
 
 const STEPS: [StepName, StepFn][] = [
@@ -157,13 +182,14 @@ const STEPS: [StepName, StepFn][] = [
   ['merge', mergeStep],
   ['gaps', gapsStep],
   ['bess', bessStep],
+  ['report', reportStep],
 ];
 
 /** Each step in turn; one that fails (exit 2 or 3) is named and stops the ones after it, which depend on it. */
 async function runSteps(state: RunState, log: Logger): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   let stopped: StepName | null = null;
-  for (const [step, fn] of STEPS) {
+  for (const [step, fn] of STEPS.filter(([name]) => name !== 'report' || state.options.report)) {
     if (stopped) {
       outcomes.push({ step, exitCode: 0, line: `not run (${stopped} failed)`, skipped: `${stopped} failed` });
       continue;
@@ -189,7 +215,16 @@ export async function run(options: RunOptions, io: Io): Promise<CommandResult> {
   const t0 = performance.now();
   const site = openSite(options, ['dropbox', 'archive', 'lp', 'logs']);
   requireMeterData(site.layout); // before sort moves anything: build would stop on it
-  const state: RunState = { site, options, io, problems: [], warnings: [], changed: [], totalRewritten: false };
+  const state: RunState = {
+    site,
+    options,
+    io,
+    problems: [],
+    warnings: [],
+    changed: [],
+    totalRewritten: false,
+    siteChanged: false,
+  };
   const steps = await site.locked({ command: 'run', logs: ['run'], lockWaitMs: options.lockWaitMs }, async ([log]) => {
     log!.info({ event: 'start', root: site.layout.root }, 'run started');
     const outcomes = await runSteps(state, log!);

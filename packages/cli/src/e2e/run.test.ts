@@ -133,4 +133,32 @@ describe('lptool run', () => {
       /^lptool: LPT_CONFIG: site root — expected a folder with meter-data\.csv, got nothing at /,
     );
   });
+
+  it('--report refreshes lp/report/ when the run changed something it shows, and leaves it when nothing did', () => {
+    const { root, held } = cronSite();
+    const index = path.join(root, 'lp/report/index.html');
+    // no report yet: the first --report run writes one though nothing else changed
+    const first = lptool(['run', '--root', root, '--settle', '0', '--report', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const steps = JSON.parse(first.stdout).steps;
+    expect(steps.map((s: { step: string }) => s.step)).toEqual(['sort', 'build', 'merge', 'gaps', 'bess', 'report']);
+    expect(steps.at(-1)).toMatchObject({ step: 'report', exitCode: 0, line: 'lp/report/index.html written' });
+    expect(steps.at(-1).summary).toMatchObject({ index, profiles: 3 });
+    const written = fs.statSync(index, { bigint: true }).mtimeNs;
+    // nothing new: the report stays as it is, and -q stays silent
+    expect(lptool(['run', '--root', root, '--settle', '0', '--report', '-q'])).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    expect(fs.statSync(index, { bigint: true }).mtimeNs).toBe(written);
+    // south's third week arrives: the report is made again and shows it
+    deliverHeld(root, held, /^south-061724-/);
+    const again = lptool(['run', '--root', root, '--settle', '0', '--report', '-v']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/ {2}report exit 0 {2}lp\/report\/index\.html written\n/);
+    expect(fs.statSync(index, { bigint: true }).mtimeNs).not.toBe(written);
+    // without --report, no report step at all
+    expect(JSON.parse(lptool(['run', '--root', root, '--settle', '0', '--json']).stdout).steps).toHaveLength(5);
+  });
 });
