@@ -15,6 +15,7 @@ import {
 } from '@lptool/core';
 import {
   AtomicFile,
+  checkOutputPath,
   createLogger,
   type Logger,
   openSite,
@@ -100,7 +101,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
       `profiles — expected load profiles to check (e.g. lp/south.csv), got ${note ? `only ${note.replace(/^skipped /, '')}` : `none in ${layout.lp}`}`,
     );
   const intervalMs = options.interval ? parseDuration(options.interval, '--interval') : undefined;
-  const target = outputsOf(options, files);
+  const target = outputsOf(options, files, layout.root);
   const log = createLogger(layout.logs, 'gaps', { cmd: 'gaps' });
   log.info({ event: 'start', files: files.map(shown) }, 'gaps started');
   const summary: GapsSummary = {
@@ -146,7 +147,7 @@ function conflictNote(p: Profile, clock: SiteClock): string | null {
  * beside the profile, or in --out. A ranged or reparameterised run needs --out, never a folder of a profile checked
  * (its gap list there is the site's, which cron and people read), and two profiles of one name cannot share it.
  */
-function outputsOf(options: GapsOptions, files: string[]): (file: string) => string {
+function outputsOf(options: GapsOptions, files: string[], root: string): (file: string) => string {
   const changed = [
     options.from !== undefined || options.to !== undefined ? '--from/--to' : null,
     options.interval ? '--interval' : null,
@@ -180,6 +181,14 @@ function outputsOf(options: GapsOptions, files: string[]): (file: string) => str
       );
     names.set(path.basename(f), f);
   }
+  // the files it will write there pass io's output guard: never an input, nor a file under data/ or _dropbox/
+  for (const f of files)
+    for (const suffix of ['_gaps.csv', '_gaps.png', '_gaps.svg'])
+      checkOutputPath(path.join(dir, path.basename(f).replace(/\.csv$/i, suffix)), {
+        flag: '--out',
+        inputs: files,
+        root,
+      });
   fs.mkdirSync(dir, { recursive: true });
   return (file) => path.join(dir, path.basename(file));
 }

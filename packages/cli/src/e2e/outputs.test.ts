@@ -1,6 +1,6 @@
 /**
  * An output the operator names never replaces a command's input or a file the site keeps (io's output guard):
- * `resample --out`, `stats --out` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
+ * `resample --out`, `stats --out`, `gaps --out` and bess's outputs, by plain spelling, `..` and a symlinked folder — the real
  * CLI on a synth site, every refused run exit 2 with every file as it was.
  */
 
@@ -24,7 +24,7 @@ function snapshot(root: string): Map<string, string> {
 }
 
 describe('outputs never replace an input or a site file', () => {
-  it('resample --out, stats --out: refused with exit 2 and one line, by any spelling; nothing touched', () => {
+  it('resample --out, stats --out, gaps --out: refused with exit 2 and one line, by any spelling; nothing touched', () => {
     const s = synthSite(
       ['--meters', '2', '--days', '2', '--start', '2024-07-15'],
       [['sort', '--settle', '0'], ['build'], ['merge']],
@@ -55,6 +55,12 @@ describe('outputs never replace an input or a site file', () => {
       [['stats', 'lp/north.csv', '--out', 'lp/north.csv'], /one of its inputs/],
       [['stats', 'lp/north.csv', '--out', path.join(dir, 'lplink/north.csv')], /one of its inputs/],
       [['stats', path.join(dir, 'lplink/north.csv'), '--out', 'lp/.cache/north.csv.shadow'], /lp\/\.cache\//],
+      // gaps --out is a folder: each gap list and picture it would write there passes the guard
+      [
+        ['gaps', 'lp/north.csv', '--from', '2024-07-15', '--to', '2024-07-16', '--out', 'data/KW'],
+        /under the site's data\//,
+      ],
+      [['gaps', 'lp/north.csv', '--out', '_dropbox/KW'], /a file under the site's _dropbox\//],
     ];
     for (const [args, message] of refused) {
       const r = lptool(args, { cwd: root });
