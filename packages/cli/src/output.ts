@@ -7,6 +7,8 @@ export interface CommandResult {
   exitCode: ExitCode;
   /** Human summary for stdout (cron mails it). */
   text: string;
+  /** What the operator asked stdout to carry (`--out -`: the CSV): written whatever --quiet says. */
+  data?: string | undefined;
   /** Machine summary for `--json`. */
   json: unknown;
   /**
@@ -37,14 +39,16 @@ export interface OutputMode {
 }
 
 /**
- * A command's result on the streams: problems and warnings on stderr always; notes on stderr unless --quiet; the
- * summary on stdout — the JSON with --json (a script asked for it, also under --quiet), else the text unless --quiet.
+ * A command's result on the streams: problems and warnings on stderr always; notes on stderr unless --quiet; on
+ * stdout the JSON with --json (a script asked for it, also under --quiet), else the data asked for (`--out -`, also
+ * under --quiet), else the summary text unless --quiet.
  */
 export function emitResult(r: CommandResult, mode: OutputMode, io: Io): void {
   for (const p of r.problems ?? []) io.err(`lptool: ${p}`);
   for (const w of r.warnings ?? []) io.err(`lptool: warning: ${w}`);
   if (!mode.quiet) for (const n of r.notes ?? []) io.err(`lptool: note: ${n}`);
   if (mode.json) io.out(JSON.stringify(r.json, null, 2));
+  else if (r.data !== undefined) io.out(r.data.replace(/\n$/, ''));
   else if (!mode.quiet && r.text) io.out(r.text.replace(/\n$/, ''));
 }
 

@@ -134,6 +134,13 @@ describe('stats: --every as resample says it, --out for the table (and the pictu
     ]);
     const out = inSite(['stats', 'lp/north.csv', '--every', '1mo', '-o', '-']);
     expect([out.code, out.stdout]).toEqual([0, csv]);
+    // -q drops the summary and the notes, never the data stdout was asked to carry (`… -q -o - > monthly.csv`)
+    const quiet = inSite(['stats', 'lp/north.csv', '--every', '1mo', '-q', '-o', '-']);
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, csv, '']);
+    const rolled = inSite(['resample', 'lp/north.csv', '--every', '1d', '-o', '-']);
+    const quietRolled = inSite(['resample', 'lp/north.csv', '--every', '1d', '-q', '-o', '-']);
+    expect([quietRolled.code, quietRolled.stdout]).toEqual([0, rolled.stdout]);
+    expect(rolled.stdout).toMatch(/^Start Time,End Time,MW_del,/);
   });
 
   it('the old --by month --csv FILE still works, each with a note; an old and a new name together is exit 2', () => {
