@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LptError } from '@lptool/core';
 import { tempStemFor } from './names.js';
 
 const crashAt = process.env.LPTOOL_CRASH_AT;
@@ -161,6 +162,31 @@ export abstract class BufferedWriter {
  * A file written to a temp name beside its target and renamed over it on
  * `commit()` (after fsync), so readers never see a half-written file.
  */
+/** What a path is when it is no regular file (followed through symlinks), or null. */
+export function specialFileKind(file: string): string | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st || st.isFile() || st.isDirectory()) return null;
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  return 'no regular file';
+}
+
+/**
+ * A new file is renamed over its target: over a device, a pipe or /dev/stdout that would replace the node itself
+ * (as root, /dev/null). Such a target is refused (LPT_USAGE, exit 2) before anything is written.
+ */
+function refuseSpecialFile(target: string): void {
+  const kind = specialFileKind(target);
+  if (kind)
+    throw new LptError(
+      'LPT_USAGE',
+      `output — expected a regular file to write, got ${target}, ${kind}; lptool writes a new file and renames it into place (for stdout give -)`,
+      { file: target },
+    );
+}
+
 export class AtomicFile extends BufferedWriter {
   readonly target: string;
   readonly temp: string;
@@ -170,6 +196,7 @@ export class AtomicFile extends BufferedWriter {
    * file system has them) — an append that still replaces the target atomically.
    */
   constructor(target: string, startFrom?: string) {
+    refuseSpecialFile(target);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     clearStaleTemps(target);
     const temp = tempNameFor(target);

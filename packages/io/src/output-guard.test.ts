@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AtomicFile } from './atomic.js';
 import { cleanupsAfterEach, tempDir } from './fixtures.test-helper.js';
 import { checkOutputPath, outputRefusal } from './output-guard.js';
 
@@ -22,6 +24,28 @@ function site() {
 }
 
 describe('the output guard', () => {
+  it('a named pipe, or a symlink to a device (/dev/stdout, /dev/null), is refused: never renamed over', () => {
+    const t = tempDir('lptool-guard-special-');
+    cleanups.push(t.cleanup);
+    const fifo = path.join(t.dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const dev = path.join(t.dir, 'null.csv');
+    fs.symlinkSync('/dev/null', dev);
+    for (const [out, kind] of [
+      [fifo, 'a named pipe'],
+      [dev, 'a character device'],
+    ] as const) {
+      expect(() => checkOutputPath(out, { flag: '--out' })).toThrow(
+        new RegExp(`^--out — expected a path where a file can be written, got .* \\(it is ${kind}`),
+      );
+      // the writer itself refuses too (every command's outputs go through it), before it makes a temp file
+      expect(() => new AtomicFile(out)).toThrow(new RegExp(`expected a regular file to write, got .*, ${kind}`));
+    }
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    expect(fs.lstatSync(dev).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(t.dir).sort()).toEqual(['null.csv', 'pipe']);
+  });
+
   it('a hard link to an input, a meter named in any case, a site found from the output path alone', () => {
     const { root, outside } = site();
     const input = path.join(outside, 'in.csv');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LptError } from '@lptool/core';
+import { specialFileKind } from './atomic.js';
 import { peekCsv } from './csv-stream.js';
 import { derivedKind } from './derived.js';
 
@@ -174,6 +175,8 @@ const PSEUDO_FS = new Map([
  * would start): a file or a device in the way, or a kernel file system. Null when it may be tried.
  */
 export function outputFolderProblem(output: string): string | null {
+  const special = specialFileKind(output);
+  if (special) return `it is ${special}: lptool writes a new file and renames it into place; for stdout give -`;
   let dir = path.dirname(path.resolve(output));
   let st = fs.statSync(dir, { throwIfNoEntry: false });
   while (!st && path.dirname(dir) !== dir) {
