@@ -130,6 +130,50 @@ export function parseDecimalInto(text: string, out: Decimal): boolean {
   return true;
 }
 
+/**
+ * parseDecimalInto for the usual spelling of a reading, read from the bytes [from, to) of a buffer: digits with
+ * at most one point, 1 to 15 digits (no sign, exponent or space). True with `out` exactly as parseDecimalInto
+ * sets it for the same text; false for anything else — the caller then decodes the text and parseDecimalInto
+ * (the one grammar) decides.
+ */
+export function parseDecimalBytes(b: Uint8Array, from: number, to: number, out: Decimal): boolean {
+  let coef = 0;
+  let digits = 0;
+  let scale = 0;
+  let point = false;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c === 46 && !point) {
+      point = true;
+      continue;
+    }
+    if (c < 48 || c > 57) return false;
+    coef = coef * 10 + (c - 48);
+    digits++;
+    if (point) scale++;
+  }
+  if (digits === 0 || digits > 15) return false;
+  let exp = 0 - scale; // (+0, never −0, when there is no point)
+  if (coef === 0) exp = 0;
+  else if (coef < 2_147_483_648) {
+    let k = coef | 0;
+    while (k % 10 === 0) {
+      k = (k / 10) | 0;
+      exp++;
+    }
+    coef = k;
+  } else
+    while (coef % 10 === 0) {
+      coef /= 10;
+      exp++;
+    }
+  out.coef = coef;
+  out.big = null;
+  out.exp = exp;
+  out.value = exp < 0 ? coef / POW10[-exp]! : coef * POW10[exp]!;
+  return true;
+}
+
 /** A decimal number as written, or null when the text is not one (see parseDecimalInto). */
 export function parseDecimal(text: string): Decimal | null {
   const d = emptyDecimal();
@@ -286,6 +330,78 @@ export function formatMicros(m: number | bigint, digits = 6): string {
   const hi = (f - lo) / 1000;
   return lo === 0 ? head + TRIMMED3[hi]! : head + PADDED3[hi]! + TRIMMED3[lo]!.slice(1);
 }
+
+/**
+ * formatMicros(m) written as ASCII bytes into `out` at `at`; returns the position after it. (For the rows of a
+ * profile: no string per value.)
+ */
+export function formatMicrosInto(m: number, out: Uint8Array, at: number): number {
+  if (!(m <= 1e15 && m >= -1e15)) {
+    const text = formatMicros(m);
+    for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+    return at + text.length;
+  }
+  let pos = at;
+  if (m < 0) {
+    out[pos++] = 45;
+    m = -m;
+  }
+  let f: number;
+  let int: number;
+  if (m < 2_147_483_648) {
+    const mi = m | 0;
+    f = mi % 1_000_000;
+    int = ((mi - f) / 1_000_000) | 0;
+  } else {
+    f = m % 1e6;
+    int = (m - f) / 1e6;
+  }
+  pos = putInteger(out, pos, int);
+  if (f === 0) return pos;
+  out[pos++] = 46;
+  const lo = f % 1000;
+  const hi = (f - lo) / 1000;
+  const o = hi * 3;
+  if (lo === 0) {
+    const n = TRIMMED_LENGTH[hi]!;
+    for (let j = 0; j < n; j++) out[pos++] = DIGITS3[o + j]!;
+    return pos;
+  }
+  out[pos] = DIGITS3[o]!;
+  out[pos + 1] = DIGITS3[o + 1]!;
+  out[pos + 2] = DIGITS3[o + 2]!;
+  pos += 3;
+  const p = lo * 3;
+  const n = TRIMMED_LENGTH[lo]!;
+  for (let j = 0; j < n; j++) out[pos++] = DIGITS3[p + j]!;
+  return pos;
+}
+
+/** A non-negative integer below 2^53 in decimal, into `out` at `at`; the position after it. */
+function putInteger(out: Uint8Array, at: number, n: number): number {
+  if (n < 10) {
+    out[at] = 48 + n;
+    return at + 1;
+  }
+  if (n < 1000) {
+    const o = n * 3;
+    const skip = n < 100 ? 1 : 0;
+    for (let j = skip; j < 3; j++) out[at++] = DIGITS3[o + j]!;
+    return at;
+  }
+  const lo = n % 1000;
+  at = putInteger(out, at, (n - lo) / 1000);
+  const o = lo * 3;
+  out[at] = DIGITS3[o]!;
+  out[at + 1] = DIGITS3[o + 1]!;
+  out[at + 2] = DIGITS3[o + 2]!;
+  return at + 3;
+}
+
+/** The three digits of 0–999 (zero-padded), as char codes: DIGITS3[3k … 3k + 2]. */
+const DIGITS3 = Uint8Array.from({ length: 3000 }, (_, i) => `${Math.floor(i / 3)}`.padStart(3, '0').charCodeAt(i % 3));
+/** How many of those digits are left once trailing zeros are trimmed. */
+const TRIMMED_LENGTH = Uint8Array.from({ length: 1000 }, (_, k) => `${k}`.padStart(3, '0').replace(/0+$/, '').length);
 
 /** `.d`, `.dd` or `.ddd` for 1–999 with trailing zeros trimmed (`.5` for 500, `.05` for 50). */
 const TRIMMED3 = Array.from({ length: 1000 }, (_, k) => `.${`${k}`.padStart(3, '0')}`.replace(/0+$/, ''));

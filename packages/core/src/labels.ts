@@ -144,6 +144,86 @@ function parseCommon(s: string, out: ParsedLabel): boolean | null | undefined {
   return true;
 }
 
+/** Date.UTC(y, mo − 1, 1) of the month last asked about (rows of an export share their month). */
+let lastMonth = -1;
+let lastMonthStart = 0;
+function monthStart(y: number, mo: number): number {
+  const key = y * 12 + mo;
+  if (key !== lastMonth) {
+    lastMonth = key;
+    lastMonthStart = Date.UTC(y, mo - 1, 1);
+  }
+  return lastMonthStart;
+}
+
+/** Two digits of `b` at i, or −1. */
+function b2(b: Uint8Array, i: number): number {
+  const x = b[i]! - 48;
+  const y = b[i + 1]! - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+/**
+ * The two common spellings (parseCommon's `MM/DD/YY HH:MM:SS` and `YYYY-MM-DDTHH:MM:SS±HH:MM`) read from the
+ * bytes [from, to) of a buffer: true with `out` set exactly as parseLabelInto sets it for the same text; false
+ * when the bytes are not one of them validly written — then the caller decodes the label and parseLabelInto
+ * decides what it is (another spelling, or not a time).
+ */
+export function parseLabelBytes(b: Uint8Array, from: number, to: number, out: ParsedLabel): boolean {
+  let y: number;
+  let mo: number;
+  let d: number;
+  let h: number;
+  let mi: number;
+  let sec: number;
+  let offsetMs = Number.NaN;
+  const len = to - from;
+  if (
+    len === 17 &&
+    b[from + 2] === SLASH &&
+    b[from + 5] === SLASH &&
+    b[from + 8] === SPACE &&
+    b[from + 11] === COLON &&
+    b[from + 14] === COLON
+  ) {
+    mo = b2(b, from);
+    d = b2(b, from + 3);
+    y = 2000 + b2(b, from + 6);
+    h = b2(b, from + 9);
+    mi = b2(b, from + 12);
+    sec = b2(b, from + 15);
+    if (y < 2000) return false;
+  } else if (
+    len === 25 &&
+    b[from + 4] === DASH &&
+    b[from + 7] === DASH &&
+    b[from + 10] === T &&
+    b[from + 13] === COLON &&
+    b[from + 16] === COLON &&
+    b[from + 22] === COLON
+  ) {
+    const y1 = b2(b, from);
+    const y2 = b2(b, from + 2);
+    if (y1 < 1 || y2 < 0) return false; // (years before 100 are left to parseLabelInto)
+    y = y1 * 100 + y2;
+    mo = b2(b, from + 5);
+    d = b2(b, from + 8);
+    h = b2(b, from + 11);
+    mi = b2(b, from + 14);
+    sec = b2(b, from + 17);
+    const sign = b[from + 19] === PLUS ? 1 : b[from + 19] === DASH ? -1 : 0;
+    const oh = b2(b, from + 20);
+    const om = b2(b, from + 23);
+    if (!sign || oh < 0 || om < 0 || oh > 18 || om > 59) return false;
+    offsetMs = sign * (oh * 60 + om) * 60_000;
+  } else return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return false;
+  out.wall = monthStart(y, mo) + (d - 1) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000;
+  out.offsetMs = offsetMs;
+  return true;
+}
+
 /**
  * parseLabel into a caller's object (no allocation on the common spellings):
  * true when `out` now holds the label, false when it is not a valid time.

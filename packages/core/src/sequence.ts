@@ -58,6 +58,31 @@ export function describeProblem(p: SequenceProblem, zone?: string): string {
   }
 }
 
+/** Labels as parsed (`parseLabels`): each one's wall value and explicit offset (NaN: naive); wall NaN where unreadable. */
+export interface ParsedLabels {
+  wall: Float64Array;
+  offset: Float64Array;
+}
+
+/** Parse labels (parseLabelInto: every accepted spelling) into wall values and offsets. */
+export function parseLabels(labels: ArrayLike<string>): ParsedLabels {
+  const n = labels.length;
+  const out: ParsedLabels = { wall: new Float64Array(n), offset: new Float64Array(n) };
+  const scratch: ParsedLabel = { wall: 0, offsetMs: 0 };
+  for (let i = 0; i < n; i++) {
+    const ok = parseLabelInto(labels[i]!, scratch);
+    out.wall[i] = ok ? scratch.wall : Number.NaN;
+    out.offset[i] = ok ? scratch.offsetMs : Number.NaN;
+  }
+  return out;
+}
+
+/** The text of row i's Start and End labels, for messages (only asked for where there is a problem). */
+export interface LabelText {
+  start(i: number): string;
+  end(i: number): string;
+}
+
 /**
  * Resolve the Start/End labels of one export, in record order, to instants (SPEC §2):
  *
@@ -78,39 +103,54 @@ export function resolveIntervals(
   endLabels: ArrayLike<string>,
   options: ResolveOptions,
 ): ResolvedIntervals {
+  const text: LabelText = { start: (i) => startLabels[i]!, end: (i) => endLabels[i]! };
+  return resolveParsedIntervals(parseLabels(startLabels), parseLabels(endLabels), text, options);
+}
+
+/**
+ * `resolveIntervals` on labels already parsed (`parseLabels`, or a reader's own parse of the same spellings
+ * into the same values): the one resolution of SPEC §2's rules, whatever read the labels.
+ */
+export function resolveParsedIntervals(
+  startParsed: ParsedLabels,
+  endParsed: ParsedLabels,
+  text: LabelText,
+  options: ResolveOptions,
+): ResolvedIntervals {
   const { clock, intervalMs } = options;
   const lineOf = (i: number) => (options.lines ? options.lines[i]! : i + 2);
-  const { start, startWall, startOffset, problems } = resolveStartInstants(startLabels, {
+  const { start, problems } = resolveParsedStarts(startParsed, text, {
     clock,
     intervalMs,
     lines: options.lines ?? [],
   });
-  const n = startLabels.length;
+  const startWall = startParsed.wall;
+  const startOffset = startParsed.offset;
+  const n = start.length;
   const end = new Float64Array(n).fill(Number.NaN);
 
-  const endScratch: ParsedLabel = { wall: 0, offsetMs: 0 };
   // End instants: the candidate equal to start + interval, else the nearest one (reported).
   for (let i = 0; i < n; i++) {
-    const label = endLabels[i]!;
-    const p = endScratch;
-    if (!parseLabelInto(label, p)) {
-      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label });
+    const wall = endParsed.wall[i]!;
+    if (Number.isNaN(wall)) {
+      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'End Time', label: text.end(i) });
       continue;
     }
+    const offsetMs = endParsed.offset[i]!;
     const s = start[i]!;
     if (Number.isNaN(s)) continue;
     const expected = s + intervalMs;
     const psWall = startWall[i]!;
     const psNaive = Number.isNaN(startOffset[i]!);
-    const naive = Number.isNaN(p.offsetMs);
+    const naive = Number.isNaN(offsetMs);
     // the common case, without building candidate lists: the end label resolves to start + interval
-    if (naive && psNaive && (s + (p.wall - psWall) === expected || clock.uniqueInstant(p.wall) === expected)) {
+    if (naive && psNaive && (s + (wall - psWall) === expected || clock.uniqueInstant(wall) === expected)) {
       end[i] = expected;
       continue;
     }
-    const cands = naive ? clock.candidates(p.wall) : [p.wall - p.offsetMs];
+    const cands = naive ? clock.candidates(wall) : [wall - offsetMs];
     // the "Start label + interval" convention: the label difference, added to the start instant
-    const byLabel = naive && psNaive ? s + (p.wall - psWall) : Number.NaN;
+    const byLabel = naive && psNaive ? s + (wall - psWall) : Number.NaN;
     if (byLabel === expected || cands.includes(expected)) {
       end[i] = expected;
       continue;
@@ -122,8 +162,8 @@ export function resolveIntervals(
       kind: 'interval-length',
       index: i,
       line: lineOf(i),
-      start: startLabels[i]!,
-      end: label,
+      start: text.start(i),
+      end: text.end(i),
       expectedMs: intervalMs,
       gotMs: got - s,
     });
@@ -135,8 +175,8 @@ export function resolveIntervals(
       index: b,
       line: lineOf(b),
       previousLine: lineOf(b - 1),
-      previousEnd: endLabels[b - 1]!,
-      start: startLabels[b]!,
+      previousEnd: text.end(b - 1),
+      start: text.start(b),
       deltaMs: start[b]! - end[b - 1]!,
     });
   }
@@ -160,41 +200,67 @@ export function resolveStartInstants(
   startOffset: Float64Array;
   problems: SequenceProblem[];
 } {
+  const parsed = parseLabels(startLabels);
+  const text = { start: (i: number) => startLabels[i]!, end: (i: number) => startLabels[i]! };
+  const { start, problems } = resolveParsedStarts(parsed, text, options);
+  return { start, startWall: parsed.wall, startOffset: parsed.offset, problems };
+}
+
+/** resolveStartInstants on labels already parsed. */
+function resolveParsedStarts(
+  parsed: ParsedLabels,
+  text: LabelText,
+  options: { clock: SiteClock; intervalMs: number; lines?: ArrayLike<number> },
+): { start: Float64Array; problems: SequenceProblem[] } {
   const { clock, intervalMs } = options;
-  const n = startLabels.length;
+  const n = parsed.wall.length;
   const lineOf = (i: number) => (options.lines?.length ? options.lines[i]! : i + 2);
   const start = new Float64Array(n).fill(Number.NaN);
   const problems: SequenceProblem[] = [];
-  const startWall = new Float64Array(n).fill(Number.NaN);
-  const startOffset = new Float64Array(n).fill(Number.NaN);
   const startCands: (readonly number[] | null)[] = new Array(n);
   // Most rows have one candidate: their instant goes straight into `start`; only the others keep a list.
   const single = new Float64Array(n).fill(Number.NaN);
-  const scratch: ParsedLabel = { wall: 0, offsetMs: 0 };
+  let ambiguous = false;
   for (let i = 0; i < n; i++) {
-    const label = startLabels[i]!;
-    if (!parseLabelInto(label, scratch)) {
-      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'Start Time', label });
+    const wall = parsed.wall[i]!;
+    if (Number.isNaN(wall)) {
+      problems.push({ kind: 'bad-label', index: i, line: lineOf(i), column: 'Start Time', label: text.start(i) });
       startCands[i] = null;
       continue;
     }
-    startWall[i] = scratch.wall;
-    startOffset[i] = scratch.offsetMs;
-    if (!Number.isNaN(scratch.offsetMs)) {
-      single[i] = scratch.wall - scratch.offsetMs;
+    const offsetMs = parsed.offset[i]!;
+    if (!Number.isNaN(offsetMs)) {
+      single[i] = wall - offsetMs;
       continue;
     }
-    const u = clock.uniqueInstant(scratch.wall);
+    const u = clock.uniqueInstant(wall);
     if (!Number.isNaN(u)) {
       single[i] = u;
       continue;
     }
-    const c = clock.candidates(scratch.wall);
-    if (c.length === 0) problems.push({ kind: 'nonexistent', index: i, line: lineOf(i), column: 'Start Time', label });
+    const c = clock.candidates(wall);
+    if (c.length === 0)
+      problems.push({ kind: 'nonexistent', index: i, line: lineOf(i), column: 'Start Time', label: text.start(i) });
     startCands[i] = c.length ? c : null;
+    ambiguous = true;
   }
+  // every row has one instant (or none): nothing to choose
+  if (!ambiguous) return { start: single, problems };
+  chooseCandidates(start, single, startCands, intervalMs);
+  return { start, problems };
+}
 
-  // Choose a candidate per row; `pendingFrom` marks a leading run of ambiguous rows.
+/**
+ * Choose a candidate per row of the repeated fall-back hour: the first one later than the previous row's
+ * start (record order); a leading run of ambiguous rows by look-ahead to the first unambiguous row.
+ */
+function chooseCandidates(
+  start: Float64Array,
+  single: Float64Array,
+  startCands: (readonly number[] | null)[],
+  intervalMs: number,
+): void {
+  const n = start.length;
   let prev = Number.NaN;
   let pendingFrom = -1;
   const pick = (c: readonly number[], after: number) => {
@@ -235,8 +301,6 @@ export function resolveStartInstants(
     prev = start[i]!;
   }
   if (pendingFrom >= 0) settleRun(pendingFrom, n, Number.NaN);
-
-  return { start, startWall, startOffset, problems };
 }
 
 /**
