@@ -2,7 +2,7 @@ import { LptError } from '@lptool/core';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvCore, type CsvCoreOptions } from './csv-core.js';
+import { type CsvByteSink, CsvCore, type CsvCoreOptions } from './csv-core.js';
 
 /** Everything a core gives for `pieces` pushed one after another. */
 function run(pieces: string[], options: CsvCoreOptions = {}) {
@@ -162,5 +162,114 @@ describe('the CSV core equals csv-parse on the whole text', () => {
     const text = '"a","b"\r\n"x\r\ny",1\r\n2,3\r\n';
     expect(run([text])).toMatchObject(reference(text));
     expect(run([text]).lines).toEqual(reference(text).lines);
+  });
+});
+
+/** Everything a core gives for `pieces` of bytes pushed with pushBytes (quote-free records as ranges, turned to text here). */
+function runBytes(pieces: Buffer[], options: CsvCoreOptions = {}) {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const kinds: ('bytes' | 'text')[] = [];
+  const sink: CsvByteSink = {
+    header: () => Number.POSITIVE_INFINITY,
+    record(fields, line) {
+      rows.push([...fields]);
+      lines.push(line);
+      kinds.push('text');
+    },
+    recordBytes(bytes, starts, ends, line) {
+      rows.push(Array.from({ length: core.header!.length }, (_, k) => bytes.toString('utf8', starts[k]!, ends[k]!)));
+      lines.push(line);
+      kinds.push('bytes');
+    },
+  };
+  const core = new CsvCore('f.csv', sink, options);
+  for (const p of pieces) core.pushBytes(p);
+  core.flush();
+  return { header: core.header, headerLine: core.headerLine, rows, lines, counters: core.counters, kinds };
+}
+
+/** What a run (text or bytes) threw, as message, code and line; null when it did not. */
+const thrown = (f: () => unknown) => {
+  try {
+    f();
+    return null;
+  } catch (e) {
+    const err = e as LptError;
+    return { message: err.message, code: err.code, line: err.where?.line };
+  }
+};
+
+/** Cut bytes into pieces at the given fractions of their length. */
+const cutBytes = (bytes: Buffer, cuts: number[]) => {
+  const at = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const a of at) {
+    out.push(bytes.subarray(from, a));
+    from = a;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+};
+
+describe('the CSV core on bytes (pushBytes) equals the core on the decoded text', () => {
+  it('property: any CSV — BOM, CRLF, quotes, blank lines, other widths, bytes that are not UTF-8 — pushed whole or in any pieces: same header, rows, lines, counters and errors', () => {
+    const junk = fc.constantFrom(
+      Buffer.from([0xff]),
+      Buffer.from([0xc3]),
+      Buffer.from('é'),
+      Buffer.from('\r'),
+      Buffer.from(' '),
+      Buffer.from(','),
+      Buffer.from('"'),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }).chain(csvText),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), junk), { maxLength: 3 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+        (c, inserts, cuts) => {
+          let bytes = Buffer.from(encode(c));
+          for (const [at, j] of inserts) {
+            const k = Math.floor(at * bytes.length);
+            bytes = Buffer.concat([bytes.subarray(0, k), j, bytes.subarray(k)]);
+          }
+          const text = bytes.toString('utf8');
+          const want = thrown(() => run([text])) ?? run([text]);
+          const whole = thrown(() => runBytes([bytes])) ?? runBytes([bytes]);
+          const pieces = thrown(() => runBytes(cutBytes(bytes, cuts))) ?? runBytes(cutBytes(bytes, cuts));
+          for (const got of [whole, pieces]) {
+            if ('message' in want) expect(got).toEqual(want);
+            else
+              expect(got).toMatchObject({
+                header: want.header,
+                headerLine: want.headerLine,
+                rows: want.rows,
+                lines: want.lines,
+                counters: want.counters,
+              });
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reads quote-free records as byte ranges and the others as text', () => {
+    const r = runBytes([Buffer.from('\uFEFFa,b\r\n1,2\r\n"x",3\r\n4,5\r\n')]);
+    expect(r.header).toEqual(['a', 'b']);
+    expect(r.rows).toEqual([
+      ['1', '2'],
+      ['x', '3'],
+      ['4', '5'],
+    ]);
+    expect(r.kinds).toEqual(['bytes', 'text', 'bytes']);
+    expect(r.lines).toEqual([2, 3, 4]);
+  });
+
+  it('stops at a limit, and NUL bytes are binary', () => {
+    expect(runBytes([Buffer.from('h,i\n1,2\n3\n')], { limit: 1 }).rows).toEqual([['1', '2']]);
+    expect(() => runBytes([Buffer.from('a,b\n1,\u00002\n')])).toThrow(/binary data \(NUL bytes\)/);
   });
 });

@@ -31,6 +31,19 @@ export interface CsvSink {
   record(fields: string[], line: number): void;
 }
 
+/**
+ * A reader that also takes records as bytes (`CsvCore.pushBytes`): a quote-free line's fields are handed over as
+ * byte ranges of the pushed buffer — no string per field. Lines with quotes or bare CRs are decoded and read as
+ * text, as `push` reads them, and come through `record` as strings.
+ */
+export interface CsvByteSink extends CsvSink {
+  /**
+   * A quote-free data record, as wide as the header: field k is `bytes[starts[k], ends[k])` (a CRLF line's CR not
+   * included). The arrays are the core's and are reused for the next record: copy what you keep.
+   */
+  recordBytes(bytes: Buffer, starts: Int32Array, ends: Int32Array, line: number): void;
+}
+
 export interface CsvCoreOptions {
   /**
    * The line that names a record spanning several lines: the one it ends on (csv-parse's `info.lines`, the
@@ -66,6 +79,8 @@ function firstLineOf(text: string, k: number): string {
   return (text.split('\n')[Math.max(0, k)] ?? '').replace(/\r$/, '');
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 const countQuotes = (s: string) => {
   let n = 0;
   for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
@@ -91,6 +106,10 @@ export class CsvCore {
   private runStart = 0;
   private runQuotes = 0;
   private readonly cut: string[] = [];
+  /** pushBytes: the last line while its LF has not come, and each record's field ranges. */
+  private carryBytes: Buffer = Buffer.alloc(0);
+  private starts = new Int32Array(0);
+  private ends = new Int32Array(0);
   private readonly byStart: boolean;
   private readonly limit: number;
 
@@ -129,9 +148,128 @@ export class CsvCore {
     if (this.run && this.runQuotes % 2 === 0 && this.eol !== '\r') this.endRun();
   }
 
+  /**
+   * More bytes (UTF-8) — for a `CsvByteSink`: every complete quote-free line is split into field ranges and
+   * handed over as bytes (`recordBytes`); the header, lines with a quote or a bare CR, and the lines a quoted
+   * field spans are decoded and read as `push` reads text. The same records, lines and errors as `push` of the
+   * decoded text (a property test holds them equal). Push bytes or text into one core, not both.
+   */
+  pushBytes(bytes: Buffer): void {
+    if (this.stopped || bytes.length === 0) return;
+    if (bytes.indexOf(0) >= 0)
+      throw new LptError('LPT_PARSE', 'content — expected CSV text, got binary data (NUL bytes)', { file: this.file });
+    let buf = this.carryBytes.length ? Buffer.concat([this.carryBytes, bytes]) : bytes;
+    if (!this.started) {
+      if (buf.length < 3 && BOM.subarray(0, buf.length).equals(buf)) {
+        this.carryBytes = Buffer.from(buf); // (what may be a BOM, cut: wait for the rest)
+        return;
+      }
+      this.started = true;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      this.carryBytes = Buffer.from(buf);
+      return;
+    }
+    this.carryBytes = Buffer.from(buf.subarray(last + 1));
+    this.readByteLines(buf, last + 1);
+    if (this.run && this.runQuotes % 2 === 0 && this.eol !== '\r') this.endRun();
+  }
+
+  /**
+   * Read the lines of `buf[0, end)` (each ends with LF): quote-free ones as byte ranges, the others as text.
+   * One pass over each line finds its end, its commas and whether it holds a quote or a CR.
+   */
+  private readByteLines(buf: Buffer, end: number): void {
+    for (let pos = 0; pos < end && !this.stopped; ) {
+      const width = this.width;
+      if (this.starts.length < width) {
+        this.starts = new Int32Array(width);
+        this.ends = new Int32Array(width);
+      }
+      const { starts, ends } = this;
+      starts[0] = pos;
+      let count = 0;
+      let cr = -1;
+      let quote = false;
+      let nl = pos;
+      for (; ; nl++) {
+        const c = buf[nl]!;
+        if (c === 10) break;
+        if (c === 44) {
+          if (count < width) ends[count] = nl;
+          count++;
+          if (count < width) starts[count] = nl + 1;
+        } else if (c === 34) quote = true;
+        else if (c === 13 && cr < 0) cr = nl;
+      }
+      const next = nl + 1;
+      const bareCr = cr >= 0 && cr !== nl - 1; // (the first CR; right before the LF it is the only one)
+      if (quote || bareCr || (this.run && (this.runQuotes % 2 === 1 || this.eol === '\r'))) {
+        this.addToRun(buf.toString('utf8', pos, next));
+      } else {
+        if (this.run) this.endRun();
+        if (this.stopped) return;
+        const stop = cr >= 0 ? nl - 1 : nl;
+        if (this.header === null) {
+          const text = buf.toString('utf8', pos, next);
+          this.fastLine(text, 0, text.length - 1);
+        } else if (width === this.width) this.byteRecord(buf, pos, stop, count);
+        else this.byteRecord(buf, pos, stop, this.cutFields(buf, pos, stop)); // (the header came just now, from a run)
+      }
+      pos = next;
+    }
+  }
+
+  /** Cut a line's fields at its commas into `starts`/`ends` (as wide as the header); returns the commas counted. */
+  private cutFields(buf: Buffer, pos: number, stop: number): number {
+    const width = this.width;
+    if (this.starts.length < width) {
+      this.starts = new Int32Array(width);
+      this.ends = new Int32Array(width);
+    }
+    this.starts[0] = pos;
+    let count = 0;
+    for (let i = pos; i < stop; i++) {
+      if (buf[i] !== 44) continue;
+      if (count < width) this.ends[count] = i;
+      count++;
+      if (count < width) this.starts[count] = i + 1;
+    }
+    return count;
+  }
+
+  /** A quote-free line after the header, its commas counted and cut (`count` of them): a record, or skipped when blank. */
+  private byteRecord(buf: Buffer, pos: number, stop: number, commas: number): void {
+    const line = ++this.counters.lines;
+    if (stop === pos) return;
+    const count = commas + 1;
+    if (commas < this.width) this.ends[commas] = stop;
+    if (count === 1 && buf.toString('utf8', pos, stop).trim() === '') return;
+    if (count !== this.width)
+      throw new LptError('LPT_PARSE', `row — expected ${this.width} fields like the header, got ${count}`, {
+        file: this.file,
+        line,
+      });
+    (this.sink as CsvByteSink).recordBytes(buf, this.starts, this.ends, line);
+    if (++this.counters.records >= this.limit) this.stopped = true;
+  }
+
   /** The end of the input: the last line, and any run still open (csv-parse names an unclosed quote). */
   flush(): void {
     if (this.stopped) return;
+    if (this.carryBytes.length) {
+      // the last line without its LF (or a lone BOM): read as text
+      let rest = this.carryBytes;
+      this.carryBytes = Buffer.alloc(0);
+      if (!this.started) {
+        this.started = true;
+        if (rest.equals(BOM)) rest = Buffer.alloc(0);
+      }
+      const text = rest.toString('utf8');
+      if (text) this.readLines(text, text.length);
+    }
     const rest = this.carry;
     this.carry = '';
     if (rest) this.readLines(rest, rest.length);
