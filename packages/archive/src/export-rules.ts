@@ -2,13 +2,18 @@ import {
   boundMessage,
   describeProblem,
   LptError,
+  type ParsedLabel,
+  type ParsedLabels,
   parseLabel,
+  parseLabelBytes,
+  parseLabelInto,
   type ResolvedIntervals,
-  resolveIntervals,
+  resolveParsedIntervals,
   type SequenceProblem,
   type SiteClock,
 } from '@lptool/core';
-import { type CsvTable, findColumns, parseCsvText } from '@lptool/io';
+import { findColumns } from '@lptool/io';
+import { type ExportRows, FIELD, readExportRows } from './export-table.js';
 
 /** An export's readings (SPEC §2): average kW and kVA delivered and received over the interval, in this order. */
 export const READING_COLUMNS = ['kw_del', 'kw_rec', 'kva_del', 'kva_rec'] as const;
@@ -29,13 +34,36 @@ export interface ExportProblemRow {
 }
 
 /** A raw export whose content was checked: one meter, every instant resolved, continuous. */
-export interface CheckedExport {
-  table: CsvTable;
-  columns: Record<ExportColumn, number>;
-  meter: string;
-  intervals: ResolvedIntervals;
-  /** Lines where `Record No.` does not go up by one (warnings, not rejects). */
-  recordJumps: { line: number; previous: string; got: string }[];
+export class CheckedExport {
+  private jumps: { line: number; previous: string; got: string }[] | null = null;
+
+  constructor(
+    /** Its rows, columnar (byte ranges of the file's bytes, or text). */
+    readonly rows: ExportRows,
+    readonly columns: Record<ExportColumn, number>,
+    readonly meter: string,
+    readonly intervals: ResolvedIntervals,
+  ) {}
+
+  /** Lines where `Record No.` does not go up by one (warnings, not rejects; worked out when first asked for). */
+  get recordJumps(): { line: number; previous: string; got: string }[] {
+    if (this.jumps) return this.jumps;
+    const jumps: { line: number; previous: string; got: string }[] = [];
+    const { rows } = this;
+    if (this.columns['Record No.'] >= 0) {
+      let previous = rows.field(0, FIELD.record);
+      for (let i = 1; i < rows.count; i++) {
+        const got = rows.field(i, FIELD.record);
+        const a = Number(previous);
+        const b = Number(got);
+        if (Number.isFinite(a) && Number.isFinite(b) && b !== a + 1)
+          jumps.push({ line: rows.lines[i]!, previous, got });
+        previous = got;
+      }
+    }
+    this.jumps = jumps;
+    return jumps;
+  }
 }
 
 /** A reject with everything its JSON sidecar and the error log need. */
@@ -60,6 +88,7 @@ const EXPORT_COLUMNS: readonly ExportColumn[] = [...REQUIRED_EXPORT_COLUMNS, 'Re
 const EARLIEST_WALL = Date.UTC(1970, 0, 1);
 /** How far past now an export's times may reach: one year (a meter clock or a year typed wrong, beyond that). */
 const LATEST_AHEAD_MS = 366 * 86_400_000;
+const DAY_MS = 86_400_000;
 
 export interface CheckOptions {
   /** "Now", for the latest date an export may hold (default: the clock). */
@@ -79,86 +108,156 @@ export function checkExport(
   intervalMs: number,
   options: CheckOptions = {},
 ): CheckedExport {
-  let table: CsvTable;
+  return checkRows(readRows(text, file), clock, intervalMs, options);
+}
+
+/**
+ * `checkExport` of a file's bytes, read as bytes: the quote-free lines (nearly all) are split, their labels,
+ * meter ids and values read without a string per field; quoted lines, and any field that is not in its usual
+ * spelling, are decoded and read by the same rules as text. The same result, rejects and messages as
+ * `checkExport` of the decoded text (a property test holds them equal).
+ */
+export function decodeExport(
+  bytes: Buffer,
+  file: string,
+  clock: SiteClock,
+  intervalMs: number,
+  options: CheckOptions = {},
+): CheckedExport {
+  return checkRows(readRows(bytes, file), clock, intervalMs, options);
+}
+
+/** The export's rows, or its CSV problem as a PARSE-ERROR. */
+function readRows(content: string | Buffer, file: string): ExportRows {
   try {
-    table = parseCsvText(text, file);
+    return readExportRows(content, file);
   } catch (e) {
     if (e instanceof LptError)
       throw new ExportRejected('PARSE-ERROR', e.code, e.message, [{ line: e.where.line ?? 1, message: e.message }]);
     throw e;
   }
-  if (table.header.length === 0)
+}
+
+function checkRows(rows: ExportRows, clock: SiteClock, intervalMs: number, options: CheckOptions): CheckedExport {
+  if (rows.header.length === 0)
     throw new ExportRejected('EMPTY', 'LPT_EMPTY', 'rows — expected at least one data row, got no content', []);
   // the header first: text without the required columns (`hello`) is not an empty export but not an export at all
-  const columns = exportColumns(table);
-  const { rows, lines } = table;
-  if (rows.length === 0)
+  const columns = exportColumns(rows);
+  if (rows.count === 0)
     throw new ExportRejected(
       'EMPTY',
       'LPT_EMPTY',
       'rows — expected at least one data row, got a header but no data rows',
       [],
     );
-  const meter = rows[0]![columns.meter]!.trim();
+  const meter = oneMeter(rows);
+  const text = { start: (i: number) => rows.field(i, FIELD.start), end: (i: number) => rows.field(i, FIELD.end) };
+  const startParsed = parseTimes(rows, FIELD.start);
+  const endParsed = parseTimes(rows, FIELD.end);
+  const lines = rows.lines.subarray(0, rows.count);
+  const intervals = resolveParsedIntervals(startParsed, endParsed, text, { clock, intervalMs, lines });
+  const outside = datesOutsideWindow(intervals, startParsed, endParsed, text, lines, clock, options.now ?? Date.now());
+  if (intervals.problems.length || outside.length) throw timeRejection(intervals, outside, text, clock);
+  return new CheckedExport(rows, columns, meter, intervals);
+}
+
+/** The one meter id of an export (trimmed), or a PARSE-ERROR naming the first row of another. */
+function oneMeter(rows: ExportRows): string {
+  const meter = rows.field(0, FIELD.meter).trim();
   if (!meter)
     throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', 'meter — expected a meter id, got an empty field', [
-      { line: lines[0]!, column: 'meter', message: 'empty meter id' },
+      { line: rows.lines[0]!, column: 'meter', message: 'empty meter id' },
     ]);
-  for (let i = 1; i < rows.length; i++) {
-    const m = rows[i]![columns.meter]!.trim();
+  // rows read from bytes: the same bytes as the first byte row's are the same id
+  let ref = -1;
+  const b = rows.bytes;
+  for (let i = 1; i < rows.count; i++) {
+    if (b && rows.isBytes(i)) {
+      if (ref < 0 && rows.isBytes(0)) ref = 0;
+      if (
+        ref >= 0 &&
+        sameBytes(
+          b,
+          rows.start(ref, FIELD.meter),
+          rows.end(ref, FIELD.meter),
+          rows.start(i, FIELD.meter),
+          rows.end(i, FIELD.meter),
+        )
+      )
+        continue;
+    }
+    const m = rows.field(i, FIELD.meter).trim();
     if (m !== meter) {
       const message = `meter — expected one meter per export (${meter}), got ${JSON.stringify(m)}`;
-      throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', message, [{ line: lines[i]!, column: 'meter', message }]);
+      throw new ExportRejected('PARSE-ERROR', 'LPT_PARSE', message, [
+        { line: rows.lines[i]!, column: 'meter', message },
+      ]);
     }
+    if (b && rows.isBytes(i)) ref = i;
   }
-  const starts = rows.map((r) => r[columns['Start Time']]!);
-  const ends = rows.map((r) => r[columns['End Time']]!);
-  const intervals = resolveIntervals(starts, ends, { clock, intervalMs, lines });
-  const outside = datesOutsideWindow(intervals, starts, ends, lines, clock, options.now ?? Date.now());
-  if (intervals.problems.length || outside.length) {
-    const out = new Set(outside.map((r) => r.index));
-    const parseLike = intervals.problems.filter(
-      (p) => (p.kind === 'bad-label' || p.kind === 'nonexistent') && !out.has(p.index),
-    );
-    const isParse = parseLike.length > 0 || outside.length > 0;
-    const chosen = isParse ? parseLike : intervals.problems;
-    const rowsOut: (ExportProblemRow & { index: number })[] = chosen.map((p) => ({
-      index: p.index,
-      line: p.line,
-      ...('column' in p ? { column: p.column } : {}),
-      message: describeProblem(p, clock.zone),
-      labels: { 'Start Time': starts[p.index]!, 'End Time': ends[p.index]! },
-    }));
-    if (isParse) rowsOut.push(...outside);
-    rowsOut.sort((a, b) => a.index - b.index);
-    const first = rowsOut[0]!;
-    const more = rowsOut.length > 1 ? ` (+${rowsOut.length - 1} more)` : '';
-    throw new ExportRejected(
-      isParse ? 'PARSE-ERROR' : 'SEQUENCE-ERROR',
-      isParse ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
-      `line ${first.line}: ${first.message}${more}`,
-      rowsOut.map(({ index: _, ...row }) => row),
-      chosen,
-    );
+  return meter;
+}
+
+function sameBytes(b: Buffer, a0: number, a1: number, b0: number, b1: number): boolean {
+  if (a1 - a0 !== b1 - b0) return false;
+  for (let k = 0; k < a1 - a0; k++) if (b[a0 + k] !== b[b0 + k]) return false;
+  return true;
+}
+
+/** The Start or End labels of every row, parsed: from the bytes in the usual spellings, else from the text. */
+function parseTimes(rows: ExportRows, k: number): ParsedLabels {
+  const n = rows.count;
+  const out: ParsedLabels = { wall: new Float64Array(n), offset: new Float64Array(n) };
+  const scratch: ParsedLabel = { wall: 0, offsetMs: 0 };
+  const b = rows.bytes;
+  for (let i = 0; i < n; i++) {
+    const ok =
+      (b !== null && rows.isBytes(i) && parseLabelBytes(b, rows.start(i, k), rows.end(i, k), scratch)) ||
+      parseLabelInto(rows.field(i, k), scratch);
+    out.wall[i] = ok ? scratch.wall : Number.NaN;
+    out.offset[i] = ok ? scratch.offsetMs : Number.NaN;
   }
-  const recordJumps: CheckedExport['recordJumps'] = [];
-  const rc = columns['Record No.'];
-  if (rc >= 0) {
-    for (let i = 1; i < rows.length; i++) {
-      const a = Number(rows[i - 1]![rc]);
-      const b = Number(rows[i]![rc]);
-      if (Number.isFinite(a) && Number.isFinite(b) && b !== a + 1)
-        recordJumps.push({ line: lines[i]!, previous: rows[i - 1]![rc]!, got: rows[i]![rc]! });
-    }
-  }
-  return { table, columns, meter, intervals, recordJumps };
+  return out;
+}
+
+/** The reject for rows whose times are wrong: a PARSE-ERROR for unreadable, nonexistent or out-of-window times, else a SEQUENCE-ERROR. */
+function timeRejection(
+  intervals: ResolvedIntervals,
+  outside: (ExportProblemRow & { index: number })[],
+  text: { start(i: number): string; end(i: number): string },
+  clock: SiteClock,
+): ExportRejected {
+  const out = new Set(outside.map((r) => r.index));
+  const parseLike = intervals.problems.filter(
+    (p) => (p.kind === 'bad-label' || p.kind === 'nonexistent') && !out.has(p.index),
+  );
+  const isParse = parseLike.length > 0 || outside.length > 0;
+  const chosen = isParse ? parseLike : intervals.problems;
+  const rowsOut: (ExportProblemRow & { index: number })[] = chosen.map((p) => ({
+    index: p.index,
+    line: p.line,
+    ...('column' in p ? { column: p.column } : {}),
+    message: describeProblem(p, clock.zone),
+    labels: { 'Start Time': text.start(p.index), 'End Time': text.end(p.index) },
+  }));
+  if (isParse) rowsOut.push(...outside);
+  rowsOut.sort((a, b) => a.index - b.index);
+  const first = rowsOut[0]!;
+  const more = rowsOut.length > 1 ? ` (+${rowsOut.length - 1} more)` : '';
+  return new ExportRejected(
+    isParse ? 'PARSE-ERROR' : 'SEQUENCE-ERROR',
+    isParse ? 'LPT_BAD_TIME' : 'LPT_SEQUENCE_BREAK',
+    `line ${first.line}: ${first.message}${more}`,
+    rowsOut.map(({ index: _, ...row }) => row),
+    chosen,
+  );
 }
 
 /**
  * The export's columns by name: every required one present, and each column lptool reads present once
  * (a second `kw_del` would make the value depend on which one is read). Otherwise a PARSE-ERROR naming them.
  */
-function exportColumns(table: CsvTable): Record<ExportColumn, number> {
+function exportColumns(table: { header: string[]; headerLine: number }): Record<ExportColumn, number> {
   const lower = table.header.map((h) => h.trim().toLowerCase());
   for (const name of EXPORT_COLUMNS) {
     const at = lower.flatMap((h, i) => (h === name.toLowerCase() ? [i] : []));
@@ -171,7 +270,7 @@ function exportColumns(table: CsvTable): Record<ExportColumn, number> {
     }
   }
   try {
-    const required = findColumns(table, REQUIRED_EXPORT_COLUMNS);
+    const required = findColumns({ ...table, file: '' }, REQUIRED_EXPORT_COLUMNS);
     return { ...required, 'Record No.': lower.indexOf('record no.'), 'Event Type': lower.indexOf('event type') };
   } catch (e) {
     const err = e as LptError;
@@ -187,34 +286,43 @@ function exportColumns(table: CsvTable): Record<ExportColumn, number> {
  */
 function datesOutsideWindow(
   intervals: ResolvedIntervals,
-  starts: string[],
-  ends: string[],
-  lines: number[],
+  startParsed: ParsedLabels,
+  endParsed: ParsedLabels,
+  text: { start(i: number): string; end(i: number): string },
+  lines: ArrayLike<number>,
   clock: SiteClock,
   now: number,
 ): (ExportProblemRow & { index: number })[] {
   const latestWall = clock.wallOf(now + LATEST_AHEAD_MS);
+  const n = intervals.start.length;
+  // a continuous export's instants only rise, and its walls step back at most the hour (or so) of a fall-back:
+  // when its first and last are a day inside the window, so is every row
+  if (
+    intervals.problems.length === 0 &&
+    clock.wallOf(intervals.start[0]!) - DAY_MS >= EARLIEST_WALL &&
+    clock.wallOf(intervals.end[n - 1]!) + DAY_MS <= latestWall
+  )
+    return [];
   const latestDay = new Date(latestWall).toISOString().slice(0, 10);
-  const wallOutside = (w: number | undefined) => w !== undefined && (w < EARLIEST_WALL || w > latestWall);
-  const labelOutside = (label: string) => wallOutside(parseLabel(label)?.wall);
+  const wallOutside = (w: number) => !Number.isNaN(w) && (w < EARLIEST_WALL || w > latestWall);
   const instantOutside = (t: number) => !Number.isNaN(t) && wallOutside(clock.wallOf(t));
   const unresolved = new Set(intervals.problems.filter((p) => p.kind !== 'break').map((p) => p.index));
   const out: (ExportProblemRow & { index: number })[] = [];
-  for (let i = 0; i < starts.length; i++) {
-    const check = unresolved.has(i) ? (_t: number, label: string) => labelOutside(label) : instantOutside;
-    const column = check(intervals.start[i]!, starts[i]!)
+  for (let i = 0; i < n; i++) {
+    const un = unresolved.has(i);
+    const column = (un ? wallOutside(startParsed.wall[i]!) : instantOutside(intervals.start[i]!))
       ? 'Start Time'
-      : check(intervals.end[i]!, ends[i]!)
+      : (un ? wallOutside(endParsed.wall[i]!) : instantOutside(intervals.end[i]!))
         ? 'End Time'
         : null;
     if (!column) continue;
-    const label = column === 'Start Time' ? starts[i]! : ends[i]!;
+    const label = column === 'Start Time' ? text.start(i) : text.end(i);
     out.push({
       index: i,
       line: lines[i]!,
       column,
       message: `${column} — expected a date from 1970-01-01 to ${latestDay} (a year from now), got ${JSON.stringify(label)}`,
-      labels: { 'Start Time': starts[i]!, 'End Time': ends[i]! },
+      labels: { 'Start Time': text.start(i), 'End Time': text.end(i) },
     });
   }
   return out;

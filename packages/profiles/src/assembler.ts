@@ -1,4 +1,4 @@
-import { type CheckedExport, READING_COLUMNS } from '@lptool/archive';
+import { type CheckedExport, type ExportRows, FIELD, READING_COLUMNS } from '@lptool/archive';
 import {
   boundMessage,
   computePowerMicros,
@@ -7,15 +7,14 @@ import {
   decimalProblem,
   emptyDecimal,
   formatMicros,
-  formatPowerFactor,
   MAX_EXACT,
   parseDecimal,
+  parseDecimalBytes,
   type Readings,
   type SiteClock,
   sameDecimal,
 } from '@lptool/core';
-import { csvField } from '@lptool/io';
-import { profileLine, type SidecarRows } from './writer.js';
+import { RowWriter, type WrittenRows } from './writer.js';
 
 /**
  * The engine of `lptool build` (SPEC §4), pure: exports in, profile rows out — no file system, no log,
@@ -76,9 +75,10 @@ export interface ExportInput {
 }
 
 /** What one flush gives. */
-export interface AssembledRows extends SidecarRows {
-  /** The rows written, in time order: lines of lp/<name>.csv, each with its `\n`. */
-  lines: string[];
+export interface AssembledRows extends WrittenRows {
+  /** (`count` rows; `bytes`: the lines of lp/<name>.csv, in time order, valid until the next flush.) */
+  /** The same rows as text, each line with its `\n` (made when asked for: tests, messages). */
+  readonly lines: string[];
   conflicts: Conflict[];
   /** The bad rows of the exports pushed since the last flush. */
   badRows: BadRow[];
@@ -104,6 +104,9 @@ const DAY = 86_400_000;
 interface Loaded {
   rel: string;
   ex: CheckedExport;
+  rows: ExportRows;
+  start: Float64Array;
+  end: Float64Array;
   fileEnd: number;
   mtimeMs: number;
   rank: number;
@@ -113,13 +116,13 @@ interface Loaded {
   /** Each row's six derived values in millionths (DERIVED_POWER_COLUMNS). */
   micros: Float64Array;
   ok: Uint8Array;
-  /** Rows not yet written or dropped. */
-  pending: number;
+  /** Its rows from here on are not yet taken from the window (rows start in order within an export). */
+  next: number;
 }
 
-/** Rows taken from the window, in ranking order: export index and row index of each. */
+/** Rows taken from the window, in ranking order: the export and row index of each. */
 interface Held {
-  file: number[];
+  file: Loaded[];
   row: number[];
 }
 
@@ -138,45 +141,61 @@ type TextColumn = (typeof TEXT_COLUMNS)[number];
 
 /** A row's Record No. or Event Type as written (trimmed); '' where the export has no such column. */
 function textOf(f: Loaded, row: number, c: TextColumn): string {
-  const k = f.ex.columns[c];
-  return k >= 0 ? f.ex.table.rows[row]![k]!.trim() : '';
+  return f.rows.field(row, c === 'Record No.' ? FIELD.record : FIELD.event).trim();
 }
 
 /**
- * Checks one row's numbers, parsed exactly into `d`, and computes its six derived values in millionths into
- * `micros` at `at`; returns the problem or null. A value must be a decimal number (SPEC §4: nothing else is
- * read as one), finite, ≥ 0, and every derived value within the exact range.
+ * Reads one row's four readings exactly into `d` — from the bytes where they are in the usual spelling, else by
+ * the decimal grammar from their text — checks them, and computes its six derived values in millionths into
+ * `micros` at `at`; returns the problem or null. A value must be a decimal number (SPEC §4: nothing else is read
+ * as one), finite, ≥ 0, and every derived value within the exact range.
  */
 function checkValues(
   d: Readings,
-  raw: string[],
-  cols: number[],
+  rows: ExportRows,
+  i: number,
   rule: PowerRule,
   micros: Float64Array,
   at: number,
 ): { column: string; message: string } | null {
+  const bytes = rows.isBytes(i) ? rows.bytes : null;
   for (let k = 0; k < 4; k++) {
-    const text = raw[cols[k]!]!.trim();
-    const problem = decimalProblem(text, d[k]!) ?? (d[k]!.value < 0 ? 'a value ≥ 0' : null);
+    const f = FIELD.readings + k;
+    if (bytes && parseDecimalBytes(bytes, rows.start(i, f), rows.end(i, f), d[k]!)) continue;
+    const problem = decimalProblem(readingText(rows, i, k), d[k]!) ?? (d[k]!.value < 0 ? 'a value ≥ 0' : null);
     if (problem)
       return {
         column: READING_COLUMNS[k]!,
-        message: `${READING_COLUMNS[k]} — expected ${problem}, got ${JSON.stringify(text)}`,
+        message: `${READING_COLUMNS[k]} — expected ${problem}, got ${JSON.stringify(readingText(rows, i, k))}`,
       };
   }
+  return checkPower(d, rows, i, rule, micros, at);
+}
+
+/** Reading k of row i as written (trimmed). */
+const readingText = (rows: ExportRows, i: number, k: number) => rows.field(i, FIELD.readings + k).trim();
+
+/** The readings of a row against each other, and its six derived values in millionths into `micros` at `at`. */
+function checkPower(
+  d: Readings,
+  rows: ExportRows,
+  i: number,
+  rule: PowerRule,
+  micros: Float64Array,
+  at: number,
+): { column: string; message: string } | null {
+  const text = (k: number) => readingText(rows, i, k);
   // Apparent power cannot be below real power, but kW and kVA registers are measured and rounded apart:
   // near zero they disagree by a few hundredths (the golden rows have kw_rec 0.04 with kva_rec 0.01).
   // Flag only what no meter noise explains — swapped or mis-scaled columns: short by > 0.1 kVA and > 5 %.
-  for (const [kw, kva] of [
-    [0, 2],
-    [1, 3],
-  ] as const) {
+  for (let kw = 0; kw < 2; kw++) {
+    const kva = kw + 2;
     const w = d[kw]!.value;
     const va = d[kva]!.value;
     if (va + Math.max(0.1, w * 0.05) < w) {
       return {
-        column: READING_COLUMNS[kva],
-        message: `${READING_COLUMNS[kva]} — expected ≥ ${READING_COLUMNS[kw]} (${raw[cols[kw]!]!.trim()}), got ${raw[cols[kva]!]!.trim()}`,
+        column: READING_COLUMNS[kva]!,
+        message: `${READING_COLUMNS[kva]} — expected ≥ ${READING_COLUMNS[kw]} (${text(kw)}), got ${text(kva)}`,
       };
     }
   }
@@ -185,10 +204,9 @@ function checkValues(
     // name the reading the result comes from (MW_net/MVA_net: the larger of the two)
     const k =
       outside < 4 ? outside : outside === 4 ? (d[0]!.value >= d[1]!.value ? 0 : 1) : d[2]!.value >= d[3]!.value ? 2 : 3;
-    const text = raw[cols[k]!]!.trim();
     return {
       column: READING_COLUMNS[k]!,
-      message: `${READING_COLUMNS[k]} — expected ${DERIVED_POWER_COLUMNS[outside]} within ±${formatMicros(MAX_EXACT)} (the range kept exact), got ${text} × multiplier ${rule.multiplierText} / 1000`,
+      message: `${READING_COLUMNS[k]} — expected ${DERIVED_POWER_COLUMNS[outside]} within ±${formatMicros(MAX_EXACT)} (the range kept exact), got ${text(k)} × multiplier ${rule.multiplierText} / 1000`,
     };
   }
   return null;
@@ -213,16 +231,15 @@ export class ProfileAssembler {
   /** The first start and the last end written (NaN before the first row). */
   first = Number.NaN;
   last = Number.NaN;
-  private readonly loaded: (Loaded | null)[] = [];
-  /** The window: rows read but not yet written (export index, row index). */
-  private wFile: number[] = [];
-  private wRow: number[] = [];
+  /** The window: exports with rows not yet written or dropped, in the order pushed. */
+  private window: Loaded[] = [];
   private readonly days = new Map<number, number>();
+  /** The local day of the last row written and its count so far (in `days` at each flush's end). */
+  private day = Number.NaN;
+  private dayCount = 0;
   private badRows: BadRow[] = [];
-  private prevEnd = Number.NaN;
-  private prevEndText = '';
   private readonly rule: PowerRule;
-  private readonly meterField: string;
+  private readonly out: RowWriter;
   private readonly d = readings();
   private readonly other = readings();
 
@@ -232,17 +249,21 @@ export class ProfileAssembler {
       multiplierText: o.multiplierText,
       legacyNet: o.legacyNet,
     };
-    this.meterField = csvField(o.meter);
+    this.out = new RowWriter(o.meter, o.clock, o.legacyNet);
     if (o.after?.lastDay) this.days.set(o.after.lastDay.day, o.after.lastDay.count);
   }
 
   /** The next export: its rows' values checked (bad rows kept for the next flush) and its rows held until written. */
   push(input: ExportInput): void {
     const { export: ex, rel } = input;
-    const n = ex.table.rows.length;
+    const { rows } = ex;
+    const n = rows.count;
     const f: Loaded = {
       rel,
       ex,
+      rows,
+      start: ex.intervals.start,
+      end: ex.intervals.end,
       fileEnd: ex.intervals.end[n - 1]!,
       mtimeMs: input.mtimeMs,
       rank: input.rank,
@@ -250,15 +271,14 @@ export class ProfileAssembler {
       exp: new Float64Array(n * 4),
       micros: new Float64Array(n * 6),
       ok: new Uint8Array(n),
-      pending: n,
+      next: 0,
     };
-    const cols = READING_COLUMNS.map((c) => ex.columns[c]);
     const d = this.d;
     for (let i = 0; i < n; i++) {
-      const problem = checkValues(d, ex.table.rows[i]!, cols, this.rule, f.micros, i * 6);
+      const problem = checkValues(d, rows, i, this.rule, f.micros, i * 6);
       if (problem) {
         this.counters.badRows++;
-        this.badRows.push({ file: rel, line: ex.table.lines[i]!, ...problem, message: boundMessage(problem.message) });
+        this.badRows.push({ file: rel, line: rows.lines[i]!, ...problem, message: boundMessage(problem.message) });
         continue;
       }
       f.ok[i] = 1;
@@ -268,44 +288,57 @@ export class ProfileAssembler {
       }
     }
     this.counters.rowsRead += n;
-    this.loaded.push(f);
-    for (let i = 0; i < n; i++) {
-      this.wFile.push(this.loaded.length - 1);
-      this.wRow.push(i);
-    }
+    this.window.push(f);
   }
 
   /** Settle and write every held row that starts before `watermark` (the next export's first start; +∞ at the end). */
   flush(watermark = Number.POSITIVE_INFINITY): AssembledRows {
-    const out: AssembledRows = {
-      lines: [],
-      start: [],
-      end: [],
-      mwNet: [],
-      mvaNet: [],
-      conflicts: [],
-      badRows: this.badRows,
-      days: this.days,
-      failed: false,
-      overlap: false,
-    };
+    const badRows = this.badRows;
     this.badRows = [];
-    if (this.o.onBadRow === 'fail' && this.counters.badRows > 0) return { ...out, failed: true };
-    const emit = this.takeWindow(watermark);
-    const n = emit.file.length;
-    for (let g = 0; g < n; ) {
-      const s = this.startAt(emit, g);
-      let h = g + 1;
-      while (h < n && this.startAt(emit, h) === s) h++;
-      if (!this.settle(emit, g, h, out)) return { ...out, overlap: true };
-      g = h;
+    this.out.reset();
+    if (this.o.onBadRow === 'fail' && this.counters.badRows > 0) return this.result(badRows, [], { failed: true });
+    const conflicts: Conflict[] = [];
+    const taken = this.takeWindow(watermark);
+    let ok = true;
+    if (taken.single) ok = this.writeRun(taken.single, taken.from, taken.to);
+    else {
+      const { held } = taken;
+      const n = held.file.length;
+      for (let g = 0; g < n && ok; ) {
+        const s = this.startAt(held, g);
+        let h = g + 1;
+        while (h < n && this.startAt(held, h) === s) h++;
+        ok = this.settle(held, g, h, conflicts);
+        g = h;
+      }
     }
-    // exports whose rows are all written are dropped
-    for (const file of emit.file) {
-      const f = this.loaded[file]!;
-      if (--f.pending === 0) this.loaded[file] = null;
-    }
-    return out;
+    if (!ok) return this.result(badRows, conflicts, { overlap: true });
+    if (!Number.isNaN(this.day)) this.days.set(this.day, this.dayCount);
+    return this.result(badRows, conflicts, {});
+  }
+
+  /** What a flush gives: the rows the writer holds now (none when it failed or overlaps). */
+  private result(
+    badRows: BadRow[],
+    conflicts: Conflict[],
+    how: { failed?: boolean; overlap?: boolean },
+  ): AssembledRows {
+    const written = how.failed || how.overlap ? this.out.empty() : this.out.taken();
+    const text = () => {
+      const all = Buffer.from(written.bytes.buffer, written.bytes.byteOffset, written.bytes.length).toString('utf8');
+      return all ? all.split(/(?<=\n)/) : [];
+    };
+    return {
+      ...written,
+      get lines() {
+        return text();
+      },
+      conflicts,
+      badRows,
+      days: this.days,
+      failed: !!how.failed,
+      overlap: !!how.overlap,
+    };
   }
 
   /** The profile as written by this run: its days checked, and where it ends (for the next append). */
@@ -318,99 +351,101 @@ export class ProfileAssembler {
   }
 
   /**
-   * Take the window's rows that start before `watermark`, each start's group in ranking order: the export
-   * whose data ends latest wins (SPEC §4); on a tie the later delivery, then the later path — the winner of
-   * each start sorts last.
+   * Take the window's rows that start before `watermark`. When they all come from one export (no overlap:
+   * nearly always) they are its rows [from, to), already in order; else each start's group in ranking order —
+   * the export whose data ends latest wins (SPEC §4); on a tie the later delivery, then the later path: the
+   * winner of each start sorts last. Exports whose rows are all taken leave the window.
    */
-  private takeWindow(watermark: number): Held {
-    const { wFile, wRow, loaded } = this;
-    const emit: number[] = [];
-    const keepF: number[] = [];
-    const keepR: number[] = [];
-    const startOf = (k: number) => loaded[wFile[k]!]!.ex.intervals.start[wRow[k]!]!;
-    for (let k = 0; k < wFile.length; k++) {
-      if (startOf(k) < watermark) emit.push(k);
-      else {
-        keepF.push(wFile[k]!);
-        keepR.push(wRow[k]!);
-      }
+  private takeWindow(watermark: number): { single: Loaded; from: number; to: number } | { single: null; held: Held } {
+    const runs: { f: Loaded; from: number; to: number }[] = [];
+    for (const f of this.window) {
+      let to = f.next;
+      const n = f.rows.count;
+      while (to < n && f.start[to]! < watermark) to++;
+      if (to > f.next) runs.push({ f, from: f.next, to });
+      f.next = to;
     }
-    this.wFile = keepF;
-    this.wRow = keepR;
-    emit.sort((a, b) => {
-      const fa = loaded[wFile[a]!]!;
-      const fb = loaded[wFile[b]!]!;
-      return startOf(a) - startOf(b) || fa.fileEnd - fb.fileEnd || fa.mtimeMs - fb.mtimeMs || fa.rank - fb.rank;
+    this.window = this.window.filter((f) => f.next < f.rows.count);
+    if (runs.length === 1) return { single: runs[0]!.f, from: runs[0]!.from, to: runs[0]!.to };
+    const file: Loaded[] = [];
+    const row: number[] = [];
+    for (const r of runs)
+      for (let i = r.from; i < r.to; i++) {
+        file.push(r.f);
+        row.push(i);
+      }
+    const order = file.map((_, k) => k);
+    order.sort((a, b) => {
+      const fa = file[a]!;
+      const fb = file[b]!;
+      return (
+        fa.start[row[a]!]! - fb.start[row[b]!]! ||
+        fa.fileEnd - fb.fileEnd ||
+        fa.mtimeMs - fb.mtimeMs ||
+        fa.rank - fb.rank
+      );
     });
-    return { file: emit.map((k) => wFile[k]!), row: emit.map((k) => wRow[k]!) };
+    return { single: null, held: { file: order.map((k) => file[k]!), row: order.map((k) => row[k]!) } };
   }
 
   private startAt(held: Held, k: number): number {
-    return this.loaded[held.file[k]!]!.ex.intervals.start[held.row[k]!]!;
+    return held.file[k]!.start[held.row[k]!]!;
+  }
+
+  /**
+   * Rows [from, to) of one export, nothing else starting among them: each written unless bad or outside the
+   * range (the single-row case of `settle`). False: an append overlaps.
+   */
+  private writeRun(f: Loaded, from: number, to: number): boolean {
+    const { from: lo, to: hi, after } = this.o;
+    for (let i = from; i < to; i++) {
+      if (!f.ok[i]) continue;
+      const s = f.start[i]!;
+      if ((lo !== undefined && s < lo) || (hi !== undefined && s >= hi)) continue;
+      if (after && s < after.end) return false;
+      this.write(f, i, s);
+    }
+    return true;
   }
 
   /** One start's rows (`held[g … h)`): the winner written, the differing others conflicts. False: an append overlaps. */
-  private settle(held: Held, g: number, h: number, out: AssembledRows): boolean {
+  private settle(held: Held, g: number, h: number, conflicts: Conflict[]): boolean {
     let w = -1;
-    for (let k = h - 1; k >= g && w < 0; k--) if (this.loaded[held.file[k]!]!.ok[held.row[k]!]) w = k;
+    for (let k = h - 1; k >= g && w < 0; k--) if (held.file[k]!.ok[held.row[k]!]) w = k;
     if (w < 0) return true;
     const s = this.startAt(held, w);
     const { from, to, after } = this.o;
     if ((from !== undefined && s < from) || (to !== undefined && s >= to)) return true;
     if (after && s < after.end) return false;
-    const wf = this.loaded[held.file[w]!]!;
+    const wf = held.file[w]!;
     const wr = held.row[w]!;
     for (let k = g; k < h; k++) {
-      const of = this.loaded[held.file[k]!]!;
+      const of = held.file[k]!;
       const orow = held.row[k]!;
       if (k === w || !of.ok[orow] || this.sameRow(of, orow, wf, wr)) continue;
       this.counters.conflicts++;
-      out.conflicts.push({
+      conflicts.push({
         start: this.o.clock.format(s),
-        kept: { file: wf.rel, line: wf.ex.table.lines[wr]!, values: this.valuesText(wf, wr, of, orow) },
-        dropped: { file: of.rel, line: of.ex.table.lines[orow]!, values: this.valuesText(of, orow, wf, wr) },
+        kept: { file: wf.rel, line: wf.rows.lines[wr]!, values: this.valuesText(wf, wr, of, orow) },
+        dropped: { file: of.rel, line: of.rows.lines[orow]!, values: this.valuesText(of, orow, wf, wr) },
       });
     }
-    this.write(wf, wr, s, out);
+    this.write(wf, wr, s);
     return true;
   }
 
   /** Write one row: its line, its sidecar columns, its day. */
-  private write(f: Loaded, row: number, s: number, out: AssembledRows): void {
-    const { ex } = f;
-    const r = ex.table.rows[row]!;
-    const e = ex.intervals.end[row]!;
-    const { clock } = this.o;
-    const startText = s === this.prevEnd ? this.prevEndText : clock.format(s); // a row starts where the last one ended
-    const endText = clock.format(e);
-    const text = (c: TextColumn) => textOf(f, row, c);
+  private write(f: Loaded, row: number, s: number): void {
+    const e = f.end[row]!;
     const at = row * 6;
-    out.lines.push(
-      profileLine({
-        start: startText,
-        end: endText,
-        meterField: this.meterField,
-        record: text('Record No.'),
-        event: text('Event Type'),
-        readings: [
-          r[ex.columns.kw_del]!.trim(),
-          r[ex.columns.kw_rec]!.trim(),
-          r[ex.columns.kva_del]!.trim(),
-          r[ex.columns.kva_rec]!.trim(),
-        ],
-        micros: f.micros,
-        at,
-        pf: formatPowerFactor(this.readingsOf(f, row, this.d), this.o.legacyNet, f.micros[at + 5]!),
-      }),
-    );
-    out.start.push(s);
-    out.end.push(e);
-    out.mwNet.push(f.micros[at + 4]!);
-    out.mvaNet.push(f.micros[at + 5]!);
-    this.prevEnd = e;
-    this.prevEndText = endText;
-    const day = Math.floor(clock.wallOf(s) / DAY);
-    this.days.set(day, (this.days.get(day) ?? 0) + 1);
+    this.out.row(f.rows, row, s, e, f.micros, at, this.readingsOf(f, row, this.d));
+    const day = Math.floor(this.o.clock.wallOf(s) / DAY);
+    if (day !== this.day) {
+      if (!Number.isNaN(this.day)) this.days.set(this.day, this.dayCount);
+      this.day = day;
+      this.dayCount = this.days.get(day) ?? 0;
+    }
+    this.dayCount++;
     if (this.counters.rows === 0) this.first = s;
     this.last = e;
     this.counters.rows++;
@@ -421,8 +456,7 @@ export class ProfileAssembler {
    * then `Record No.=…` and `Event Type=…` where the two rows differ in them.
    */
   private valuesText(f: Loaded, row: number, other: Loaded, otherRow: number): string {
-    const raw = f.ex.table.rows[row]!;
-    const values = READING_COLUMNS.map((c) => `${c}=${raw[f.ex.columns[c]]!.trim()}`);
+    const values = READING_COLUMNS.map((c, k) => `${c}=${f.rows.field(row, FIELD.readings + k).trim()}`);
     for (const c of TEXT_COLUMNS) {
       const t = textOf(f, row, c);
       if (t !== textOf(other, otherRow, c)) values.push(`${c}=${t}`);
@@ -435,8 +469,7 @@ export class ProfileAssembler {
     for (let k = 0; k < 4; k++) {
       const c = f.coef[row * 4 + k]!;
       const x = out[k]!;
-      if (Number.isNaN(c))
-        Object.assign(x, parseDecimal(f.ex.table.rows[row]![f.ex.columns[READING_COLUMNS[k]!]]!.trim()));
+      if (Number.isNaN(c)) Object.assign(x, parseDecimal(f.rows.field(row, FIELD.readings + k).trim()));
       else {
         x.coef = c;
         x.exp = f.exp[row * 4 + k]!;
@@ -451,7 +484,7 @@ export class ProfileAssembler {
    * Record No. and Event Type as text? Anything else differing is a conflict.
    */
   private sameRow(fa: Loaded, ra: number, fb: Loaded, rb: number): boolean {
-    if (fa.ex.intervals.end[ra] !== fb.ex.intervals.end[rb]) return false;
+    if (fa.end[ra] !== fb.end[rb]) return false;
     for (const c of TEXT_COLUMNS) if (textOf(fa, ra, c) !== textOf(fb, rb, c)) return false;
     for (let k = 0; k < 4; k++) {
       const ca = fa.coef[ra * 4 + k]!;

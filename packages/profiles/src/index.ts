@@ -12,4 +12,4 @@ export * from './shadow.js';
 export { inShard, parseShard, type Shard, shardOf } from './shard.js';
 export * from './sidecar.js';
 export { type BadFile, type BuildSummary, MAX_LISTED, type MeterBuild } from './summary.js';
-export { PROFILE_HEADER, type ProfileRow, profileLine } from './writer.js';
+export { PROFILE_HEADER, RowWriter } from './writer.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CheckedExport, checkExport, ExportRejected, earliestStart } from '@lptool/archive';
+import { type CheckedExport, decodeExport, ExportRejected, earliestStart } from '@lptool/archive';
 import { type ClockMode, SiteClock } from '@lptool/core';
 import { type AssembledRows, type BadRow, type Conflict, ProfileAssembler } from './assembler.js';
 import type { MeterInfo } from './meter-data.js';
@@ -153,7 +153,7 @@ function buildMeter(job: MeterJob, append: AppendPlan | null, clock: SiteClock):
         writer.abort();
         return rows.overlap ? null : failBadRows(outcome, engine, job);
       }
-      writer.write(rows.lines, rows);
+      writer.write(rows);
     }
     Object.assign(outcome, writer.finish());
   } catch (e) {
@@ -167,7 +167,7 @@ function buildMeter(job: MeterJob, append: AppendPlan | null, clock: SiteClock):
 /** Read and check one export; a reject is a bad file (reported; the meter goes on without it). */
 function readExport(job: MeterJob, rel: string, clock: SiteClock, outcome: MeterOutcome): CheckedExport | null {
   try {
-    return checkExport(fs.readFileSync(path.join(job.root, rel), 'utf8'), rel, clock, job.intervalMs);
+    return decodeExport(fs.readFileSync(path.join(job.root, rel)), rel, clock, job.intervalMs);
   } catch (e) {
     if (!(e instanceof ExportRejected)) throw e;
     outcome.badFiles.push({ file: rel, reason: e.reason, message: e.message });

@@ -184,7 +184,7 @@ function inspect(site: Site, name: string, store: HashStore, dryRun: boolean): I
       const last = ex.intervals.end[ex.intervals.end.length - 1]!;
       const accepted = {
         meter: ex.meter,
-        rows: ex.table.rows.length,
+        rows: ex.rows.count,
         first: clock.format(first),
         last: clock.format(last),
         month: monthFolderOf(clock, first),
