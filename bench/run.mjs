@@ -17,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(REPO, 'packages/cli/dist/bin.js');
+// LPTOOL_BENCH_BIN: another build's bin.js to time (a before/after comparison on the same archive and peers)
+const BIN = path.resolve(process.env.LPTOOL_BENCH_BIN ?? path.join(REPO, 'packages/cli/dist/bin.js'));
 const PEERS = path.resolve(process.env.LPTOOL_PEERS ?? path.join(REPO, '../shared/peers'));
 const args = process.argv.slice(2);
 const flag = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
