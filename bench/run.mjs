@@ -374,11 +374,19 @@ const summary = {
   speedup_vs_peer: ratios.pandas_vs_lptool === null ? null : Number(ratios.pandas_vs_lptool.toFixed(2)),
 };
 if (!quick) fs.writeFileSync(path.join(REPO, 'bench/results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+const pad = (s, n) => String(s).padEnd(n);
+const f2 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 printTables();
 
 function printTables() {
-  const pad = (s, n) => String(s).padEnd(n);
-  const f2 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
+  printSteps();
+  if (duck || pandas) printSideBySide();
+  printTargets();
+  printClosing();
+}
+
+/** Every step's line: wall, CPU, rows/s, MB/s, peak RSS. */
+function printSteps() {
   const perRow = (r) =>
     r.rows
       ? Math.round(r.rows / r.wall_s)
@@ -399,23 +407,29 @@ function printTables() {
     console.log(
       `${pad(r.step, 52)}${pad(r.wall_s.toFixed(2), 9)}${pad(f2(r.cpu_s), 8)}${pad(perRow(r), 11)}${pad(mbs(r), 7)}${r.rss_mb ? `${r.rss_mb} MB` : 'n/a'}`,
     );
-  if (duck || pandas) {
+}
+
+/** lptool's build + merge + gaps beside the peers, with the per-round ratios and the peers' own phases. */
+function printSideBySide() {
+  console.log(
+    `\n${pad('the pipeline, side by side', 42)}${pad('wall s', 9)}${pad('CPU s', 8)}${pad('peak RSS', 10)}lptool ÷ tool (wall, CPU; per-round medians)`,
+  );
+  const side = (name, r, w, c) =>
     console.log(
-      `\n${pad('the pipeline, side by side', 42)}${pad('wall s', 9)}${pad('CPU s', 8)}${pad('peak RSS', 10)}lptool ÷ tool (wall, CPU; per-round medians)`,
+      `${pad(name, 42)}${pad(r.wall_s.toFixed(2), 9)}${pad(f2(r.cpu_s), 8)}${pad(r.rss_mb ? `${r.rss_mb} MB` : 'n/a', 10)}${w === null ? '' : `${f2(w)}×, ${f2(c)}×`}`,
     );
-    const side = (name, r, w, c) =>
+  side('lptool build + merge + gaps', pipelineRow, null, null);
+  if (duck) side('DuckDB peer (2 threads)', duck, ratios.wall_vs_duckdb, ratios.cpu_vs_duckdb);
+  if (pandas) side('pandas peer', pandas, 1 / ratios.pandas_vs_lptool, paired(pipe.cpus, stat(STEPS.pandas).cpus));
+  for (const [tool, ph] of Object.entries(peerPhases))
+    if (ph.length)
       console.log(
-        `${pad(name, 42)}${pad(r.wall_s.toFixed(2), 9)}${pad(f2(r.cpu_s), 8)}${pad(r.rss_mb ? `${r.rss_mb} MB` : 'n/a', 10)}${w === null ? '' : `${f2(w)}×, ${f2(c)}×`}`,
+        `  ${tool}'s own phases (median): build ${f2(med(ph.map((p) => p.build_s)))} s, merge ${f2(med(ph.map((p) => p.merge_s)))} s, gaps ${f2(med(ph.map((p) => p.gaps_s)))} s`,
       );
-    side('lptool build + merge + gaps', pipelineRow, null, null);
-    if (duck) side('DuckDB peer (2 threads)', duck, ratios.wall_vs_duckdb, ratios.cpu_vs_duckdb);
-    if (pandas) side('pandas peer', pandas, 1 / ratios.pandas_vs_lptool, paired(pipe.cpus, stat(STEPS.pandas).cpus));
-    for (const [tool, ph] of Object.entries(peerPhases))
-      if (ph.length)
-        console.log(
-          `  ${tool}'s own phases (median): build ${f2(med(ph.map((p) => p.build_s)))} s, merge ${f2(med(ph.map((p) => p.merge_s)))} s, gaps ${f2(med(ph.map((p) => p.gaps_s)))} s`,
-        );
-  }
+}
+
+/** Issue 16's targets: measured, bound, met or not. */
+function printTargets() {
   const target = (what, got, limit, ok) =>
     console.log(`${pad(what, 60)}${pad(got, 34)}${pad(limit, 22)}${ok === null ? 'n/a' : ok ? 'met' : 'NOT met'}`);
   console.log(`\n${pad('target (issue 16)', 60)}${pad('measured', 34)}${pad('bound', 22)}`);
@@ -462,6 +476,10 @@ function printTables() {
     '≤ 1.5×',
     ok(ratios.sort_vs_sha256_bytes, 1.5),
   );
+}
+
+/** The closing lines: the pipeline against the peers, build's rows/s, and the other commands' one-liners. */
+function printClosing() {
   console.log(
     `\nbuild + merge + gaps: ${summary.pipeline_s}s${pandas ? ` — ${summary.speedup_vs_peer}× faster than the pandas peer (${pandas.wall_s}s)` : duck ? '' : ' (no peer)'}${duck ? `; DuckDB peer ${duck.wall_s}s` : ''}`,
   );
