@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeSeries, GapScanner, inferIntervalMs } from './gaps.js';
+import { analyzeSeries, GapFinder, GapScanner, inferIntervalMs } from './gaps.js';
 import { SiteClock } from './zone.js';
 
 const I = 900_000;
@@ -203,5 +203,89 @@ describe('GapScanner', () => {
         },
       ),
     );
+  });
+});
+
+/** analyzeSeries and inferIntervalMs as they were before their fast paths for ascending series: the model. */
+function analyzeModel(starts: number[], options: { intervalMs: number; from?: number; to?: number }) {
+  const duplicates: unknown[] = [];
+  const outOfOrder: unknown[] = [];
+  const seen = new Set<number>();
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < starts.length; i++) {
+    const t = starts[i]!;
+    if (seen.has(t)) duplicates.push({ kind: 'duplicate', index: i, instant: t, previous: max });
+    else if (t < max) outOfOrder.push({ kind: 'out-of-order', index: i, instant: t, previous: max });
+    seen.add(t);
+    if (t > max) max = t;
+  }
+  const finder = new GapFinder(options);
+  for (const t of Float64Array.from(starts).sort()) finder.push(t);
+  return { ...finder.finish(), duplicates, outOfOrder };
+}
+function inferModel(starts: number[]): number {
+  const ordered = Float64Array.from(starts).sort();
+  const counts = new Map<number, number>();
+  for (let i = 1; i < ordered.length; i++) {
+    const d = ordered[i]! - ordered[i - 1]!;
+    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best = Number.NaN;
+  let bestCount = 0;
+  let tie = false;
+  for (const [d, c] of counts) {
+    if (c > bestCount) {
+      best = d;
+      bestCount = c;
+      tie = false;
+    } else if (c === bestCount) tie = true;
+  }
+  return tie ? Number.NaN : best;
+}
+
+describe('the fast paths for ascending series', () => {
+  /** Series of starts: mostly regular, with holes, odd steps, and (sometimes) repeats and rows out of order. */
+  const series = fc
+    .tuple(
+      fc.array(fc.oneof(fc.constant(I), fc.constant(I), fc.constant(2 * I), fc.constantFrom(300_000, 0, -I)), {
+        maxLength: 120,
+      }),
+      fc.boolean(),
+    )
+    .map(([steps, ascendingOnly]) => {
+      let t = 1_700_000_000_000;
+      return [t, ...steps.filter((d) => !ascendingOnly || d > 0).map((d) => (t += d))];
+    });
+
+  it('property: analyzeSeries gives what the model gives, ascending or not, with and without a range', () => {
+    fc.assert(
+      fc.property(
+        series,
+        fc.option(fc.integer({ min: -5, max: 5 })),
+        fc.option(fc.integer({ min: 0, max: 200 })),
+        (s, a, b) => {
+          const options = {
+            intervalMs: I,
+            ...(a === null ? {} : { from: s[0]! + a * I }),
+            ...(b === null ? {} : { to: s[0]! + b * I }),
+          };
+          expect(analyzeSeries(s, options)).toEqual(analyzeModel(s, options));
+          expect(analyzeSeries(Float64Array.from(s), options)).toEqual(analyzeModel(s, options));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('property: inferIntervalMs gives what the model gives (the most common step; NaN on a tie)', () => {
+    fc.assert(
+      fc.property(series, (s) => {
+        expect(Object.is(inferIntervalMs(s), inferModel(s))).toBe(true);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(inferIntervalMs([0, I, 2 * I, 2 * I + 300_000, 2 * I + 600_000])).toBeNaN();
+    expect(inferIntervalMs([0, 300_000, 600_000, 600_000 + I, 600_000 + 2 * I, 600_000 + 3 * I])).toBe(I);
+    expect(inferIntervalMs([Number.NaN, 0, I])).toBe(inferModel([Number.NaN, 0, I]));
   });
 });

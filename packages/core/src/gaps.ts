@@ -258,6 +258,12 @@ export class GapScanner {
  * Of equally long runs, the one that keeps earlier rows is taken: of two swapped rows, the later is reported.
  */
 export function analyzeSeries(starts: ArrayLike<number>, options: GapOptions): SeriesReport {
+  // strictly ascending (nearly always): no duplicate, nothing out of order, already sorted
+  if (strictlyAscending(starts)) {
+    const finder = new GapFinder(options);
+    for (let i = 0; i < starts.length; i++) finder.push(starts[i]!);
+    return { ...finder.finish(), duplicates: [], outOfOrder: [] };
+  }
   const duplicates: SeriesIssue[] = [];
   const outOfOrder: SeriesIssue[] = [];
   const seen = new Set<number>();
@@ -315,12 +321,22 @@ function inTimeOrder(starts: ArrayLike<number>, rows: readonly number[]): Uint8A
  * the series is too short or two steps are equally common (ambiguous).
  */
 export function inferIntervalMs(starts: ArrayLike<number>): number {
-  const ordered = Float64Array.from(starts).sort();
+  const ordered = strictlyAscending(starts) ? starts : Float64Array.from(starts).sort();
+  // the step seen first is counted apart (in a regular series it is nearly every step); the others in a Map
+  let first = Number.NaN;
+  let firstCount = 0;
   const counts = new Map<number, number>();
   for (let i = 1; i < ordered.length; i++) {
     const d = ordered[i]! - ordered[i - 1]!;
-    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+    if (!(d > 0)) continue;
+    if (d === first) firstCount++;
+    else if (firstCount === 0) {
+      first = d;
+      firstCount = 1;
+    } else counts.set(d, (counts.get(d) ?? 0) + 1);
   }
+  if (firstCount > 0) counts.set(first, firstCount);
+  // the most common step; ambiguous (NaN) when two steps share the highest count
   let best = Number.NaN;
   let bestCount = 0;
   let tie = false;
@@ -332,4 +348,10 @@ export function inferIntervalMs(starts: ArrayLike<number>): number {
     } else if (c === bestCount) tie = true;
   }
   return tie ? Number.NaN : best;
+}
+
+/** Each start later than the one before (NaN anywhere: false). */
+function strictlyAscending(starts: ArrayLike<number>): boolean {
+  for (let i = 1; i < starts.length; i++) if (!(starts[i]! > starts[i - 1]!)) return false;
+  return starts.length === 0 || !Number.isNaN(starts[0]!);
 }
