@@ -90,6 +90,40 @@ describe('FeederSum', () => {
     );
   });
 
+  it('property: feeders in time order (as profiles are) — different first days, holes, repeated rows — give the reference totals', () => {
+    const inOrder = fc
+      .tuple(
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.constantFrom(1, 1, 1, 2, 0, -1), { maxLength: 60 }),
+        fc.integer({ min: -1e9, max: 1e9 }),
+      )
+      .map(([first, steps, v]) => {
+        let k = first;
+        return steps.map((d, i): Row => [(k += d) * Q, v + i, i]);
+      });
+    fc.assert(
+      fc.property(fc.array(inOrder, { maxLength: 6 }), (feeders) => {
+        expect(sum(feeders)).toEqual(reference(feeders));
+      }),
+      { numRuns: 500 },
+    );
+    // rows pushed before any feeder() are the first feeder's
+    const s = new FeederSum();
+    s.push(0, Q, 5, 6);
+    s.push(0, Q, 7, 8);
+    expect([...s.finish().reporting]).toEqual([1]);
+    // past the first 65,536 slots (the columns grow): a feeder's repeated rows still count once
+    const many = new FeederSum();
+    for (let f = 0; f < 2; f++) {
+      many.feeder();
+      for (let pass = 0; pass < 2; pass++) for (let k = 0; k < 70_000; k++) many.push(k * Q, (k + 1) * Q, 1, 1);
+    }
+    const t = many.finish();
+    expect([t.reporting.length, Math.min(...t.reporting), Math.max(...t.reporting), t.mw[69_999]]).toEqual([
+      70_000, 2, 2, 2,
+    ]);
+  });
+
   it('switches to BigInt at the first sum past 2^53 without losing what came before', () => {
     const big = 5_000_000_000_000_000; // 5e9 MW in millionths
     const r = new FeederSum();
