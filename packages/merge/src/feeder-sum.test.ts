@@ -99,7 +99,10 @@ describe('FeederSum', () => {
       )
       .map(([first, steps, v]) => {
         let k = first;
-        return steps.map((d, i): Row => [(k += d) * Q, v + i, i]);
+        return steps.map((d, i): Row => {
+          k += d;
+          return [k * Q, v + i, i];
+        });
       });
     fc.assert(
       fc.property(fc.array(inOrder, { maxLength: 6 }), (feeders) => {

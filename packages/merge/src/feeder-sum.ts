@@ -115,9 +115,12 @@ export class FeederSum {
 
   private slot(start: number, end: number): number {
     const next = this.last + 1;
-    if (next < this.slotOf.size && this.slots.start[next] === start) return (this.last = next);
-    let k = this.slotOf.get(start);
-    if (k !== undefined) return (this.last = k);
+    let k: number | undefined = next < this.slotOf.size && this.slots.start[next] === start ? next : undefined;
+    k ??= this.slotOf.get(start);
+    if (k !== undefined) {
+      this.last = k;
+      return k;
+    }
     k = this.slotOf.size;
     this.last = k;
     if (k === this.slots.cap) this.slots.grow();
