@@ -70,6 +70,22 @@ function rootsAbove(real: string, root: string | undefined): string[] {
   return [...new Set(roots)];
 }
 
+/** The folders of a site whose files lptool reads or keeps: no folder of outputs may be (in) one of them. */
+const KEPT_FOLDERS = ['lp', 'data', '_dropbox', 'logs'];
+
+/**
+ * When a folder (a real path) is, or is inside, the lp/, data/, _dropbox/ or logs/ of a site — any site whose root
+ * is above it, this one or another — that folder (`/srv/b/lp`); else null. For commands that write a folder of
+ * outputs (build's extracts), which must never land among another site's profiles either.
+ */
+export function keptSiteFolderOf(real: string): string | null {
+  for (const root of rootsAbove(path.join(real, '.probe'), undefined)) {
+    const first = path.relative(root, real).split(path.sep)[0]!;
+    if (KEPT_FOLDERS.includes(first)) return path.join(root, first);
+  }
+  return null;
+}
+
 /** The meter names of a site's meter-data.csv (its `name` column, any case), lower-cased; [] when unreadable. */
 function meterNames(root: string): Set<string> {
   try {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LptError } from '@lptool/core';
-import { errnoOf, type SiteLayout } from '@lptool/io';
+import { errnoOf, keptSiteFolderOf, type SiteLayout } from '@lptool/io';
 
 /**
  * The folder of an extract (`build --out DIR`). lp/<name>.csv is always a meter's whole profile, so an extract
@@ -43,6 +43,10 @@ export function extractFolder(out: string | undefined, ranged: boolean, layout: 
     if (isWithin(real, folder(layout), fs.realpathSync(existing)))
       throw usage(`expected a folder outside ${what}, got ${dir}${real !== dir ? ` (that is ${real})` : ''}`);
   }
+  // nor among the profiles, archive, dropbox or logs of another site on this machine
+  const kept = keptSiteFolderOf(real);
+  if (kept)
+    throw usage(`expected a folder outside any site's lp/, data/, _dropbox/ and logs/, got ${dir} (in ${kept})`);
   return real;
 }
 

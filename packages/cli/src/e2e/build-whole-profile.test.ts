@@ -99,6 +99,32 @@ describe('an extract never lands in lp/, however --out is spelled (review H1, L3
     ]);
   });
 
+  it("--out among another site's profiles, archive or dropbox, or this site's logs: exit 2, nothing written", async () => {
+    const root = await builtSynthSite();
+    const other = await builtSynthSite();
+    const theirs = snapshot(path.join(other, 'lp'));
+    for (const out of [
+      path.join(other, 'lp'),
+      path.join(other, 'lp/extracts'),
+      path.join(other, 'data/KW'),
+      path.join(other, '_dropbox'),
+      path.join(root, 'logs'),
+    ]) {
+      const e = await failure(build({ ...PLAIN_BUILD, root, from: '2024-11-01', to: '2024-11-02', out }));
+      expect([out, e.exitCode]).toEqual([out, 2]);
+      expect(stderrOf(e), out).toMatch(
+        /--out — expected a folder outside any site's lp\/, data\/, _dropbox\/ and logs\/, got /,
+      );
+    }
+    expect(snapshot(path.join(other, 'lp'))).toEqual(theirs);
+    expect(fs.existsSync(path.join(other, 'lp/extracts'))).toBe(false);
+    // a folder of its own, beside the sites, is where an extract goes
+    const away = path.join(roots.temp('lptool-trust-out-'), 'extract');
+    const made = await build({ ...PLAIN_BUILD, root, from: '2024-11-01', to: '2024-11-02', out: away });
+    expect(made.exitCode).toBe(0);
+    expect(fs.readdirSync(away).filter((f) => f.endsWith('.csv'))).toHaveLength(3);
+  });
+
   it('--out that cannot be a folder (a file, under /dev/null) is exit 2 at once, before the lock', async () => {
     const root = await builtSynthSite();
     const lp = snapshot(path.join(root, 'lp'));
