@@ -441,8 +441,10 @@ export const JSON_SCHEMAS: Record<string, JsonShape> = {
 export const ENVELOPE = {
   command: str.describe('the command, as typed after lptool: `sort`, `export parquet`'),
   schema: z.literal(1).describe('the version of these shapes: raised when a key is renamed or removed'),
-  ok: z.literal(true).describe('the command ran to its end (exitCode says whether it flagged something)'),
-  exitCode: int.describe('the exit code: 0 all good, 1 something rejected or flagged'),
+  ok: bool.describe(
+    'true: the command ran to its end (exitCode 0 or 1 says whether it flagged something); false only from `run`, when a step failed (exitCode 2 or 3: that step has `error`)',
+  ),
+  exitCode: int.describe('the exit code: 0 all good, 1 something rejected or flagged, 2 or 3 a step of `run` failed'),
 };
 
 /** What `--json` prints when a command fails. */
@@ -453,7 +455,9 @@ export const ERROR_SCHEMA = obj({
   error: obj({
     code: str.describe('LPT_USAGE, LPT_PARSE …'),
     message: str.describe('the one line stderr shows, without the code'),
-    exit: int.describe('the exit code: 2 usage or configuration, 3 internal'),
+    exit: int.describe(
+      'the exit code: 1 another run holds the lock (after --lock-wait), 2 usage or configuration, 3 internal',
+    ),
   }),
 });
 

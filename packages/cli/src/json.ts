@@ -55,7 +55,8 @@ export function toJsonKeys(value: unknown, schema?: z.ZodTypeAny): unknown {
 /** A command's `--json` output: the envelope, then its summary's fields. */
 export function jsonOutput(command: string, summary: unknown, exitCode: number): Record<string, unknown> {
   const body = toJsonKeys(summary, JSON_SCHEMAS[command]?.body) as Record<string, unknown>;
-  return { command, schema: JSON_SCHEMA_VERSION, ok: true, ...body, exitCode };
+  // a summary with exit 2 or 3 comes only from `run` (a step failed, and says why): not ok, as any exit 2 or 3
+  return { command, schema: JSON_SCHEMA_VERSION, ok: exitCode < 2, ...body, exitCode };
 }
 
 /** What `--json` prints when a command fails (exit 2 or 3): an object on stdout all the same. */

@@ -161,4 +161,15 @@ describe('lptool run', () => {
     // without --report, no report step at all
     expect(JSON.parse(lptool(['run', '--root', root, '--settle', '0', '--json']).stdout).steps).toHaveLength(5);
   });
+
+  it('--json when a step fails outright (a corrupt hash store): ok false, exit 2, the step names its error', () => {
+    const { root } = cronSite();
+    fs.writeFileSync(path.join(root, '.processed-hashes.json'), '{ not json');
+    const r = lptool(['run', '--root', root, '--settle', '0', '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ command: 'run', schema: 1, ok: false, exitCode: 2 });
+    expect(out.steps[0]).toMatchObject({ step: 'sort', exitCode: 2, error: { code: expect.stringMatching(/^LPT_/) } });
+    expect(out.steps.slice(1).every((s: { skipped?: string }) => s.skipped === 'sort failed')).toBe(true);
+  });
 });
