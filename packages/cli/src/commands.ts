@@ -648,7 +648,7 @@ export const COMMANDS: CommandDecl[] = [
     },
     examples: ['lptool doctor', 'lptool doctor --root /srv/meters --json', 'lptool doctor --backlog-age 1h'],
     to: (v) => ({ ...site(v), settleMs: v.settle, backlogMs: v.backlogAge }),
-    run: async (o) => (await import('./commands/doctor.js')).run(o),
+    run: async (o, io) => (await import('./commands/doctor.js')).run(o, io),
   }),
   declare({
     name: 'run',

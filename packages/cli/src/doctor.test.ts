@@ -72,6 +72,10 @@ describe('lptool doctor', () => {
     expect(behind.code).toBe(1);
     expect(behind.stdout).toMatch(/lp\/north\.csv .* {2}1 archived file not built$/m);
     expect(fixes(behind.stdout)).toEqual(['lptool build']);
+    // -q: no view, and what is unhealthy on stderr with its fix (cron mails it), exit 1
+    const quiet = doctor('-q');
+    expect([quiet.code, quiet.stdout]).toEqual([1, '']);
+    expect(quiet.stderr).toMatch(/^lptool: doctor: 1 profile behind the archive.* — fix: lptool build\n$/);
 
     expect(lptool(['build', '--root', root]).code).toBe(0);
     const total = doctor();

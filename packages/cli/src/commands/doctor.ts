@@ -1,7 +1,9 @@
 import { type DoctorOptions, doctor, formatDoctorSummary } from '@lptool/site';
-import type { CommandResult } from '../output.js';
+import type { CommandResult, Io } from '../output.js';
 
-export async function run(o: DoctorOptions): Promise<CommandResult> {
+export async function run(o: DoctorOptions, io?: Io): Promise<CommandResult> {
   const summary = doctor(o);
-  return { exitCode: summary.exitCode, text: formatDoctorSummary(summary), json: summary };
+  // the whole view is the summary (stdout); under -q what is unhealthy still needs attention: each on stderr
+  const problems = io?.mode?.quiet ? summary.findings.map((f) => `doctor: ${f.problem} — fix: ${f.fix}`) : [];
+  return { exitCode: summary.exitCode, text: formatDoctorSummary(summary), json: summary, problems };
 }
