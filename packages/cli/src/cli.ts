@@ -29,6 +29,14 @@ function withSiteOptions(program: Opts, own: Opts, d: CommandDecl): Opts {
         `expected an option that lptool ${d.name} takes, got one it does not (given before the command)`,
       );
     }
+    // synth's --tz/--interval are the sample site's own, with defaults: the site's option must not vanish into them
+    if (key !== 'json' && d.flags[key] !== SITE[key as keyof typeof SITE]) {
+      const flag = new Option(SITE[key as keyof typeof SITE].flags, '').long!;
+      throw usage(
+        flag,
+        `expected it after the command: lptool ${d.name} has its own ${flag}, not the site's (given before the command)`,
+      );
+    }
     if (opts[key] === undefined) opts[key] = value;
   }
   return opts;

@@ -49,6 +49,19 @@ describe('site options before the command', () => {
       2,
       'lptool: LPT_USAGE: --root — expected an option that lptool bess takes, got one it does not (given before the command) (key --root)\n',
     ]);
+    // synth's --tz and --interval are its own (the sample site's, with defaults): before it they would vanish
+    for (const [flag, value] of [
+      ['--tz', 'UTC'],
+      ['--interval', '5m'],
+    ]) {
+      const out = path.join(path.dirname(root), `synth-${value}`);
+      const s = lptool([flag!, value!, 'synth', 'site', '--out', out, '--meters', '1', '--days', '1']);
+      expect([s.code, s.stderr]).toEqual([
+        2,
+        `lptool: LPT_USAGE: ${flag} — expected it after the command: lptool synth site has its own ${flag}, not the site's (given before the command) (key ${flag})\n`,
+      ]);
+      expect(fs.existsSync(out)).toBe(false);
+    }
   });
 });
 
