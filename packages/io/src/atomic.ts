@@ -164,7 +164,12 @@ export abstract class BufferedWriter {
  */
 /** What a path is when it is no regular file (followed through symlinks), or null. */
 export function specialFileKind(file: string): string | null {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return null; // ENOTDIR (a file in the way), ELOOP, EACCES: the folder checks and the writer say those
+  }
   if (!st || st.isFile() || st.isDirectory()) return null;
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
