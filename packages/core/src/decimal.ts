@@ -106,22 +106,10 @@ export function parseDecimalInto(text: string, out: Decimal): boolean {
     }
   }
   if (!big) {
-    // trailing zeros into the exponent (int32 arithmetic while it fits: V8's double remainder is slow)
-    if (coef === 0) exp = 0;
-    else if (coef < 2_147_483_648) {
-      let k = coef | 0;
-      while (k % 10 === 0) {
-        k = (k / 10) | 0;
-        exp++;
-      }
-      coef = k;
-    } else
-      while (coef % 10 === 0) {
-        coef /= 10;
-        exp++;
-      }
-    out.coef = neg && coef !== 0 ? -coef : coef;
+    trailingZerosInto(coef, exp, out);
+    if (neg && out.coef !== 0) out.coef = -out.coef;
     out.big = null;
+    exp = out.exp;
   }
   out.exp = exp;
   // the nearest double: one correctly rounded operation on exact operands equals Number(text)
@@ -153,7 +141,19 @@ export function parseDecimalBytes(b: Uint8Array, from: number, to: number, out: 
     if (point) scale++;
   }
   if (digits === 0 || digits > 15) return false;
-  let exp = 0 - scale; // (+0, never −0, when there is no point)
+  trailingZerosInto(coef, 0 - scale, out); // (+0, never −0, when there is no point)
+  out.big = null;
+  const { exp } = out;
+  out.value = exp < 0 ? out.coef / POW10[-exp]! : out.coef * POW10[exp]!;
+  return true;
+}
+
+/**
+ * A non-negative safe-integer coefficient and its exponent with the coefficient's trailing zeros moved into the
+ * exponent (0 has exponent 0), into `out.coef`/`out.exp`. int32 arithmetic while it fits: V8's double remainder is
+ * slow.
+ */
+function trailingZerosInto(coef: number, exp: number, out: Decimal): void {
   if (coef === 0) exp = 0;
   else if (coef < 2_147_483_648) {
     let k = coef | 0;
@@ -168,10 +168,7 @@ export function parseDecimalBytes(b: Uint8Array, from: number, to: number, out: 
       exp++;
     }
   out.coef = coef;
-  out.big = null;
   out.exp = exp;
-  out.value = exp < 0 ? coef / POW10[-exp]! : coef * POW10[exp]!;
-  return true;
 }
 
 /** A decimal number as written, or null when the text is not one (see parseDecimalInto). */

@@ -157,14 +157,19 @@ export function sealColumnCache(csvPath: string): boolean {
   return false;
 }
 
+/** The header of the open sidecar `fd`, or null when it is none. */
+function headerAt(fd: number): Meta | null {
+  const head = Buffer.alloc(HEADER);
+  fs.readSync(fd, head, 0, HEADER, 0);
+  return parseHeader(head);
+}
+
 /** Write the CSV's ctime and inode into the header of the sidecar `file` if it describes the CSV's size and mtime. */
 function sealCache(file: string, csvPath: string): boolean {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r+');
-    const head = Buffer.alloc(HEADER);
-    fs.readSync(fd, head, 0, HEADER, 0);
-    const meta = parseHeader(head);
+    const meta = headerAt(fd);
     const csv = stampNow(csvPath);
     if (!meta || !csv || meta.size !== csv.size || meta.mtimeMs !== csv.mtimeMs) return false;
     fs.writeSync(fd, headerBytes({ ...meta, ctimeMs: csv.ctimeMs, ino: csv.ino }), 0, HEADER, 0);
@@ -202,9 +207,7 @@ export function appendColumnCache(
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r+');
-    const head = Buffer.alloc(HEADER);
-    fs.readSync(fd, head, 0, HEADER, 0);
-    const meta = parseHeader(head);
+    const meta = headerAt(fd);
     const { names, cols, rows } = columnsOf(columns);
     if (
       !meta ||
