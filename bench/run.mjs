@@ -186,6 +186,7 @@ const STEPS = {
   merge: 'lptool merge',
   gaps: 'lptool gaps (all profiles)',
   incr: 'lptool build (incremental, +1 day/meter)',
+  run: 'lptool run (build + merge + gaps, one process)',
   sort: `lptool sort (${inputs.length} files into an empty site)`,
   duckdb: 'DuckDB peer: build + merge + gaps (one process)',
   pandas: 'pandas peer: build + merge + gaps (one process)',
@@ -213,6 +214,9 @@ function lptoolRound(k) {
   addOneDay(ours, k);
   spawnSync('sync');
   note(STEPS.incr, lp('build'));
+  // the same work as the cron line does it: one process, one lock (sort finds the archive already filed)
+  freshCopy(source, ours);
+  note(STEPS.run, lp('run', '--settle', '0'));
 }
 function duckdbRound() {
   const site = path.join(outDir, 'duckdb');
@@ -284,7 +288,7 @@ const row = (name, m, extra = {}) => {
   results.push(r);
   return r;
 };
-for (const key of ['cat', 'sha', 'csvparse', 'bytes', 'sort', 'build', 'merge', 'gaps', 'incr'])
+for (const key of ['cat', 'sha', 'csvparse', 'bytes', 'sort', 'build', 'merge', 'gaps', 'incr', 'run'])
   row(STEPS[key], stat(STEPS[key]));
 /** Per round: lptool's build + merge + gaps as the sum of its three processes. */
 const pipe = { walls: [], cpus: [], rss: [] };
@@ -419,6 +423,15 @@ function printSideBySide() {
       `${pad(name, 42)}${pad(r.wall_s.toFixed(2), 9)}${pad(f2(r.cpu_s), 8)}${pad(r.rss_mb ? `${r.rss_mb} MB` : 'n/a', 10)}${w === null ? '' : `${f2(w)}×, ${f2(c)}×`}`,
     );
   side('lptool build + merge + gaps', pipelineRow, null, null);
+  const runRow = results.find((r) => r.step === STEPS.run);
+  const runStat = stat(STEPS.run);
+  if (runRow)
+    side(
+      'lptool run (one process)',
+      runRow,
+      duck ? paired(runStat.walls, stat(STEPS.duckdb).walls) : null,
+      duck && TIME ? paired(runStat.cpus, stat(STEPS.duckdb).cpus) : null,
+    );
   if (duck) side('DuckDB peer (2 threads)', duck, ratios.wall_vs_duckdb, ratios.cpu_vs_duckdb);
   if (pandas) side('pandas peer', pandas, 1 / ratios.pandas_vs_lptool, paired(pipe.cpus, stat(STEPS.pandas).cpus));
   for (const [tool, ph] of Object.entries(peerPhases))
