@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatMicros, formatShortDuration, LptError, ratioMicros, type SiteClock } from '@lptool/core';
 import { AtomicFile, openSite, requireMeterData, type SiteLayout, type SiteOptions, skipDerived } from '@lptool/io';
-import { readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
+import { loadManifest, readMeterData, readProfile, SYSTEM_TOTAL_COLUMNS, writeColumnCache } from '@lptool/profiles';
 import { type FeederSeries, FeederSum, type FeederTotals, onCoarserGrid } from './feeder-sum.js';
 
 export interface MergeOptions extends SiteOptions {
@@ -88,6 +88,38 @@ function selectFeeders(
       { file: 'lp/' },
     );
   return { names, missing, ignored };
+}
+
+/**
+ * The total is made in the zone, clock and interval the profiles were built with: a merge with others (a one-off
+ * `--tz UTC`) would write lp/all.csv in another zone than its feeders, which build refuses for the profiles
+ * (they are kept). So when lp/.build-manifest.json records other settings for a feeder, exit 2, nothing written;
+ * a total in another zone is made with `lptool build --full --tz X` first. Profiles no build recorded (copied in,
+ * or built by an lptool before the manifest kept settings) are not checked.
+ */
+function requireBuildSettings(
+  layout: SiteLayout,
+  names: string[],
+  now: { timezone: string; clock: string; intervalMs: number },
+): void {
+  const meters = loadManifest(layout.buildManifest).meters;
+  for (const n of names) {
+    const built = meters[n]?.settings;
+    if (!built) continue;
+    const differ = (['timezone', 'clock', 'intervalMs'] as const).filter((k) => built[k] !== now[k]);
+    if (!differ.length) continue;
+    const show = (v: typeof built) =>
+      differ.map((k) => (k === 'intervalMs' ? `interval ${formatShortDuration(v[k])}` : `${k} ${v[k]}`)).join(', ');
+    const flag = { timezone: '--tz', clock: '--clock', intervalMs: '--interval' } as const;
+    const rebuild = differ
+      .map((k) => `${flag[k]} ${k === 'intervalMs' ? formatShortDuration(now[k]) : now[k]}`)
+      .join(' ');
+    throw new LptError(
+      'LPT_CONFIG',
+      `settings — expected those lp/${n}.csv was built with (${show(built)}), got ${show(now)}; nothing was written (a total in other settings than its profiles): merge in the profiles' settings, or rebuild them first with lptool build --full ${rebuild}`,
+      { key: flag[differ[0]!] },
+    );
+  }
 }
 
 /** A feeder profile's MW_net and MVA_net per interval, exactly (the binary column sidecar when fresh). */
@@ -184,6 +216,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
   const warnings = feederWarnings(missing, ignored);
   return site.locked({ command: 'merge', logs: ['merge'], lockWaitMs: options.lockWaitMs }, ([log]) => {
     log!.info({ event: 'start', feeders: names, resample: options.resample }, 'merge started');
+    requireBuildSettings(layout, names, site.settings);
     const output = path.join(layout.lp, 'all.csv');
     const stampKey = mergeKey(site.settings, names, expectedNames, options.resample);
     const done = unchangedTotal(layout, output, names, stampKey);

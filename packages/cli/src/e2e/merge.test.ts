@@ -116,3 +116,32 @@ describe('the columnar sidecar', () => {
     expect(all(root)).toBe(fs.readFileSync(path.join(FIXTURES, 'merge/expected-all.csv'), 'utf8'));
   });
 });
+
+describe('merge in other settings than the profiles', () => {
+  it('merge --tz UTC on profiles built in America/Los_Angeles: exit 2, one line naming both, nothing written', async () => {
+    const root = site('build/legal/input');
+    await build({ ...PLAIN_BUILD, root });
+    expect(lptool(['merge', '--root', root, '-q']).code).toBe(0);
+    const file = path.join(root, 'lp/all.csv');
+    const before = fs.statSync(file, { bigint: true });
+    const r = lptool(['merge', '--root', root, '--tz', 'UTC']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^lptool: LPT_CONFIG: settings — expected those lp\/\w+\.csv was built with \(timezone America\/Los_Angeles\), got timezone UTC; nothing was written .*lptool build --full --tz UTC \(key --tz\)\n$/,
+    );
+    const after = fs.statSync(file, { bigint: true });
+    expect([after.ino, after.mtimeNs]).toEqual([before.ino, before.mtimeNs]);
+    // run --tz UTC: build keeps the profiles, and merge does not write a total in UTC either
+    fs.mkdirSync(path.join(root, '_dropbox/KW'), { recursive: true });
+    const run = lptool(['run', '--root', root, '--settle', '0', '--tz', 'UTC', '-q']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/LPT_CONFIG: settings — expected those lp\/\w+\.csv was built with/);
+    expect(fs.statSync(file, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+    // rebuilt in UTC first (exit 1: the fixture's archive has bad rows), the total in UTC is made
+    expect(lptool(['build', '--root', root, '--full', '--tz', 'UTC', '--allow-shrink', '-q']).code).toBe(1);
+    // (south has no rows in UTC: the fixture's DST files are all rejected then)
+    expect(lptool(['merge', '--root', root, '--tz', 'UTC', '--only', 'north,east', '-q']).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8').split('\n')[1]).toMatch(/^\S+\+00:00,/);
+  });
+});
