@@ -645,9 +645,19 @@ export const COMMANDS: CommandDecl[] = [
         description: 'an export waiting in the dropbox longer than this is a backlog',
         type: duration('--backlog-age').default('15m'),
       },
+      staleAfter: {
+        flags: '--stale-after <duration>',
+        description: "a profile whose last interval ends this much before the latest profile's has stopped",
+        type: duration('--stale-after').default('1d'),
+      },
     },
-    examples: ['lptool doctor', 'lptool doctor --root /srv/meters --json', 'lptool doctor --backlog-age 1h'],
-    to: (v) => ({ ...site(v), settleMs: v.settle, backlogMs: v.backlogAge }),
+    examples: [
+      'lptool doctor',
+      'lptool doctor --root /srv/meters --json',
+      'lptool doctor --backlog-age 1h',
+      'lptool doctor --stale-after 2d',
+    ],
+    to: (v) => ({ ...site(v), settleMs: v.settle, backlogMs: v.backlogAge, staleMs: v.staleAfter }),
     run: async (o, io) => (await import('./commands/doctor.js')).run(o, io),
   }),
   declare({

@@ -46,6 +46,7 @@ const EXAMPLES: Record<string, Expect> = {
   'lptool doctor': { codes: [0, 0] },
   'lptool doctor --root /srv/meters --json': { codes: [0, 0] },
   'lptool doctor --backlog-age 1h': { codes: [0, 0] },
+  'lptool doctor --stale-after 2d': { codes: [0, 0] },
   // run, the first time the site is run: it takes in every export, builds, merges, and checks what it wrote for gaps —
   // one export was never delivered: a gap, exit 1; the second run has nothing new (exit 0), nor do the others
   'lptool run -q': { codes: [1, 0] },

@@ -88,6 +88,15 @@ const merge = obj({
   first: timeOrNull,
   last: timeOrNull,
   unchanged: bool.describe('no profile changed since the total was written: it was left alone'),
+  partialEnd: obj({
+    intervals: int,
+    from: time.describe('start of the first of them'),
+    missing: z
+      .array(obj({ name: str, last: timeOrNull.describe('end of its last interval (null: its profile has no rows)') }))
+      .describe('the feeders not reporting at the end'),
+  })
+    .nullable()
+    .describe('intervals this merge added at the end of the total without every feeder (null: none)'),
 });
 
 const gapRow = obj({

@@ -32,6 +32,12 @@ export interface MergeSummary {
   last: string | null;
   /** True when no input changed since lp/all.csv was written: it was left as it was (not rewritten). */
   unchanged: boolean;
+  /**
+   * Intervals this merge added at the end of the total (after where the total it replaced ended) in which not every
+   * feeder reports — a feeder that stopped delivering, or is late: how many, the first, and the feeders missing
+   * at the end with where their data stops (null: no rows). Null when there are none (or nothing was written).
+   */
+  partialEnd: { intervals: number; from: string; missing: { name: string; last: string | null }[] } | null;
   exitCode: 0;
 }
 
@@ -174,6 +180,54 @@ function sumFeeders(series: FeederSeries[]): FeederTotals {
   return sum.finish();
 }
 
+/** The end instant of a total's last interval (its last line's End Time), or NaN when there is none to read. */
+function lastEndOf(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return Number.NaN;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 4096));
+    fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+    const last = buf.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+    return Date.parse(last.split(',')[1] ?? ''); // labels carry their offset
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The feeders whose data stop before the new total's end (a feeder without a profile is warned of already), and the
+ * intervals they leave partial — those from where the first of them stops — that lie after `previousEnd` (the end
+ * of the total this merge replaces): what this merge added without them. Null when there are none.
+ */
+function newPartialEnd(
+  t: FeederTotals,
+  series: FeederSeries[],
+  previousEnd: number,
+  clock: SiteClock,
+): MergeSummary['partialEnd'] {
+  const n = t.start.length;
+  if (!n) return null;
+  const end = t.end[n - 1]!;
+  const stopped = series
+    .map((s) => ({ name: s.name, last: s.end.length ? s.end[s.end.length - 1]! : Number.NaN }))
+    .filter((s) => !(s.last >= end));
+  if (!stopped.length) return null;
+  const from = Math.max(
+    Math.min(...stopped.map((s) => (Number.isNaN(s.last) ? -Infinity : s.last))),
+    previousEnd || -Infinity,
+  );
+  let k = n;
+  while (k > 0 && t.start[k - 1]! >= from) k--;
+  if (k === n) return null;
+  const missing = stopped.map((s) => ({ name: s.name, last: Number.isNaN(s.last) ? null : clock.format(s.last) }));
+  return { intervals: n - k, from: clock.format(t.start[k]!), missing };
+}
+
 /** lp/all.csv (SPEC §5 columns), written whole or not at all, and its column sidecar; returns the incomplete count. */
 function writeTotal(output: string, t: FeederTotals, expected: number, clock: SiteClock): number {
   const out = new AtomicFile(output);
@@ -221,7 +275,15 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
     const stampKey = mergeKey(site.settings, names, expectedNames, options.resample);
     const done = unchangedTotal(layout, output, names, stampKey);
     if (done) {
-      const summary: MergeSummary = { root: layout.root, output: 'lp/all.csv', ...done, missing, ignored, warnings };
+      const summary: MergeSummary = {
+        root: layout.root,
+        output: 'lp/all.csv',
+        ...done,
+        missing,
+        ignored,
+        warnings,
+        partialEnd: null,
+      };
       for (const w of warnings) log!.warn({ event: 'warning' }, w);
       log!.info({ event: 'unchanged', rows: summary.rows }, 'merge: no input changed, lp/all.csv left as it was');
       return summary;
@@ -229,6 +291,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
     const onGrid = onOneGrid(series, options.resample, clock);
     const totals = sumFeeders(onGrid);
+    const partialEnd = newPartialEnd(totals, onGrid, lastEndOf(output), clock);
     const incomplete = writeTotal(output, totals, expectedNames.length, clock);
     const count = totals.start.length;
     const summary: MergeSummary = {
@@ -249,6 +312,7 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       first: count ? clock.format(totals.start[0]!) : null,
       last: count ? clock.format(totals.end[count - 1]!) : null,
       unchanged: false,
+      partialEnd,
       exitCode: 0,
     };
     saveStamp(layout, output, names, stampKey, summary);

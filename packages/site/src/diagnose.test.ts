@@ -252,6 +252,27 @@ describe('diagnose', () => {
       expect(after((f) => (f.total.olderThan = ['lp/north.csv'])).checks).toEqual([['total', 'lptool merge']]);
       expect(after((f) => (f.total.exists = false)).checks).toEqual([['total', 'lptool merge']]);
     });
+    it('a feeder that stopped delivering (its last interval a week before the others): check its exports', () => {
+      const r = after((f) => (f.profiles[0] = profile('north', { last: '2024-10-28T00:00:00-07:00' })));
+      expect(r.checks).toEqual([
+        [
+          'stopped',
+          "check meter id-north's exports (do they still reach _dropbox/KW/? rejected ones are in data/KW/ERROR/), then lptool sort && lptool build",
+        ],
+      ]);
+      expect(r.problems).toEqual([
+        'north has stopped: its last interval ends 2024-10-28T00:00:00-07:00, the others reach 2024-11-04T00:00:00-08:00 (more than 1d later)',
+      ]);
+    });
+    it('a profile a day behind or less is fine (one delivered later in the day); --stale-after is a threshold of its own', () => {
+      const f = healthy();
+      f.profiles[0] = profile('north', { last: '2024-11-03T00:00:00-08:00' }); // exactly 1 day before
+      expect(diagnose(f)).toEqual([]);
+      expect(diagnose(f, { ...DEFAULT_THRESHOLDS, staleMs: 12 * 60 * MIN }).map((x) => x.check)).toEqual(['stopped']);
+      // compared as instants: the same end in another offset is not behind
+      f.profiles[0] = profile('north', { last: '2024-11-04T08:00:00Z' });
+      expect(diagnose(f)).toEqual([]);
+    });
     it('a build manifest that is not valid: remove it and build', () => {
       expect(after((f) => (f.manifest = { ok: false, error: 'LPT_MANIFEST_CORRUPT: …' })).checks).toEqual([
         ['manifest', 'rm lp/.build-manifest.json, then lptool build (every profile is rebuilt in full)'],

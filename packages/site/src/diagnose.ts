@@ -106,9 +106,15 @@ export interface DoctorThresholds {
   backlogMs: number;
   /** Rejects newer than this are shown as a problem. */
   rejectWindowMs: number;
+  /** A profile whose last interval ends more than this before the latest profile's has stopped (its meter's exports no longer come). */
+  staleMs: number;
 }
 
-export const DEFAULT_THRESHOLDS: DoctorThresholds = { backlogMs: 15 * 60_000, rejectWindowMs: 24 * 3_600_000 };
+export const DEFAULT_THRESHOLDS: DoctorThresholds = {
+  backlogMs: 15 * 60_000,
+  rejectWindowMs: 24 * 3_600_000,
+  staleMs: 24 * 3_600_000,
+};
 
 /** Something unhealthy, and the command (or the step) that fixes it. */
 export interface Finding {
@@ -139,6 +145,7 @@ export function diagnose(f: SiteFacts, t: DoctorThresholds = DEFAULT_THRESHOLDS)
     ...rejectChecks(f, t),
     ...runChecks(f),
     ...profileChecks(f),
+    ...stoppedChecks(f, t),
   ];
 }
 
@@ -309,4 +316,25 @@ function profileChecks(f: SiteFacts): Finding[] {
       fix: 'lptool merge',
     });
   return out;
+}
+
+/**
+ * A feeder that stopped delivering: its profile's last interval ends more than `staleMs` before the latest
+ * profile's. Nothing else sees it — the total just counts it as not reporting from there on — so each such
+ * profile is a finding. (Compared on instants: the labels carry their offsets.)
+ */
+function stoppedChecks(f: SiteFacts, t: DoctorThresholds): Finding[] {
+  const ends = f.profiles
+    .filter((p) => p.exists && p.last !== null)
+    .map((p) => ({ p, end: Date.parse(p.last!) }))
+    .filter((x) => Number.isFinite(x.end));
+  if (ends.length < 2) return [];
+  const latest = ends.reduce((a, b) => (b.end > a.end ? b : a));
+  return ends
+    .filter((x) => latest.end - x.end > t.staleMs)
+    .map(({ p }) => ({
+      check: 'stopped',
+      problem: `${p.name} has stopped: its last interval ends ${p.last}, the others reach ${latest.p.last} (more than ${age(t.staleMs)} later)`,
+      fix: `check meter ${p.meter}'s exports (do they still reach _dropbox/KW/? rejected ones are in data/KW/ERROR/), then lptool sort && lptool build`,
+    }));
 }

@@ -6,6 +6,8 @@ export interface DoctorOptions extends Omit<GatherOptions, 'settleMs'> {
   settleMs: number;
   /** A dropbox export waiting longer than this is a backlog. */
   backlogMs: number;
+  /** A profile whose last interval ends more than this before the latest profile's has stopped. */
+  staleMs: number;
 }
 
 export interface DoctorSummary {
@@ -22,6 +24,7 @@ export function doctor(options: DoctorOptions): DoctorSummary {
   const findings = diagnose(facts, {
     ...DEFAULT_THRESHOLDS,
     backlogMs: options.backlogMs,
+    staleMs: options.staleMs,
   });
   return { root: facts.root, healthy: findings.length === 0, findings, facts, exitCode: findings.length ? 1 : 0 };
 }

@@ -116,7 +116,12 @@ async function mergeStep(s: RunState) {
   const line = r.unchanged
     ? `${r.output} unchanged`
     : `${r.output} written: ${r.rows} intervals, ${r.incomplete} incomplete`;
-  return { exitCode: r.exitCode, line, summary: r };
+  // a feeder that stopped (or is late) leaves the newest intervals partial: said once, for the intervals this run added
+  const p = r.partialEnd;
+  if (!p) return { exitCode: r.exitCode, line, summary: r };
+  const who = p.missing.map((m) => `${m.name} (${m.last ? `its data stops at ${m.last}` : 'its profile has no rows'})`);
+  s.problems.push(`${r.output}: ${plural(p.intervals, 'interval')} at the end without ${who.join(', ')}`);
+  return { exitCode: Math.max(r.exitCode, ExitCode.flagged), line, summary: r };
 }
 
 /** Gaps in what this run wrote (new data); profiles left as they were were checked when they were written. */

@@ -11,8 +11,8 @@ import { lptool, siteRoots } from '../testing.js';
 const roots = siteRoots();
 
 /**
- * A synth site (2 meters × 21 days from 2024-06-03, a file a week) whose first two weeks were delivered and run
- * once; north's third week is held back in `held/` (its second week too: delivered later, it is the gap).
+ * A synth site (2 meters × 21 days from 2024-06-03, a file a week) whose first week was delivered and run once;
+ * the second and third weeks of both are held back in `held/` (north's second, delivered after its third, is a gap).
  */
 function cronSite(): { root: string; held: string } {
   const root = path.join(roots.temp('lptool-run-'), 'site');
@@ -22,16 +22,23 @@ function cronSite(): { root: string; held: string } {
   const held = path.join(root, '..', 'held');
   fs.mkdirSync(held);
   for (const f of fs.readdirSync(box))
-    if (/-06(10|17)24-/.test(f) && f.startsWith('north')) fs.renameSync(path.join(box, f), path.join(held, f));
-  for (const f of fs.readdirSync(box)) if (/-061724-/.test(f)) fs.renameSync(path.join(box, f), path.join(held, f)); // south's third week too
+    if (/-06(10|17)24-/.test(f)) fs.renameSync(path.join(box, f), path.join(held, f));
   const first = lptool(['run', '--root', root, '--settle', '0', '-q']);
-  expect(first, 'the first run takes in two weeks: nothing needs attention').toEqual({
+  expect(first, 'the first run takes in a week: nothing needs attention').toEqual({
     code: 0,
     stdout: '',
     stderr: '',
   });
   return { root, held };
 }
+
+/** north's meter id, from meter-data.csv. */
+const north = (root: string) =>
+  fs
+    .readFileSync(path.join(root, 'meter-data.csv'), 'utf8')
+    .split('\n')
+    .find((l) => l.split(',')[1] === 'north')!
+    .split(',')[0];
 
 const deliverHeld = (root: string, held: string, pattern: RegExp) => {
   for (const f of fs.readdirSync(held))
@@ -57,7 +64,7 @@ describe('lptool run', () => {
 
   it('-q after a new export with a gap: the gap on stderr, exit 1; stdout empty', () => {
     const { root, held } = cronSite();
-    deliverHeld(root, held, /^north-061724-/); // north's third week, its second still missing
+    deliverHeld(root, held, /^north-061724-|^south-/); // north's third week, its second still missing
     const r = lptool(['run', '--root', root, '--settle', '0', '-q']);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -87,7 +94,7 @@ describe('lptool run', () => {
 
   it('--json: one object with each step; the worst exit code; steps never take the lock again', () => {
     const { root, held } = cronSite();
-    deliverHeld(root, held, /^north-061024-/);
+    deliverHeld(root, held, /-061024-/);
     const r = lptool(['run', '--root', root, '--settle', '0', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -99,9 +106,10 @@ describe('lptool run', () => {
       ['gaps', 0],
       ['bess', 0],
     ]);
-    expect(j.steps[1].summary.meters.map((m: { status: string }) => m.status)).toEqual(['appended', 'up-to-date']);
+    expect(j.steps[1].summary.meters.map((m: { status: string }) => m.status)).toEqual(['appended', 'appended']);
     expect(j.steps[3].summary.profiles.map((p: { file: string }) => path.basename(p.file))).toEqual([
       'north.csv',
+      'south.csv',
       'all.csv',
     ]);
     // one run id across the steps' logs, and run.log's end
@@ -152,14 +160,44 @@ describe('lptool run', () => {
       stderr: '',
     });
     expect(fs.statSync(index, { bigint: true }).mtimeNs).toBe(written);
-    // south's third week arrives: the report is made again and shows it
-    deliverHeld(root, held, /^south-061724-/);
+    // the second weeks arrive: the report is made again and shows them
+    deliverHeld(root, held, /-061024-/);
     const again = lptool(['run', '--root', root, '--settle', '0', '--report', '-v']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/ {2}report exit 0 {2}lp\/report\/index\.html written\n/);
     expect(fs.statSync(index, { bigint: true }).mtimeNs).not.toBe(written);
     // without --report, no report step at all
     expect(JSON.parse(lptool(['run', '--root', root, '--settle', '0', '--json']).stdout).steps).toHaveLength(5);
+  });
+
+  it('a feeder that stops delivering: said once on stderr with where its data stops (exit 1), and doctor names it', () => {
+    const { root, held } = cronSite();
+    deliverHeld(root, held, /-061024-/); // both meters' second week
+    expect(lptool(['run', '--root', root, '--settle', '0', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    deliverHeld(root, held, /^south-061724-/); // then only south delivers
+    const r = lptool(['run', '--root', root, '--settle', '0', '-q']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'lptool: lp/all.csv: 672 intervals at the end without north (its data stops at 2024-06-17T00:00:00-07:00)\n',
+    );
+    expect(r.code).toBe(1);
+    expect(fs.readFileSync(path.join(root, 'lp/all.csv'), 'utf8')).toMatch(/,1,2\n$/);
+    // said once: the next run adds nothing
+    expect(lptool(['run', '--root', root, '--settle', '0', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const doc = lptool(['doctor', '--root', root, '--json']);
+    expect(doc.code).toBe(1);
+    expect(JSON.parse(doc.stdout).findings).toEqual([
+      {
+        check: 'stopped',
+        problem:
+          'north has stopped: its last interval ends 2024-06-17T00:00:00-07:00, the others reach 2024-06-24T00:00:00-07:00 (more than 1d later)',
+        fix:
+          'check meter ' +
+          north(root) +
+          "'s exports (do they still reach _dropbox/KW/? rejected ones are in data/KW/ERROR/), then lptool sort && lptool build",
+      },
+    ]);
+    expect(lptool(['doctor', '--root', root, '--stale-after', '8d', '-q']).code).toBe(0);
   });
 
   it('--json when a step fails outright (a corrupt hash store): ok false, exit 2, the step names its error', () => {
