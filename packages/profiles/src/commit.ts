@@ -6,6 +6,7 @@ import type { BuildSettings, MeterRecord } from './manifest.js';
 import type { MeterJob, MeterOutcome } from './meter-job.js';
 import { commitSwaps } from './shadow.js';
 import { commitColumnCaches, readColumnCache, readPendingColumnCache, sealColumnCache } from './sidecar.js';
+import { type FileStamp, sameStamp, stampNow } from './stamp.js';
 
 /**
  * The commit step of a build: the one place where new profiles replace old ones.
@@ -138,7 +139,9 @@ function refuse(
     ? `; ${o.badFiles.length} of ${job.files.length} archived files rejected, e.g. ${o.badFiles[0]!.file}: ${o.badFiles[0]!.reason}: ${o.badFiles[0]!.message}`
     : '';
   const bad = o.result.badRows ? `; ${o.result.badRows} bad rows skipped` : '';
-  const message = `kept ${rel} (${lost.rows} rows): this build would replace it with ${o.result.rows} rows without ${lost.count} of its intervals, the first ${firstLost}${settingsChange(ctx.record?.settings, ctx.settings)}${rejected}${bad} — check the settings (--interval, --tz) and the archive, or pass --allow-shrink to replace it`;
+  const message = changedSinceWritten(job.output, ctx.record?.output)
+    ? `kept ${rel} (${lost.rows} rows): ${rel} was changed since lptool wrote it (not as the archive makes it); the rebuilt profile (${o.result.rows} rows) would lack ${lost.count} of its intervals, the first ${firstLost}${settingsChange(ctx.record?.settings, ctx.settings)}${rejected}${bad} — check it, then lptool build --allow-shrink to replace it with the archive's`
+    : `kept ${rel} (${lost.rows} rows): this build would replace it with ${o.result.rows} rows without ${lost.count} of its intervals, the first ${firstLost}${settingsChange(ctx.record?.settings, ctx.settings)}${rejected}${bad} — check the settings (--interval, --tz) and the archive, or pass --allow-shrink to replace it`;
   o.events.push([
     'error',
     {
@@ -157,6 +160,19 @@ function refuse(
   delete o.swap;
   delete o.pendingCache;
   delete o.tail;
+}
+
+/**
+ * Is the profile in lp/ other than the last build wrote it (hand-edited, overwritten, put in its place) — its size,
+ * mtime, ctime or inode not those the manifest records (as the build's up-to-date check, H3)? A record of an older
+ * lptool without ctime and inode is compared on size and mtime. No record: no build wrote it, nothing to say.
+ */
+function changedSinceWritten(file: string, recorded: FileStamp | undefined): boolean {
+  const now = stampNow(file);
+  if (!now || !recorded) return false;
+  if (recorded.ctimeMs === undefined || recorded.ino === undefined)
+    return now.size !== recorded.size || now.mtimeMs !== recorded.mtimeMs;
+  return !sameStamp(now, recorded);
 }
 
 /** `; built with timezone X before, Y now` where a setting that places the instants changed since the last build. */
