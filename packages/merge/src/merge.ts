@@ -158,16 +158,18 @@ function feederWarnings(missing: string[], ignored: string[]): string[] {
 
 /** The feeders on one interval length: the coarsest, finer ones resampled to it with --resample (else exit 2). */
 function onOneGrid(series: FeederSeries[], resample: boolean, clock: SiteClock): FeederSeries[] {
-  const coarsest = Math.max(...series.map((s) => s.intervalMs));
-  if (series.every((s) => s.intervalMs === coarsest)) return series;
+  // a profile without rows has no interval (and adds nothing): it is on every grid
+  const timed = series.filter((s) => s.start.length > 0);
+  const coarsest = Math.max(0, ...timed.map((s) => s.intervalMs));
+  if (timed.every((s) => s.intervalMs === coarsest)) return series;
   if (!resample) {
-    const list = series.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
+    const list = timed.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
     throw new LptError(
       'LPT_INTERVAL_MISMATCH',
       `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
     );
   }
-  return series.map((s) => (s.intervalMs === coarsest ? s : onCoarserGrid(s, coarsest, clock)));
+  return series.map((s) => (!s.start.length || s.intervalMs === coarsest ? s : onCoarserGrid(s, coarsest, clock)));
 }
 
 /** Every feeder's rows through the engine. */
@@ -289,6 +291,8 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       return summary;
     }
     const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
+    for (const s of series)
+      if (!s.start.length) warnings.push(`lp/${s.name}.csv — expected rows, got none: counted as not reporting`);
     const onGrid = onOneGrid(series, options.resample, clock);
     const totals = sumFeeders(onGrid);
     const partialEnd = newPartialEnd(totals, onGrid, lastEndOf(output), clock);

@@ -51,6 +51,20 @@ describe('lptool merge', () => {
     );
   });
 
+  it('a feeder profile with no rows (a header only) is not reporting, with a warning: no interval mismatch', () => {
+    const root = site();
+    const header = fs.readFileSync(path.join(root, 'lp/south.csv'), 'utf8').split('\n')[0]!;
+    fs.writeFileSync(path.join(root, 'lp/south.csv'), `${header}\n`);
+    const r = lptool(['merge', '--root', root]);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      'lptool: warning: lp/south.csv — expected rows, got none: counted as not reporting\n',
+    ]);
+    const rows = all(root).trim().split('\n').slice(1);
+    expect(rows).toHaveLength(17);
+    expect(rows.every((l) => /,[12],3$/.test(l))).toBe(true); // south never reports; three expected
+  });
+
   it('--resample mixes interval lengths; without it, exit 2 and no all.csv', () => {
     const root = site();
     fs.copyFileSync(path.join(FIXTURES, 'merge/five-minute.csv'), path.join(root, 'lp/fast.csv'));
