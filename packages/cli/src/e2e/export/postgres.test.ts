@@ -49,6 +49,9 @@ describe('lptool export postgres — into a real PostgreSQL server', () => {
     // its --json against the schema docs/json.md is generated from (json.test.ts validates the other commands)
     expect(outputSchema('export postgres').safeParse(s).error?.issues ?? []).toEqual([]);
     expect(s.target).toBe(`lptool_test@127.0.0.1:${cluster.port}/postgres`);
+    // a first load COPYs straight into the table: every row counts as changed, per source and in all
+    expect(s.sources.map((x: { changed: number; rows: number }) => x.changed - x.rows)).toEqual([0, 0, 0, 0]);
+    expect(s.rowsChanged).toBe(s.rowsLoaded);
     const counts = await sql<{ meter: string; n: string; mw: number }>(
       'SELECT meter, count(*) AS n, sum(mw_net) AS mw FROM lptool.profile_interval GROUP BY meter',
     );
