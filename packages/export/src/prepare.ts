@@ -39,7 +39,7 @@ const COPY_CHUNK = 16_384;
 export async function prepareJob(job: PrepJob, codec?: ParquetCodec): Promise<Prepared> {
   const clock = new SiteClock(job.zone, job.clock);
   try {
-    const { batch, profile } = readSourceBatch(job.source, clock);
+    const { batch, profile } = readSourceBatch(job.source, clock, { local: job.kind === 'parquet' });
     const labels = profile.text?.get('Start Time') ?? [];
     const base = {
       ok: true as const,

@@ -41,11 +41,18 @@ export function exportSources(
 /** SHA-256 of a source's bytes: the archive's hashing (one implementation for every file lptool hashes). */
 export { sha256File as sha256OfFile } from '@lptool/archive';
 
-/** A source's rows through the one profile reader (time order; the text columns its table needs), as a batch. */
-export function readSourceBatch(source: ExportSource, clock: SiteClock): { profile: Profile; batch: ColumnBatch } {
+/**
+ * A source's rows through the one profile reader (time order; the text columns its table needs), as a batch
+ * (`local: false`: without local labels and years, see batchFromProfile).
+ */
+export function readSourceBatch(
+  source: ExportSource,
+  clock: SiteClock,
+  options: { local?: boolean } = {},
+): { profile: Profile; batch: ColumnBatch } {
   const profile = readProfile(source.file, source.display, clock, {
     columns: [], // the numbers come as text, parsed and checked once by batchFromProfile
     text: textColumnsFor(source.table),
   });
-  return { profile, batch: batchFromProfile(profile, source.table, clock) };
+  return { profile, batch: batchFromProfile(profile, source.table, clock, options) };
 }
