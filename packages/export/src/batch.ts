@@ -31,7 +31,7 @@ export function textColumnsFor(table: DatasetTable): string[] {
  * A profile, as the profile reader returns it (in time order, `textColumnsFor(table)` as text), as typed columns.
  * Text fields are checked: a value that is not a number (or an empty one where the field is required) is an
  * LPT_PARSE error naming the file, line and column. `local: false` (PostgreSQL, which stores neither) leaves the
- * local labels and years out: the label field is empty and `year` has no entry (measured: a tenth of a load's
+ * local labels and years out: the label field is empty and `year` has no entry (measured: an eighth of a load's
  * client CPU went to them).
  */
 export function batchFromProfile(

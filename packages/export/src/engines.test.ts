@@ -20,14 +20,14 @@ const row = (start: string, end: string, mw: string, pf = '0.9') =>
   `${start},${end},144800052,1,Normal,1,0,1.2,0,${mw},0,0.0012,0,${mw},0.0012,${pf}`;
 
 /** A profile file through the one reader, as a batch. */
-function batchOf(lines: string[], name = 'north'): ColumnBatch {
+function batchOf(lines: string[], name = 'north', local = true): ColumnBatch {
   const file = path.join(dir, `${name}.csv`);
   fs.writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
   const p = readProfile(file, `lp/${name}.csv`, clock, {
     columns: [],
     text: textColumnsFor(PROFILES_TABLE),
   });
-  return batchFromProfile(p, PROFILES_TABLE, clock);
+  return batchFromProfile(p, PROFILES_TABLE, clock, { local });
 }
 const snappy: ParquetCodec = { codec: 'SNAPPY', label: 'snappy (test)' };
 
@@ -174,6 +174,20 @@ describe('PostgreSQL text: DDL, schema check, upsert, COPY binary, URLs', () => 
     const mw = PG_PROFILES.fields.findIndex((f) => f.pg === 'mw_net');
     expect(mw).toBeGreaterThan(0);
     expect(buf.readInt32BE(buf.length - 6)).toBe(-1); // pf_net, the last field, is null
+  });
+
+  it('a batch without local labels and years (the PostgreSQL load’s) gives the same COPY bytes', () => {
+    const lines = [
+      row('2024-11-03T01:45:00-07:00', '2024-11-03T01:00:00-08:00', '0.001'),
+      row('2024-11-03T01:00:00-08:00', '2024-11-03T01:15:00-08:00', '0.002', ''),
+      row('2024-12-31T23:45:00-08:00', '2025-01-01T00:00:00-08:00', '0.003'),
+    ];
+    const full = batchOf(lines);
+    const lean = batchOf(lines, 'north', false);
+    expect([lean.rows, lean.year.length, full.year.length]).toEqual([3, 0, 3]);
+    const copy = (b: ColumnBatch) => Buffer.from(copyBinary(PG_PROFILES, b, 0, b.rows)).toString('hex');
+    expect(copy(lean)).toBe(copy(full));
+    expect(copy(lean).length).toBeGreaterThan(3 * 2 * 60);
   });
 
   it('parses the URL; its password is never in what may be shown', () => {
