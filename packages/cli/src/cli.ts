@@ -3,7 +3,7 @@ import { beginRun, endRun, explainSystemError, LPTOOL_VERSION, takeRunWarnings }
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { COMMANDS, GROUPS, SITE } from './commands.js';
-import { addCommand, type CommandDecl, toOption } from './declare.js';
+import { addCommand, type CommandDecl, OUTPUT_FLAGS, toOption } from './declare.js';
 import { usage } from './flags.js';
 import { jsonError, jsonOutput } from './json.js';
 import { type CommandResult, emitResult, errorForLog, exitCodeFor, type Io, type OutputMode } from './output.js';
@@ -12,7 +12,7 @@ type Opts = Record<string, unknown>;
 
 /** The top of `lptool --help`. */
 const PROGRAM_HELP =
-  '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: -r/--root DIR, else $LPTOOL_ROOT, else the current directory. The site options (--root, --tz, --clock,\n--interval, --json) go before the command or after it: `lptool --root /srv/meters sort`.\n`lptool <command> --help` shows examples.';
+  '\nExit codes: 0 ok · 1 finished but rejected/flagged something · 2 usage or configuration error · 3 internal failure.\nSite root: -r/--root DIR, else $LPTOOL_ROOT, else the current directory. The site options (--root, --tz, --clock,\n--interval, --json) and -q/-v go before the command or after it: `lptool --root /srv/meters sort`.\n`lptool <command> --help` shows examples.';
 
 /**
  * The site options given before the command (`lptool --root DIR sort`, as git's -C) joined to the command's own:
@@ -22,6 +22,11 @@ function withSiteOptions(program: Opts, own: Opts, d: CommandDecl): Opts {
   const opts = { ...own };
   for (const [key, value] of Object.entries(program)) {
     if (value === undefined) continue;
+    // -q/-v before the command (`lptool -q run`, as a crontab line may say it): every command has them
+    if (key in OUTPUT_FLAGS) {
+      if (value === true) opts[key] = true;
+      continue;
+    }
     if (!(key in d.flags)) {
       const flag = new Option(SITE[key as keyof typeof SITE].flags, '').long!;
       throw usage(
@@ -56,7 +61,7 @@ export function buildProgram(
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
     .exitOverride()
     .enablePositionalOptions();
-  for (const [key, f] of Object.entries(SITE)) program.addOption(toOption(key, f));
+  for (const [key, f] of Object.entries({ ...SITE, ...OUTPUT_FLAGS })) program.addOption(toOption(key, f));
   const groups = new Map<string, Command>();
   for (const d of COMMANDS) {
     const [first, sub] = d.name.split(' ') as [string, string | undefined];

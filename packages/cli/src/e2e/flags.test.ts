@@ -43,6 +43,18 @@ describe('site options before the command', () => {
     expect(lptool(['sort', '-r', root, '-n', '--settle', '0']).stdout).toMatch(/^sort .*\(dry run\)|would/);
   });
 
+  it('-q and -v before the command (lptool -q run, as a crontab line may say it) work as after it', () => {
+    const quiet = lptool(['-q', '--root', root, 'sort', '--settle', '0']);
+    expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
+    const after = lptool(['--root', root, 'sort', '--settle', '0', '-q']);
+    expect(after).toEqual(quiet);
+    const verbose = lptool(['-v', '-r', root, 'build']);
+    const plain = lptool(['-r', root, 'build']);
+    expect([verbose.code, plain.code]).toEqual([0, 0]);
+    // -v lists the meters a build left unchanged: more lines than the one summary line
+    expect(verbose.stdout.trim().split('\n').length).toBeGreaterThan(plain.stdout.trim().split('\n').length);
+  });
+
   it('a site option before a command that does not take it is exit 2 naming it', () => {
     const r = lptool(['--root', root, 'bess', '-c', 'x.yaml']);
     expect([r.code, r.stderr]).toEqual([
