@@ -46,6 +46,37 @@ function table(dir: string): { header: string[]; rows: string[][] } {
   return { header, rows: [...a!.slice(1), ...b!.slice(2)].map((l) => l.split(',')) };
 }
 
+/**
+ * The telemetry table written as files p0, p1 … cut at `cuts` (row indices, ascending), each file but the first
+ * optionally repeating the row before its cut; then bess on them (into out-split/): its summary and daily table.
+ */
+async function bessOnSplit(
+  dir: string,
+  table: { header: string[]; rows: string[][] },
+  cuts: number[],
+  overlap = false,
+) {
+  const split = path.join(dir, 'split');
+  fs.rmSync(split, { recursive: true, force: true });
+  fs.mkdirSync(split);
+  const points = [0, ...cuts, table.rows.length];
+  for (let k = 0; k + 1 < points.length; k++) {
+    const from = overlap && k > 0 ? points[k]! - 1 : points[k]!;
+    const lines = [table.header, ...table.rows.slice(from, points[k + 1])].map((r) => r.join(','));
+    fs.writeFileSync(path.join(split, `p${k}.csv`), `${lines.join('\n')}\n`);
+  }
+  const cfg = path.join(dir, 'bess-split.yaml');
+  fs.writeFileSync(
+    cfg,
+    fs
+      .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
+      .replace('paths: [telemetry/*.csv]', 'paths: [split/*.csv]')
+      .replace('dir: out', 'dir: out-split'),
+  );
+  const summary = await bess({ config: cfg });
+  return { summary, daily: fs.readFileSync(path.join(dir, 'out-split/daily_energy_by_enclosure.csv'), 'utf8') };
+}
+
 describe('bess — the golden site', () => {
   it('CSV telemetry: 6 → 3 + 3 and 4 → 2 + 2, daily energy over the 25-hour day, outliers, summary, heatmap', async () => {
     const dir = site();
@@ -206,29 +237,15 @@ describe('bess — properties', () => {
         fc.uniqueArray(fc.integer({ min: 1, max: rows.length - 1 }), { minLength: 1, maxLength: 4 }),
         fc.boolean(),
         async (cuts, overlap) => {
-          const split = path.join(dir, 'split');
-          fs.rmSync(split, { recursive: true, force: true });
-          fs.mkdirSync(split);
-          const points = [0, ...cuts.sort((a, b) => a - b), rows.length];
-          for (let k = 0; k + 1 < points.length; k++) {
-            // optionally repeat the previous file's last row (identical: kept once)
-            const from = overlap && k > 0 ? points[k]! - 1 : points[k]!;
-            fs.writeFileSync(
-              path.join(split, `p${k}.csv`),
-              `${[header.join(','), ...rows.slice(from, points[k + 1]).map((r) => r.join(','))].join('\n')}\n`,
-            );
-          }
-          const cfg = path.join(dir, 'bess-split.yaml');
-          fs.writeFileSync(
-            cfg,
-            fs
-              .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
-              .replace('paths: [telemetry/*.csv]', 'paths: [split/*.csv]')
-              .replace('dir: out', 'dir: out-split'),
+          // optionally repeat the previous file's last row (identical: kept once)
+          const { summary, daily } = await bessOnSplit(
+            dir,
+            { header, rows },
+            cuts.sort((a, b) => a - b),
+            overlap,
           );
-          const s = await bess({ config: cfg });
-          expect(s.samples).toBe(ref.samples);
-          expect(fs.readFileSync(path.join(dir, 'out-split/daily_energy_by_enclosure.csv'), 'utf8')).toBe(refDaily);
+          expect(summary.samples).toBe(ref.samples);
+          expect(daily).toBe(refDaily);
         },
       ),
       { numRuns: 5 },
@@ -250,26 +267,9 @@ describe('bess — properties', () => {
       [secondPass, secondPass + 1, secondPass + 6], // one sample, then five, inside the second pass
     ];
     for (const cuts of cutsOf) {
-      const split = path.join(dir, 'split');
-      fs.rmSync(split, { recursive: true, force: true });
-      fs.mkdirSync(split);
-      const points = [0, ...cuts, rows.length];
-      for (let k = 0; k + 1 < points.length; k++)
-        fs.writeFileSync(
-          path.join(split, `p${k}.csv`),
-          `${[header, ...rows.slice(points[k], points[k + 1])].map((r) => r.join(',')).join('\n')}\n`,
-        );
-      const cfg = path.join(dir, 'bess-split.yaml');
-      fs.writeFileSync(
-        cfg,
-        fs
-          .readFileSync(path.join(dir, 'bess.yaml'), 'utf8')
-          .replace('paths: [telemetry/*.csv]', 'paths: [split/*.csv]')
-          .replace('dir: out', 'dir: out-split'),
-      );
-      const s = await bess({ config: cfg });
-      expect([cuts, s.samples]).toEqual([cuts, ref.samples]);
-      expect(fs.readFileSync(path.join(dir, 'out-split/daily_energy_by_enclosure.csv'), 'utf8')).toBe(refDaily);
+      const { summary, daily } = await bessOnSplit(dir, { header, rows }, cuts);
+      expect([cuts, summary.samples]).toEqual([cuts, ref.samples]);
+      expect(daily).toBe(refDaily);
     }
   });
 
