@@ -54,6 +54,42 @@ describe('lptool — the command frame', () => {
     expect(lptool(['build', '--on-bad-row', 'maybe']).code).toBe(2);
   });
 
+  it("commander's usage errors are lptool's line — LPT_USAGE, exit 2 — with commander's hint kept", () => {
+    const cases: [string[], string][] = [
+      [['stats', '--frm', 'x'], "unknown option '--frm' — did you mean --from? (run lptool stats --help for usage)"],
+      [['statz'], "unknown command 'statz' — did you mean stats? (run lptool --help for usage)"],
+      [['export', 'parqet'], "unknown command 'parqet' — did you mean parquet? (run lptool --help for usage)"],
+      [['resample'], "missing required argument 'profile' (run lptool resample --help for usage)"],
+      [
+        ['resample', 'x.csv', '--every'],
+        "option '--every <bucket>' argument missing (run lptool resample --help for usage)",
+      ],
+      [['--bogus'], "unknown option '--bogus' (run lptool --help for usage)"],
+      [['synth', 'site'], "required option '-o, --out <dir>' not specified (run lptool synth site --help for usage)"],
+    ];
+    for (const [args, line] of cases) {
+      const r = lptool(args);
+      expect([args.join(' '), r.code, r.stdout, r.stderr]).toEqual([
+        args.join(' '),
+        2,
+        '',
+        `lptool: LPT_USAGE: ${line}\n`,
+      ]);
+    }
+    // under --json: the envelope on stdout carries the same line; stderr says it as always
+    const json = lptool(['stats', '--frm', 'x', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error).toEqual({
+      code: 'LPT_USAGE',
+      message: "unknown option '--frm' — did you mean --from? (run lptool stats --help for usage)",
+      exit: 2,
+    });
+    expect(json.stderr).toMatch(/^lptool: LPT_USAGE: unknown option '--frm'/);
+    // help is not an error
+    for (const args of [['--help'], ['help'], ['help', 'x'], ['help', 'gaps'], ['gaps', '--help'], ['-V']])
+      expect([args.join(' '), lptool(args).code]).toEqual([args.join(' '), 0]);
+  });
+
   it('a missing site is a clear error, not a stack trace', () => {
     const r = lptool(['sort', '--root', '/nonexistent/site']);
     expect(r.code).toBe(2);

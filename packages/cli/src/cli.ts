@@ -57,8 +57,12 @@ export function buildProgram(
     .description('Meter interval exports → load profiles, feeder totals, gap QA and BESS energy.')
     .addHelpText('after', PROGRAM_HELP)
     .version(LPTOOL_VERSION, '-V, --version')
-    .showHelpAfterError('(run lptool --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    // commander's own usage errors are said by main, as every error is: `lptool: LPT_USAGE: …` (usageLine)
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      outputError: () => {},
+    })
     .exitOverride()
     .enablePositionalOptions();
   for (const [key, f] of Object.entries({ ...SITE, ...OUTPUT_FLAGS })) program.addOption(toOption(key, f));
@@ -117,6 +121,22 @@ function commandOf(argv: string[]): string {
   return found ? found.join(' ') : 'lptool';
 }
 
+/**
+ * A usage error commander found (an unknown option or command, a missing argument) as the one line lptool says
+ * after `LPT_USAGE: `, commander's help kept: `unknown option '--frm' — did you mean --from? (run lptool stats
+ * --help for usage)`.
+ */
+function usageLine(e: CommanderError, argv: string[]): string {
+  const [first = '', ...more] = e.message.replace(/^error: /, '').split('\n');
+  const hints = more
+    .map((l) => l.trim().replace(/^\((.*)\)$/, '$1'))
+    .filter((l) => l !== '')
+    .map((l) => l[0]!.toLowerCase() + l.slice(1));
+  const command = commandOf(argv);
+  const help = command === 'lptool' ? 'lptool --help' : `lptool ${command} --help`;
+  return `${[first.trim(), ...hints].join(' — ')} (run ${help} for usage)`;
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(
   argv: string[],
@@ -155,8 +175,9 @@ export async function main(
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
         return ExitCode.ok;
-      // commander already printed the message on stderr
-      failedAsJson({ code: 'LPT_USAGE', message: e.message.replace(/^error: /, '') }, ExitCode.usage);
+      const message = usageLine(e, argv);
+      io.err(`lptool: LPT_USAGE: ${message}`);
+      failedAsJson({ code: 'LPT_USAGE', message }, ExitCode.usage);
       return ExitCode.usage;
     }
     const exit = exitCodeFor(e, io);

@@ -19,6 +19,7 @@ import {
   createLogger,
   type Logger,
   openSite,
+  realPathOf,
   type SettingFlags,
   type SkippedInput,
   skipDerived,
@@ -121,7 +122,7 @@ export async function gaps(options: GapsOptions): Promise<GapsSummary> {
     if (conflicts) summary.notes.push(conflicts);
     const report = scan(series, { intervalMs, ...range, partialAsGap: options.partialAsGap });
     writeGapList(target(file), report, clock);
-    const result = profileGaps(target(file), series, report, clock);
+    const result = profileGaps(target(file), series, report, clock, range);
     if (options.picture)
       result.picture = shown(
         await drawGapPicture(target(file), series, report, clock, { ...options, picture: options.picture }, range),
@@ -181,9 +182,11 @@ function outputsOf(options: GapsOptions, files: string[], root: string): (file: 
       );
     names.set(path.basename(f), f);
   }
-  // the files it will write there pass io's output guard: never an input, nor a file under data/ or _dropbox/
-  for (const f of files)
-    for (const suffix of ['_gaps.csv', '_gaps.png', '_gaps.svg'])
+  // the files it will write there pass io's output guard: never an input, nor a file under data/ or _dropbox/, nor
+  // a gap list of the site's lp/ — but for a profile of that very folder, whose list there is this (plain) run's own
+  const home = realPathOf(dir);
+  for (const f of files.filter((f) => realPathOf(path.dirname(f)) !== home))
+    for (const suffix of ['_gaps.csv', '_gaps.png', '_gaps.svg', '_gaps.vl.json'])
       checkOutputPath(path.join(dir, path.basename(f).replace(/\.csv$/i, suffix)), {
         flag: '--out',
         inputs: files,
@@ -236,14 +239,30 @@ function writeGapList(file: string, report: ScanReport, clock: SiteClock): void 
   }
 }
 
-/** What the summary says of one profile. */
-function profileGaps(file: string, series: Profile, report: ScanReport, clock: SiteClock): ProfileGaps {
+/** An instant inside --from/--to (every instant when no range is given). */
+const within =
+  ({ from, to }: TimeRange) =>
+  (t: number) =>
+    (from === undefined || t >= from) && (to === undefined || t < to);
+
+/**
+ * What the summary says of one profile: what was scanned — with --from/--to the rows, duplicates and rows out of
+ * order whose start is in the range, as the gaps and the first/last are.
+ */
+function profileGaps(
+  file: string,
+  series: Profile,
+  report: ScanReport,
+  clock: SiteClock,
+  range: TimeRange,
+): ProfileGaps {
   const { intervalMs } = report;
+  const inRange = within(range);
   return {
     file: series.file,
     output: shown(gapFile(file)),
     intervalMs,
-    rows: report.rows,
+    rows: series.record.start.filter(inRange).length,
     first: Number.isNaN(report.first) ? null : clock.format(report.first),
     last: Number.isNaN(report.last) ? null : clock.format(report.last + intervalMs),
     gaps: report.gaps.map((g) => ({
@@ -254,12 +273,16 @@ function profileGaps(file: string, series: Profile, report: ScanReport, clock: S
       misaligned: g.misaligned,
     })),
     missingIntervals: report.missing,
-    duplicates: report.duplicates.map((d) => ({ line: d.line, start: clock.format(d.instant) })),
-    outOfOrder: report.outOfOrder.map((d) => ({
-      line: d.line,
-      start: clock.format(d.instant),
-      after: Number.isNaN(d.previous) ? null : clock.format(d.previous),
-    })),
+    duplicates: report.duplicates
+      .filter((d) => inRange(d.instant))
+      .map((d) => ({ line: d.line, start: clock.format(d.instant) })),
+    outOfOrder: report.outOfOrder
+      .filter((d) => inRange(d.instant))
+      .map((d) => ({
+        line: d.line,
+        start: clock.format(d.instant),
+        after: Number.isNaN(d.previous) ? null : clock.format(d.previous),
+      })),
     partial: report.partialRuns.reduce((a, r) => a + r.intervals, 0),
     partialRanges: report.partialRuns.map((r) => ({
       start: clock.format(r.start),
@@ -304,8 +327,7 @@ async function drawGapPicture(
   options: Pick<GapsOptions, 'width' | 'height' | 'scale'> & { picture: PlotFormat },
   range: TimeRange,
 ): Promise<string> {
-  const { from, to } = range;
-  const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t < to);
+  const inRange = within(range);
   const keep = series.start.map((t) => (inRange(t) ? 1 : 0));
   const { gapPlotSpec, renderSpec } = await import('@lptool/plot'); // vega loads only when a picture is wanted (~0.2 s)
   const spec = gapPlotSpec({

@@ -58,6 +58,19 @@ describe('the output guard', () => {
     expect(outputRefusal(path.join(root, 'data/KW/2024-07/x.csv'), {})).toBe("a file under the site's data/");
     expect(outputRefusal(path.join(root, 'data/KW/2025-01/new.csv'), {})).toBe("a file under the site's data/");
     expect(outputRefusal(path.join(root, 'lp/north_1d.csv'), {})).toBeNull();
+    // lptool's own outputs that the site keeps in lp/: gap lists and gap pictures (any case), the QA report
+    expect(outputRefusal(path.join(root, 'lp/north_gaps.csv'), {})).toBe("the site's gap list lp/north_gaps.csv");
+    expect(outputRefusal(path.join(root, 'lp/X_GAPS.CSV'), {})).toBe("the site's gap list lp/X_GAPS.CSV");
+    expect(outputRefusal(path.join(root, 'lp/all_gaps.vl.json'), {})).toBe(
+      "the site's gap picture lp/all_gaps.vl.json",
+    );
+    expect(outputRefusal(path.join(root, 'lp/report/index.html'), {})).toBe(
+      "a file of the site's QA report in lp/report/",
+    );
+    // what the operator asked resample and stats for may be written again; a gap list elsewhere is no site's
+    expect(outputRefusal(path.join(root, 'lp/resampled/north_1d.csv'), {})).toBeNull();
+    expect(outputRefusal(path.join(root, 'lp/stats/stats_duration.png'), {})).toBeNull();
+    expect(outputRefusal(path.join(outside, 'north_gaps.csv'), {})).toBeNull();
     expect(outputRefusal(path.join(outside, 'new.csv'), { inputs: [input] })).toBeNull();
     expect(() => checkOutputPath(path.join(root, 'lp/north.csv'), { flag: '--out' })).toThrow(
       /^--out — expected an output of its own, got .*lp\/north\.csv \(the profile of meter north\); writing there would replace it$/,

@@ -17,6 +17,11 @@ export interface OutputGuard {
   flag: string;
   /** The command's inputs: an output may be none of them. */
   inputs?: readonly string[];
+  /**
+   * The command reads stdin (a profile given as `-`): when stdin is a regular file (`< lp/north.csv`), it is an
+   * input like the others, compared by dev+inode (it has no path).
+   */
+  stdin?: boolean;
   /** The command's site root, when it has one (sites that hold the output are found from its path too). */
   root?: string | undefined;
   /** How a path is shown in the message (default: relative to the working folder when below it). */
@@ -58,6 +63,16 @@ function identities(file: string): string[] {
     /* not there (yet): its spelling is all there is */
   }
   return out;
+}
+
+/** stdin's dev+inode as identities() gives it when stdin is a regular file (`< file`), else null (a pipe, a tty). */
+function stdinIdentity(): string | null {
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFile() ? `inode ${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The site roots that hold this real path: folders above it with a site's marks, and the command's own root. */
@@ -116,12 +131,27 @@ function siteFileAt(root: string, rel: string, real: string): string | null {
   const folder = SITE_FOLDERS.find((f) => posix === f || posix.startsWith(`${f}/`));
   if (folder) return `a file under the site's ${folder}/`;
   if (posix === 'lp' || posix === 'lp/.build-manifest.json') return `the site's ${posix}`;
+  const derived = derivedOutputAt(posix);
+  if (derived) return derived;
   const m = /^lp\/([^/]+)\.csv$/i.exec(posix);
   if (!m) return null;
   const stem = m[1]!.toLowerCase();
   if (stem === 'all') return 'the site total lp/all.csv';
   if (meterNames(root).has(stem)) return `the profile of meter ${m[1]}`;
   return isProfileFile(real) ? 'a load profile in lp/' : null;
+}
+
+/**
+ * The outputs lptool keeps in a site's lp/ for cron and people to read — a gap list or gap picture beside a profile
+ * (`lp/<stem>_gaps.csv`, `.png`, `.svg`, `.vl.json`, any case) and the QA report (`lp/report/`) — as a phrase, or
+ * null. `lp/resampled/` and `lp/stats/` hold what an operator asked resample and stats for: named, they may be
+ * written again.
+ */
+function derivedOutputAt(posix: string): string | null {
+  if (posix === 'lp/report' || posix.startsWith('lp/report/')) return "a file of the site's QA report in lp/report/";
+  const m = /^lp\/([^/]+)_gaps\.(csv|png|svg|vl\.json)$/i.exec(posix);
+  if (!m) return null;
+  return m[2]!.toLowerCase() === 'csv' ? `the site's gap list ${posix}` : `the site's gap picture ${posix}`;
 }
 
 /**
@@ -136,6 +166,7 @@ export function outputRefusal(output: string, guard: Omit<OutputGuard, 'flag'>):
     const spelled = show(guard, input);
     return spelled === show(guard, output) ? 'one of its inputs' : `one of its inputs, ${spelled}`;
   }
+  if (guard.stdin && mine.includes(stdinIdentity() ?? '')) return 'one of its inputs, stdin';
   const reals = mine.filter((id) => !id.startsWith('inode '));
   if (guard.root) reals.push(...throughMounts(reals[0]!, guard.root));
   for (const real of new Set(reals)) {

@@ -109,10 +109,12 @@ export async function resample(o: ResampleOptions): Promise<ResampleSummary> {
   const { clock, layout } = openSite(o, []);
   const bucket = parseBucket(o.every, '--every');
   const range = parseRange(o.from, o.to, clock);
+  // before stdin is read: a profile fed in with `< FILE` is an input too (its dev+inode), as a named one is
+  const stdin = o.file === '-';
+  if (o.out !== undefined && o.out !== '-')
+    checkOutputPath(o.out, { flag: '--out', inputs: stdin ? [] : [o.file], stdin, root: layout.root });
   const input = inputOf(o);
   try {
-    if (o.out !== undefined && o.out !== '-')
-      checkOutputPath(o.out, { flag: '--out', inputs: [input.file], root: layout.root });
     const p = readForResample(input.file, input.display, clock, bucket, o.every);
     const cols = [...p.columns.keys()];
     const r = new Resampler({ clock, intervalMs: p.intervalMs, bucket, columns: cols.length });

@@ -96,6 +96,13 @@ export async function stats(o: StatsOptions): Promise<StatsSummary> {
     throw new LptError('LPT_USAGE', 'profiles — expected one or more profile CSVs (e.g. lp/*.csv), got none', {
       key: 'profiles',
     });
+  // stats reads files, several and by name (the coincident peak needs which is the total): stdin is not one of them
+  if (o.files.includes('-'))
+    throw new LptError(
+      'LPT_USAGE',
+      'profiles — expected profile files (stats does not read stdin; a file named - is ./-), got -',
+      { key: 'profiles' },
+    );
   const show = (f: string) => path.relative(process.cwd(), path.resolve(f)) || f;
   const { files, skipped } = skipDerived(o.files);
   // (lptool's own outputs among the files are not inputs: an earlier --out table is written again)

@@ -90,4 +90,28 @@ describe('lptool gaps', () => {
       'lptool: LPT_USAGE: --width — expected a positive number, got "wide" (key --width)\n',
     ]);
   });
+
+  it('a ranged run counts what it scanned: the rows, duplicates and rows out of order in the range (human and --json)', () => {
+    const root = site();
+    // lp/south.csv: 466 rows, a duplicate at 02:15 on Oct 31 (line 12), a row out of order at 09:45 (line 46)
+    const args = ['gaps', 'lp/south.csv', '--from', '2024-10-31T00:00', '--to', '2024-10-31T03:00', '--out', 'r'];
+    const human = lptool(args, { cwd: root });
+    expect(human.code).toBe(0);
+    // 00:00 → 03:00 is 12 intervals; with the duplicated 02:15 row, 13 rows (not the file's 466)
+    expect(human.stdout).toMatch(
+      /^lp\/south\.csv: 13 rows at 15m, 2024-10-31T00:00:00-07:00 → 2024-10-31T03:00:00-07:00: 0 gaps \(0 intervals missing\), 1 duplicate, 0 out of order → r\/south_gaps\.csv\n/,
+    );
+    const json = JSON.parse(lptool([...args, '--json'], { cwd: root }).stdout);
+    expect(json.profiles[0]).toMatchObject({ rows: 13, duplicates: [{ line: 12 }], outOfOrder: [] });
+    // a range holding no row: 0 rows, the whole range one gap
+    const empty = JSON.parse(
+      lptool(['gaps', 'lp/south.csv', '--from', '2024-11-01', '--to', '2024-11-02', '--out', 'r', '--json'], {
+        cwd: root,
+      }).stdout,
+    );
+    expect(empty.profiles[0]).toMatchObject({ rows: 0, first: null, missingIntervals: 96, duplicates: [] });
+    // no range: the whole file, as before
+    const whole = JSON.parse(lptool(['gaps', 'lp/south.csv', '--json'], { cwd: root }).stdout);
+    expect(whole.profiles[0]).toMatchObject({ rows: 466, duplicates: [{ line: 12 }], outOfOrder: [{ line: 46 }] });
+  });
 });

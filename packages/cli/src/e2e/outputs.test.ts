@@ -23,6 +23,9 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
+/** The environment without LPTOOL_* (as testing's lptool() runs the CLI). */
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LPTOOL_')));
+
 describe('outputs never replace an input or a site file', () => {
   it('resample --out, stats --out, gaps --out: refused with exit 2 and one line, by any spelling; nothing touched', () => {
     const s = synthSite(
@@ -93,6 +96,120 @@ describe('outputs never replace an input or a site file', () => {
       ['stats', 'lp/north.csv', '--out', 'lp/stats.csv'],
       ['stats', 'lp/north.csv', '--out', 'lp/stats.csv'],
       ['stats', 'lp/north.csv', '--out', path.join(dir, 'stats.csv')],
+    ])
+      expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
+  });
+
+  it('a profile fed in on stdin (`- < FILE`) is an input too: --out that file, or a hard link to it, is refused', () => {
+    const s = synthSite(
+      ['--meters', '1', '--days', '2', '--start', '2024-07-15'],
+      [['sort', '--settle', '0'], ['build']],
+    );
+    cleanups.push(s.cleanup);
+    const { root, dir } = s;
+    const copy = path.join(dir, 'north.csv');
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), copy);
+    fs.linkSync(copy, path.join(dir, 'linked.csv'));
+    const bytes = fs.readFileSync(copy, 'latin1');
+    /** The real CLI with stdin opened on a file (the shell's `< file`), or given as a pipe when `piped`. */
+    const fed = (args: string[], input: string, piped = false) => {
+      const fd = fs.openSync(input, 'r');
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...args], {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...cleanEnv(), TZ: 'America/Los_Angeles' },
+          ...(piped ? { input: fs.readFileSync(input) } : { stdio: [fd, 'pipe', 'pipe'] }),
+        });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    for (const out of [copy, path.join(dir, 'linked.csv')]) {
+      const r = fed(['resample', '-', '--every', '1d', '--out', out], copy);
+      expect([r.code, r.stdout, r.stderr]).toEqual([
+        2,
+        '',
+        expect.stringMatching(
+          /^lptool: LPT_USAGE: --out — expected an output of its own, got \S+ \(one of its inputs, stdin\); writing there would replace it/,
+        ),
+      ]);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(fs.readFileSync(copy, 'latin1')).toBe(bytes);
+    // stats reads no stdin: `stats - --out FILE < FILE` is exit 2 with nothing written
+    const stats = fed(['stats', '-', '--out', copy], copy);
+    expect([stats.code, stats.stderr]).toEqual([2, expect.stringMatching(/^lptool: LPT_USAGE: profiles — .*got -/)]);
+    expect(fs.readFileSync(copy, 'latin1')).toBe(bytes);
+    // another output, or the same file given through a pipe (no file to compare: the shell has read it already)
+    expect(fed(['resample', '-', '--every', '1d', '--out', path.join(dir, 'daily.csv')], copy).code).toBe(0);
+    expect(fed(['resample', '-', '--every', '1d', '--out', path.join(dir, 'piped.csv')], copy, true).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'piped.csv'), 'utf8')).toBe(
+      fs.readFileSync(path.join(dir, 'daily.csv'), 'utf8'),
+    );
+    // a named profile with stdin on the output: stdin is not read, so not an input
+    expect(
+      fed(
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', path.join(dir, 'daily.csv')],
+        path.join(dir, 'daily.csv'),
+      ).code,
+    ).toBe(0);
+  });
+
+  it("lptool's own outputs in lp/ — a gap list, a gap picture, the QA report — are refused, naming what they are", () => {
+    const s = synthSite(
+      ['--meters', '2', '--days', '2', '--start', '2024-07-15'],
+      [['sort', '--settle', '0'], ['build'], ['merge'], ['gaps', '--png'], ['report']],
+    );
+    cleanups.push(s.cleanup);
+    const { root, dir } = s;
+    fs.mkdirSync(path.join(dir, 'old'));
+    fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(dir, 'old/north.csv'));
+    const before = snapshot(root);
+    expect([...before.keys()]).toEqual(
+      expect.arrayContaining(['lp/north_gaps.csv', 'lp/north_gaps.png', 'lp/report/index.html']),
+    );
+    const refused: [string[], string][] = [
+      [
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north_gaps.csv'],
+        "the site's gap list lp/north_gaps.csv",
+      ],
+      [
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/South_GAPS.csv'],
+        "the site's gap list lp/South_GAPS.csv",
+      ],
+      [['stats', 'lp/north.csv', '--out', 'lp/all_gaps.csv'], "the site's gap list lp/all_gaps.csv"],
+      [['stats', 'lp/north.csv', '--out', 'lp/south_gaps.png'], "the site's gap picture lp/south_gaps.png"],
+      [
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/north_gaps.svg'],
+        "the site's gap picture lp/north_gaps.svg",
+      ],
+      [['stats', 'lp/north.csv', '--out', 'lp/report/index.html'], "a file of the site's QA report in lp/report/"],
+      [
+        ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/report/x.csv'],
+        "a file of the site's QA report in lp/report/",
+      ],
+      // gaps of another file (a copy, a range) into lp/ would replace the site's list of that name
+      [['gaps', path.join(dir, 'old/north.csv'), '--out', 'lp'], "the site's gap list lp/north_gaps.csv"],
+      [
+        ['gaps', path.join(dir, 'old/north.csv'), '--from', '2024-07-15', '--to', '2024-07-16', '--out', 'lp'],
+        "the site's gap list lp/north_gaps.csv",
+      ],
+    ];
+    for (const [args, what] of refused) {
+      const r = lptool(args, { cwd: root });
+      expect([args.join(' '), r.code, r.stdout]).toEqual([args.join(' '), 2, '']);
+      expect(r.stderr).toMatch(/^lptool: LPT_USAGE: --out — expected an output of its own, got /);
+      expect(r.stderr).toContain(`(${what}); writing there would replace it`);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(snapshot(root)).toEqual(before);
+    // what the operator asks for by name: resample's and stats' folders, and a plain gaps run into its own lp/
+    for (const args of [
+      ['resample', 'lp/north.csv', '--every', '1d', '--out', 'lp/resampled/north_daily.csv'],
+      ['stats', 'lp/north.csv', '--out', 'lp/stats/table.csv'],
+      ['gaps', 'lp/north.csv', '--out', 'lp'],
     ])
       expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
   });
