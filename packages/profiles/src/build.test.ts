@@ -73,8 +73,9 @@ describe('lptool build — behaviour', () => {
       }
     };
     await build({ ...PLAIN_BUILD, root });
-    // a full build leaves a shadow with the profile's bytes; an append leaves the old profile as the shadow
-    expect(fs.readFileSync(shadow, 'utf8')).toBe(fs.readFileSync(profile, 'utf8'));
+    // a full build leaves an empty shadow (no copy of the profile); the first append fills it from the profile
+    // and leaves the old profile as the shadow
+    expect(fs.readFileSync(shadow, 'utf8')).toBe('');
     const before = fs.readFileSync(profile, 'utf8');
     expect(await nextDay()).toBe('appended');
     expect(fs.readFileSync(shadow, 'utf8')).toBe(before);
@@ -91,6 +92,10 @@ describe('lptool build — behaviour', () => {
     expect(await nextDay()).toBe('appended');
     expect(fs.readFileSync(profile, 'utf8')).toBe(await fullBytes());
     expect(fs.readdirSync(path.join(root, 'lp/.cache')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // (that append copied the profile, as it had no shadow, and left an empty one; the next fills it)
+    expect(fs.readFileSync(shadow, 'utf8')).toBe('');
+    expect(await nextDay()).toBe('appended');
+    expect(fs.readFileSync(profile, 'utf8')).toBe(await fullBytes());
     // same size, other bytes (an edit that kept the length): its mtime gives it away
     const text = fs.readFileSync(shadow, 'utf8');
     const edited = text.replace(',Normal,', ',Normxl,');

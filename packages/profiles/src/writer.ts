@@ -3,7 +3,7 @@ import { type ExportRows, FIELD } from '@lptool/archive';
 import { formatMicros, formatMicrosInto, powerFactorMicros, type Readings, type SiteClock } from '@lptool/core';
 import { AtomicFile, csvField, type PendingFile } from '@lptool/io';
 import { PROFILE_COLUMNS } from './columns.js';
-import { type PendingSwap, ShadowAppend, startShadowCopy } from './shadow.js';
+import { type PendingSwap, ShadowAppend, startShadow } from './shadow.js';
 import { appendColumnCache, type PendingCache, startColumnCache } from './sidecar.js';
 
 /** The header line of lp/<name>.csv. */
@@ -216,8 +216,8 @@ export interface WrittenProfile {
 }
 
 /**
- * Writes one profile without replacing anything: a full profile to a temp beside it (with a copy to be its
- * next shadow), an append to the end of its shadow (or to a copy of it when it has no trusted shadow), and
+ * Writes one profile without replacing anything: a full profile to a temp beside it (with an empty shadow,
+ * filled by its first append), an append to the end of its shadow (or to a copy of it when it has no trusted shadow), and
  * the sidecar's rows. `finish` leaves all of it for the commit step (`commitProfiles`), which puts
  * profiles, shadows and sidecars in place together; `abort` drops it.
  */
@@ -253,7 +253,7 @@ export class ProfileWriter {
       written = out.shadow;
     } else {
       const profile = out.detach();
-      this.left.pending = mode.extract ? [profile] : [profile, startShadowCopy(profile)];
+      this.left.pending = mode.extract ? [profile] : [profile, startShadow(profile)];
       written = profile.temp;
     }
     const side = this.side.view();

@@ -7,7 +7,9 @@ import { listFiles, lptool, lptoolKilledAfter, seededRandom, tempDir } from '../
  * "Never a half-written profile" for appends through the shadow (SPEC §4):
  * a cron-style build that appends one day to 30 profiles is killed with
  * SIGKILL at seeded-random moments, mostly late in the run where the commit
- * happens. At the moment of death every profile must be byte for byte the old
+ * happens — half of the time the first append after a full build (its shadows
+ * empty: the append copies each whole profile into its shadow), half of the
+ * time a later one (the shadows hold the profiles one append behind). At the moment of death every profile must be byte for byte the old
  * one or the new one; and after a re-run and one more day, every profile must
  * be exactly what a full build of all the inputs gives — so a shadow left
  * half-done can never leak into a profile.
@@ -50,6 +52,17 @@ function nextDay(root: string, tag: string): { file: string; text: string }[] {
   });
 }
 
+type Shadows = 'empty' | 'filled';
+/** Each meter's last archived export (by name, as nextDay finds it). */
+function lastExports(root: string): string[] {
+  const meters = fs.readFileSync(path.join(root, 'meter-data.csv'), 'utf8').trim().split('\n').slice(1);
+  const archived = listFiles(path.join(root, 'data/KW')).filter((f) => /^\d{4}-\d{2}\//.test(f));
+  return meters.map((line) => {
+    const name = line.split(',')[1]!;
+    return path.join(root, 'data/KW', archived.filter((f) => path.basename(f).startsWith(`${name}-`)).pop()!);
+  });
+}
+
 const write = (root: string, files: { file: string; text: string }[]) => {
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(root, f.file)), { recursive: true });
@@ -73,11 +86,32 @@ describe('lptool build: appends under SIGKILL', () => {
   let full2: Record<string, string>;
   let appendMs = 0;
 
-  /** A copy of the sorted site with its profiles built there (a copied profile has a new mtime: it would be rebuilt, not appended to). */
-  const copy = () => {
+  /**
+   * A copy of the sorted site with its profiles built there (a copied profile has a new mtime: it would be
+   * rebuilt, not appended to). `empty`: by a full build, which leaves every shadow empty. `filled`: by a full
+   * build without each meter's last export, then an append of it — the same profiles, their shadows one
+   * append behind.
+   */
+  const copy = (shadows: Shadows = 'empty') => {
     const t = tempDir('lptool-append-crash-');
     fs.cpSync(template.dir, t.dir, { recursive: true });
+    const held = shadows === 'filled' ? lastExports(t.dir) : [];
+    for (const f of held) fs.renameSync(f, `${f}.held`);
     expect(lptool(['build', '--root', t.dir]).code).toBe(0);
+    if (held.length) {
+      for (const f of held) fs.renameSync(`${f}.held`, f);
+      const r = lptool(['build', '--root', t.dir, '--json']);
+      expect(r.code).toBe(0);
+      expect(new Set(JSON.parse(r.stdout).meters.map((m: { status: string }) => m.status))).toEqual(
+        new Set(['appended']),
+      );
+    }
+    const sizes = fs
+      .readdirSync(path.join(t.dir, 'lp/.cache'))
+      .filter((f) => f.endsWith('.shadow'))
+      .map((f) => fs.statSync(path.join(t.dir, 'lp/.cache', f)).size);
+    expect(sizes.length).toBe(METERS);
+    expect(sizes.every((n) => (shadows === 'empty' ? n === 0 : n > 0))).toBe(true);
     return t;
   };
 
@@ -132,28 +166,36 @@ describe('lptool build: appends under SIGKILL', () => {
   }, 120_000);
   afterAll(() => template.cleanup());
 
-  // stopped between every two steps of the commit (LPTOOL_CRASH_AT makes the process SIGKILL itself there)
-  it.each([
-    ['swap-synced:0', 'all shadows written and synced, no profile replaced yet'],
-    ['swap-linked:12', '12 profiles replaced, the 13th linked to its temp name'],
-    ['swap-synced:20', '20 profiles replaced'],
-    ['swap-replaced:0', 'every profile replaced, no old one renamed to be a shadow'],
-    ['swap-replaced:17', 'every profile replaced, 17 old ones renamed to be shadows'],
-    ['manifest:0', 'everything committed but the manifest'],
-  ])('killed at %s (%s): every profile whole, and a re-run converges on a full build', (point) => {
-    const t = copy();
-    try {
-      write(t.dir, day1);
-      const r = lptool(['build', '--root', t.dir], { env: { LPTOOL_CRASH_AT: point } });
-      expect(r.code).toBe(-1); // killed by the signal
-      const replaced = wholeProfiles(t.dir, `killed at ${point}`);
-      const [where, i] = point.split(':');
-      expect(replaced).toBe(where === 'swap-synced' || where === 'swap-linked' ? Number(i) : METERS);
-      convergesAfterNextDay(t.dir);
-    } finally {
-      t.cleanup();
-    }
-  });
+  // stopped between every two steps of the commit (LPTOOL_CRASH_AT makes the process SIGKILL itself there),
+  // in the first append after a full build (empty shadows) and in a later one
+  it.each(
+    (['empty', 'filled'] as const).flatMap((shadows) =>
+      [
+        ['swap-synced:0', 'all shadows written and synced, no profile replaced yet'],
+        ['swap-linked:12', '12 profiles replaced, the 13th linked to its temp name'],
+        ['swap-synced:20', '20 profiles replaced'],
+        ['swap-replaced:0', 'every profile replaced, no old one renamed to be a shadow'],
+        ['swap-replaced:17', 'every profile replaced, 17 old ones renamed to be shadows'],
+        ['manifest:0', 'everything committed but the manifest'],
+      ].map(([point, what]) => [point!, what!, shadows] as const),
+    ),
+  )(
+    'killed at %s (%s), shadows %s before: every profile whole, and a re-run converges on a full build',
+    (point, _, shadows) => {
+      const t = copy(shadows);
+      try {
+        write(t.dir, day1);
+        const r = lptool(['build', '--root', t.dir], { env: { LPTOOL_CRASH_AT: point } });
+        expect(r.code).toBe(-1); // killed by the signal
+        const replaced = wholeProfiles(t.dir, `killed at ${point}`);
+        const [where, i] = point.split(':');
+        expect(replaced).toBe(where === 'swap-synced' || where === 'swap-linked' ? Number(i) : METERS);
+        convergesAfterNextDay(t.dir);
+      } finally {
+        t.cleanup();
+      }
+    },
+  );
 
   it('a full build killed between its renames (profile and shadow pairs) leaves every profile whole', () => {
     const t = copy();
@@ -175,7 +217,7 @@ describe('lptool build: appends under SIGKILL', () => {
     let changedAtDeath = 0;
     let mixed = 0;
     for (let round = 0; round < KILLS; round++) {
-      const t = copy();
+      const t = copy(round % 2 ? 'filled' : 'empty');
       try {
         write(t.dir, day1);
         // the commit is at the end of the run: aim most kills at its second half
@@ -194,7 +236,7 @@ describe('lptool build: appends under SIGKILL', () => {
     }
     expect(killedMidway).toBeGreaterThanOrEqual(KILLS * 0.5);
     console.info(
-      `append crash: ${killedMidway} of ${KILLS} runs killed; ${changedAtDeath} profiles already new at a kill; ${mixed} kills inside the commit (some new, some old)`,
+      `append crash: ${killedMidway} of ${KILLS} runs killed (half of them first appends after a full build); ${changedAtDeath} profiles already new at a kill; ${mixed} kills inside the commit (some new, some old)`,
     );
   }, 300_000);
 });

@@ -18,13 +18,14 @@ import {
  * `build` killed at its system calls (issue 13): strace stops it on entering the K-th fsync, rename,
  * link or unlink of a thread (`-e inject=rename:signal=SIGKILL:when=K`), in a cron-style build that
  * appends a day to some profiles through their shadows and rebuilds one whose new file overlaps, and
- * in a --full build. After each kill every profile is byte for byte the old one or the new one and the
+ * in a --full build. The cron build is the first append after a full build (every shadow empty: the append
+ * copies the whole profile into it) or a later one (the shadows filled by an earlier append). After each kill every profile is byte for byte the old one or the new one and the
  * archive is untouched; a re-run ends with every profile exactly as an uninterrupted build makes it, no
  * temp left, and the manifest right (the run after that has nothing to do). A seeded sample of points
  * per run (LPTOOL_SWEEP_SEED repeats one; the seed is in every failure message).
  */
 const SEED = Number(process.env.LPTOOL_SWEEP_SEED) || Date.now() % 1_000_000;
-const SAMPLE = { append: 14, full: 8 };
+const SAMPLE = { append: 14, later: 8, full: 8 };
 const METERS = ['north', 'south', 'east', 'west'];
 // one libuv thread for the async fsyncs, meters built in the main thread: K counts the same calls every run
 const ENV = { UV_THREADPOOL_SIZE: '1', LPTOOL_WORKERS: '1' };
@@ -40,15 +41,25 @@ function addDay(root: string, m: number, day: number, seed = day): void {
  * A site as cron finds it: three days of every meter built, then one more day of each and a corrected re-export
  * of south's second day archived. Made anew in each folder rather than copied: build trusts only profiles it
  * wrote in place (a copy's have another ctime and inode, and would be rebuilt in full, not appended to).
+ * `empty`: the three days built by one full build (every shadow empty); `filled`: two days built, then the
+ * third appended (the same profiles, every shadow holding its profile's first two days).
  */
-function cronSite(root: string): void {
+function cronSite(root: string, shadows: 'empty' | 'filled' = 'empty'): void {
   fs.writeFileSync(path.join(root, 'lptool.yaml'), 'timezone: America/Los_Angeles\nclock: standard\n');
   fs.writeFileSync(
     path.join(root, 'meter-data.csv'),
     `meter,name,multiplier\n${METERS.map((n, m) => `${1001 + m},${n},${m + 1}`).join('\n')}\n`,
   );
-  for (let m = 0; m < METERS.length; m++) for (let d = 0; d < 3; d++) addDay(root, m, d);
+  const built = shadows === 'empty' ? 3 : 2;
+  for (let m = 0; m < METERS.length; m++) for (let d = 0; d < built; d++) addDay(root, m, d);
   expect(lptool(['build', '--root', root]).code).toBe(0);
+  if (built < 3) {
+    for (let m = 0; m < METERS.length; m++) addDay(root, m, 2);
+    expect(lptool(['build', '--root', root]).code).toBe(0);
+  }
+  const cache = path.join(root, 'lp/.cache');
+  const sizes = METERS.map((n) => fs.statSync(path.join(cache, `${n}.csv.shadow`)).size);
+  expect(sizes.map((n) => n > 0)).toEqual(METERS.map(() => shadows === 'filled'));
   for (let m = 0; m < METERS.length; m++) addDay(root, m, 3);
   addDay(root, 1, 1, 7);
 }
@@ -97,11 +108,11 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
   });
   afterAll(() => template.cleanup());
 
-  const sweep = (label: string, args: string[], sample: number) => {
+  const sweep = (label: string, args: string[], sample: number, shadows: 'empty' | 'filled' = 'empty') => {
     const count = tempDir('lptool-build-syscall-count-', true);
     let points: [string, number][];
     try {
-      cronSite(count.dir);
+      cronSite(count.dir, shadows);
       const r = lptoolTraced(['build', '--root', count.dir, ...args], { trace: DURABLE_SYSCALLS, env: ENV });
       expect(r.code).toBe(1);
       points = [...callCounts(r.calls)].flatMap(([call, n]) =>
@@ -117,7 +128,7 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
       const where = `${label}: killed at ${call} #${k} (LPTOOL_SWEEP_SEED=${SEED})`;
       const t = tempDir('lptool-build-syscall-kill-', true);
       try {
-        cronSite(t.dir);
+        cronSite(t.dir, shadows);
         const r = lptoolTraced(['build', '--root', t.dir, ...args], {
           trace: DURABLE_SYSCALLS,
           inject: [`${call}:signal=SIGKILL:when=${k}`],
@@ -154,8 +165,12 @@ describe('lptool build killed at its fsyncs, renames, links and unlinks (strace)
     expect(killed).toBe(chosen.length);
   };
 
-  it(`a cron build (appends through the shadows, one overlap rebuilt): ${SAMPLE.append} seeded points`, () => {
+  it(`a cron build, the first after a full build (appends through empty shadows, one overlap rebuilt): ${SAMPLE.append} seeded points`, () => {
     sweep('append', [], SAMPLE.append);
+  }, 240_000);
+
+  it(`a later cron build (appends through filled shadows, one overlap rebuilt): ${SAMPLE.later} seeded points`, () => {
+    sweep('later append', [], SAMPLE.later, 'filled');
   }, 240_000);
 
   it(`a --full build: ${SAMPLE.full} seeded points`, () => {
