@@ -18,6 +18,7 @@ const common = {
   target: 'node20',
   external: [...LAZY],
   sourcemap: 'linked',
+  minifyWhitespace: true,
   logLevel: 'warning',
 };
 const cli = await build({

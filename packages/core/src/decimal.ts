@@ -396,14 +396,25 @@ function putInteger(out: Uint8Array, at: number, n: number): number {
 }
 
 /** The three digits of 0–999 (zero-padded), as char codes: DIGITS3[3k … 3k + 2]. */
-const DIGITS3 = Uint8Array.from({ length: 3000 }, (_, i) => `${Math.floor(i / 3)}`.padStart(3, '0').charCodeAt(i % 3));
+const DIGITS3 = new Uint8Array(3000);
 /** How many of those digits are left once trailing zeros are trimmed. */
-const TRIMMED_LENGTH = Uint8Array.from({ length: 1000 }, (_, k) => `${k}`.padStart(3, '0').replace(/0+$/, '').length);
-
-/** `.d`, `.dd` or `.ddd` for 1–999 with trailing zeros trimmed (`.5` for 500, `.05` for 50). */
-const TRIMMED3 = Array.from({ length: 1000 }, (_, k) => `.${`${k}`.padStart(3, '0')}`.replace(/0+$/, ''));
+const TRIMMED_LENGTH = new Uint8Array(1000);
+/** `.d`, `.dd` or `.ddd` for 1–999 with trailing zeros trimmed (`.5` for 500, `.05` for 50; `.` for 0). */
+const TRIMMED3: string[] = new Array(1000);
 /** `.ddd` for 0–999. */
-const PADDED3 = Array.from({ length: 1000 }, (_, k) => `.${`${k}`.padStart(3, '0')}`);
+const PADDED3: string[] = new Array(1000);
+// (by arithmetic: every command and worker loads this, and the string-built tables took 1–4 ms of a start)
+for (let k = 0; k < 1000; k++) {
+  const d0 = Math.floor(k / 100);
+  const d1 = Math.floor(k / 10) % 10;
+  const d2 = k % 10;
+  DIGITS3[3 * k] = 48 + d0;
+  DIGITS3[3 * k + 1] = 48 + d1;
+  DIGITS3[3 * k + 2] = 48 + d2;
+  TRIMMED_LENGTH[k] = d2 ? 3 : d1 ? 2 : d0 ? 1 : 0;
+  PADDED3[k] = `.${String.fromCharCode(48 + d0, 48 + d1, 48 + d2)}`;
+  TRIMMED3[k] = PADDED3[k]!.slice(0, 1 + TRIMMED_LENGTH[k]!);
+}
 
 function formatMicrosBig(m: bigint, digits: number): string {
   if (digits < 6) m = roundScaledBig(m, digits - 6) * pow10n(6 - digits);

@@ -83,12 +83,16 @@ export class ShadowAppend extends BufferedWriter {
   }
 }
 
+/** The buffer `copyRange` copies through (one per thread: the first append after a full build copies every profile). */
+let copyBuffer: Buffer | undefined;
+
 /** Append bytes [start, end) of `file` to the open `fd`. */
 function copyRange(file: string, fd: number, start: number, end: number): void {
   if (start >= end) return;
   const src = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(Math.min(end - start, 1 << 20));
+    copyBuffer ??= Buffer.allocUnsafeSlow(1 << 20);
+    const buf = copyBuffer;
     for (let pos = start; pos < end; ) {
       const n = fs.readSync(src, buf, 0, Math.min(buf.length, end - pos), pos);
       if (n === 0) throw new Error(`${file}: shorter than ${end} bytes`);
