@@ -87,6 +87,24 @@ describe('the archive layout: data/KW/YYYY-MM/, ERROR/, DUPLICATE/', () => {
     expect(listRejected(layout).map((f) => f.rel)).toEqual(['data/KW/ERROR/bad_EMPTY.csv']);
   });
 
+  it('a name that holds U+FFFD itself is valid UTF-8: listed, beside a name that is not UTF-8, and alone', () => {
+    const layout = siteLayout(root);
+    put('data/KW/2024-07/a-\uFFFD.csv', 'x');
+    put('data/KW/2024-07/b.csv', 'x');
+    fs.writeFileSync(
+      Buffer.concat([Buffer.from(`${root}/data/KW/2024-07/c-`), Buffer.from([0xef, 0xbf]), Buffer.from('.csv')]),
+      'x',
+    );
+    put('data/KW/2024-08/d-\uFFFD.csv', 'x');
+    const listed = listArchive(layout);
+    expect(listed.files.map((f) => f.rel)).toEqual([
+      'data/KW/2024-07/a-\uFFFD.csv',
+      'data/KW/2024-07/b.csv',
+      'data/KW/2024-08/d-\uFFFD.csv',
+    ]);
+    expect(listed.badNames).toEqual(['data/KW/2024-07/c-\\xEF\\xBF.csv']);
+  });
+
   it('peeks at the meter and first Start Time from the first lines only', () => {
     const f = put(
       'x.csv',

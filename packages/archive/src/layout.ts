@@ -65,17 +65,7 @@ export function listArchive(
   const csvOnly = options.csvOnly ?? true;
   for (const month of archiveMonthFolders(layout)) {
     const dir = path.join(layout.root, month);
-    const names: string[] = [];
-    let raw: Buffer[] = [];
-    try {
-      raw = fs.readdirSync(dir, { encoding: 'buffer' });
-    } catch {
-      /* (checked as a folder before: gone since) */
-    }
-    for (const r of raw) {
-      if (isUtf8Name(r)) names.push(r.toString('utf8'));
-      else badNames.push(`${month}/${escapeFileName(r)}`);
-    }
+    const names = utf8Names(dir, (r) => badNames.push(`${month}/${escapeFileName(r)}`));
     for (const name of names.sort()) {
       if (name.startsWith('.') || (csvOnly && !/\.csv$/i.test(name))) continue;
       const full = `${dir}${path.sep}${name}`;
@@ -84,6 +74,27 @@ export function listArchive(
     }
   }
   return { files, badNames };
+}
+
+/**
+ * A folder's entries whose names are valid UTF-8; `bad` gets the others. Listed as text (a cron run lists every
+ * month folder): only a folder where some name decodes with U+FFFD is listed again as bytes to tell which names
+ * are not UTF-8 (a valid name may hold U+FFFD itself). None when the folder is gone.
+ */
+function utf8Names(dir: string, bad: (raw: Buffer) => void): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+    if (!names.some((n) => n.includes('\uFFFD'))) return names;
+    names = [];
+    for (const r of fs.readdirSync(dir, { encoding: 'buffer' })) {
+      if (isUtf8Name(r)) names.push(r.toString('utf8'));
+      else bad(r);
+    }
+    return names;
+  } catch {
+    return []; // (checked as a folder before: gone since)
+  }
 }
 
 /** The rejects kept in `data/KW/ERROR/` (their `.csv` files, not the sidecars). */

@@ -86,6 +86,30 @@ export function zodToLptError(error: z.ZodError, file: string, data?: unknown): 
   return new LptError('LPT_CONFIG', `${file}: ${key} — ${msg}`, { file, key }, { issues: error.issues });
 }
 
+/** A line of a flat YAML file: `key: value`, maybe a comment after it (see flatYaml). */
+const FLAT_LINE = /^([a-z][a-z0-9_]*): +([A-Za-z_][A-Za-z0-9_/+.-]*|[1-9][0-9]*[a-z]+|0|[1-9][0-9]{0,14})(?: +#.*)? *$/;
+/** Plain words YAML's core schema reads as something other than text. */
+const NOT_TEXT = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
+/**
+ * A flat YAML file as lptool init writes lptool.yaml — `key: value` lines, comments and blank lines, with
+ * values that are plain words, lengths such as `15m` or whole numbers — read without the YAML parser (its
+ * first use costs ~5 ms of every command's start). Null for anything else (quotes, nesting, tabs, CR, a
+ * repeated key …): the YAML parser reads those. For what it accepts it gives what the parser gives.
+ */
+export function flatYaml(text: string): Record<string, string | number> | null {
+  const out: Record<string, string | number> = {};
+  for (const line of text.split('\n')) {
+    if (/^ *(#.*)?$/.test(line)) continue;
+    const m = FLAT_LINE.exec(line);
+    if (!m) return null;
+    const [, key, value] = m as unknown as [string, string, string];
+    if (NOT_TEXT.has(key) || NOT_TEXT.has(value) || Object.hasOwn(out, key)) return null;
+    out[key] = /^[0-9]+$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
 /** Reads and validates a YAML file into a schema's type. */
 export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, displayName = file): z.infer<S> {
   let data: unknown;
@@ -101,7 +125,7 @@ export function readYamlFile<S extends z.ZodTypeAny>(file: string, schema: S, di
     });
   }
   try {
-    data = parseYaml(text) ?? {};
+    data = flatYaml(text) ?? parseYaml(text) ?? {};
   } catch (e) {
     throw new LptError('LPT_CONFIG', `${displayName}: not valid YAML — ${(e as Error).message.split('\n')[0]}`, {
       file: displayName,
