@@ -199,16 +199,19 @@ function listInputs(
 ): Map<string, FileRecord> {
   const out = new Map<string, FileRecord>();
   const listed = listArchive(layout);
-  for (const { rel, full, ...st } of listed.files) {
-    const known = manifest.files[rel];
-    const same = known && known.size === st.size && known.mtimeMs === st.mtimeMs;
+  let asRecorded = true; // every file the manifest's record, in its order (then the record stays as it is)
+  const recorded = Object.keys(manifest.files);
+  for (const f of listed.files) {
+    const known = manifest.files[f.rel];
+    const same = known && known.size === f.size && known.mtimeMs === f.mtimeMs;
     const rec: FileRecord =
       same && known.first !== undefined
         ? known
-        : { size: st.size, mtimeMs: st.mtimeMs, hash: same ? known.hash : sha256File(full), ...peekExport(full) };
-    out.set(rel, rec);
+        : { size: f.size, mtimeMs: f.mtimeMs, hash: same ? known.hash : sha256File(f.full), ...peekExport(f.full) };
+    if (rec !== known || recorded[out.size] !== f.rel) asRecorded = false;
+    out.set(f.rel, rec);
   }
-  manifest.files = Object.fromEntries(out);
+  if (!asRecorded || recorded.length !== out.size) manifest.files = Object.fromEntries(out);
   for (const file of listed.badNames) {
     const message = 'name is not valid UTF-8 — not read; rename it';
     summary.badFiles.push({ file, reason: 'PARSE-ERROR', message });
