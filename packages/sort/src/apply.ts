@@ -3,6 +3,7 @@ import path from 'node:path';
 import { rejectSidecarOf, siteRelative } from '@lptool/archive';
 import { ExitCode, LptError, type SiteClock } from '@lptool/core';
 import {
+  crashPoint,
   errnoOf,
   escapeFileName,
   fsyncDir,
@@ -85,6 +86,9 @@ const recordJumpText = (name: string, j: { line: number; previous: string; got: 
 
 /** How many files are filed under one set of fsyncs (hash-store.ts); `LPTOOL_SORT_BATCH` sets it for the kill tests. */
 const BATCH = Math.max(1, Math.floor(Number(process.env.LPTOOL_SORT_BATCH)) || 64);
+
+/** Files moved by this process (for the kill tests' crash point). */
+let movesMade = 0;
 
 type MoveAction = Exclude<SortAction, { kind: 'leave' }>;
 
@@ -176,6 +180,7 @@ function fileBatch(batch: readonly MoveAction[], ctx: ApplyContext): number {
         writeRejectSidecar(ctx, f.a, at);
       }
       moveInBatch(f.full, f.a.dest, folders);
+      crashPoint('sort-moved', ++movesMade); // (the kill tests: LPTOOL_CRASH_AT=sort-moved:N, after the N-th move)
     } catch (e) {
       failure = e;
       break;
