@@ -10,7 +10,7 @@ import { z } from 'zod';
  * where it went, plus its write-ahead journal `.processed-hashes.journal`.
  *
  * Why no file is lost or doubled, whatever instant the process dies at
- * (SPEC §3). Inputs are filed in batches (up to 64; no two of a batch with the
+ * (SPEC §3). Inputs are filed in batches (up to 256; no two of a batch with the
  * same SHA-256), each in this order:
  *
  *   1. append `intent {hash, src, dest}` of every input of the batch to the

@@ -88,7 +88,8 @@ function applyAll(
 ): void {
   const { site, store } = run;
   const existing = new Set(listing.existing);
-  const ctx = { ...run, layout: site.layout, clock: site.clock, intervalMs: site.settings.intervalMs, existing };
+  const { clock, layout } = site;
+  const ctx = { ...run, layout, clock, intervalMs: site.settings.intervalMs, existing, folders: new Set<string>() };
   for (let rest = applyPlan(actions, ctx); rest.length; ) {
     const names = new Set(rest.map((a) => a.name));
     const again = { ...listing, entries: listing.entries.filter((e) => names.has(e.name)), badNames: [], existing };

@@ -158,11 +158,11 @@ describe('lptool sort under SIGKILL', () => {
   }, 300_000);
 
   // The files go in batches (hash-store.ts): the ten re-deliveries `again-*` come first (by name), then the
-  // original of again-0 starts a new batch (a batch never holds one hash twice), then batches of 64 — moves
-  // 1–10, 11–74, 75–138, 139–202, 203–210. A kill right after move N leaves the intents of N's whole batch
-  // without their `done` (its first move, its middle, its last: before the folder fsyncs).
-  const batchSize = (n: number) => (n <= 10 ? 10 : n <= 202 ? 64 : 8);
-  it.each([1, 10, 11, 40, 74, 138, 210])('loses and doubles nothing when killed right after move %i', (n) => {
+  // original of again-0 starts a new batch (a batch never holds one hash twice) of the other 200 — moves 1–10,
+  // 11–210. A kill right after move N leaves the intents of N's whole batch without their `done` (its first
+  // move, its middle, its last: before the folder fsyncs).
+  const batchSize = (n: number) => (n <= 10 ? 10 : 200);
+  it.each([1, 10, 11, 100, 210])('loses and doubles nothing when killed right after move %i', (n) => {
     const t = freshSite();
     try {
       const r = lptool(['sort', '--root', t.dir, '--settle', '0'], { env: { LPTOOL_CRASH_AT: `sort-moved:${n}` } });
