@@ -91,6 +91,62 @@ describe('HashStore.recover', () => {
   });
 });
 
+describe('HashStore batches (intents with one fsync, moves, done records with one fsync)', () => {
+  const put = (name: string) => {
+    fs.writeFileSync(path.join(root, '_dropbox/KW', name), `bytes of ${name}`);
+    return sha256File(path.join(root, '_dropbox/KW', name));
+  };
+  const move = (name: string) =>
+    fs.renameSync(path.join(root, '_dropbox/KW', name), path.join(root, 'data/KW/2024-07', name));
+  const lines = (s: HashStore) =>
+    fs
+      .readFileSync(s.journalFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).op);
+
+  it('a batch cut by a kill: each intent is settled on its own — moved ones recorded, the others forgotten', () => {
+    const names = ['a.csv', 'b.csv', 'c.csv', 'd.csv'];
+    const hashes = names.map(put);
+    const s = HashStore.load(root, storeFile());
+    s.intents(
+      names.map((n, i) => ({ hash: hashes[i]!, src: `_dropbox/KW/${n}`, entry: entry(`data/KW/2024-07/${n}`) })),
+    );
+    expect(lines(s)).toEqual(['intent', 'intent', 'intent', 'intent']);
+    move('a.csv');
+    move('b.csv'); // killed here: before c and d moved, before any done
+    const again = HashStore.load(root, storeFile());
+    expect(again.recover()).toEqual({ recorded: 2, forgotten: 2, cleanedTemps: 0 });
+    expect(names.map((_, i) => again.get(hashes[i]!)?.dest)).toEqual([
+      'data/KW/2024-07/a.csv',
+      'data/KW/2024-07/b.csv',
+      undefined,
+      undefined,
+    ]);
+    expect(fs.readdirSync(path.join(root, '_dropbox/KW')).sort()).toEqual(['c.csv', 'd.csv']);
+  });
+
+  it('done records settle a batch without looking at the files; an intent journaled again settles by the last', () => {
+    const [ha, hb] = [put('a.csv'), put('b.csv')];
+    const s = HashStore.load(root, storeFile());
+    // a batch cut short by a file that failed before b moved: b is planned again (another name) and filed
+    s.intents([
+      { hash: ha, src: '_dropbox/KW/a.csv', entry: entry('data/KW/2024-07/a.csv') },
+      { hash: hb, src: '_dropbox/KW/b.csv', entry: entry('data/KW/2024-07/b.csv') },
+    ]);
+    move('a.csv');
+    s.doneAll([{ hash: ha, entry: entry('data/KW/2024-07/a.csv') }]);
+    s.intents([{ hash: hb, src: '_dropbox/KW/b.csv', entry: entry('data/KW/2024-07/b-1.csv') }]);
+    fs.renameSync(path.join(root, '_dropbox/KW/b.csv'), path.join(root, 'data/KW/2024-07/b-1.csv'));
+    s.doneAll([{ hash: hb, entry: entry('data/KW/2024-07/b-1.csv') }]);
+    expect(lines(s)).toEqual(['intent', 'intent', 'done', 'intent', 'done']);
+    fs.writeFileSync(path.join(root, 'data/KW/2024-07/a.csv'), 'changed after'); // (done: not hashed again)
+    const again = HashStore.load(root, storeFile());
+    expect(again.recover()).toEqual({ recorded: 2, forgotten: 0, cleanedTemps: 0 });
+    expect([again.get(ha)?.dest, again.get(hb)?.dest]).toEqual(['data/KW/2024-07/a.csv', 'data/KW/2024-07/b-1.csv']);
+  });
+});
+
 describe('HashStore.load', () => {
   it('a journal line of valid JSON but the wrong shape, or a journal that is a folder, is exit 2 naming it', () => {
     const s = HashStore.load(root, storeFile());

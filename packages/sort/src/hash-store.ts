@@ -10,12 +10,23 @@ import { z } from 'zod';
  * where it went, plus its write-ahead journal `.processed-hashes.journal`.
  *
  * Why no file is lost or doubled, whatever instant the process dies at
- * (SPEC §3). For each input, in this order:
+ * (SPEC §3). Inputs are filed in batches (up to 256; no two of a batch with the
+ * same SHA-256), each in this order:
  *
- *   1. append `intent {hash, src, dest}` to the journal, fsync;
- *   2. move src → dest (one rename, or copy + fsync + rename, then unlink src),
- *      fsync both folders;
- *   3. append `done {hash}` to the journal, fsync.
+ *   1. append `intent {hash, src, dest}` of every input of the batch to the
+ *      journal, then one fsync;
+ *   2. move each src → dest (one rename, or copy + fsync + rename, then unlink
+ *      src), then fsync every folder the renames touched, once each;
+ *   3. append `done {hash}` of every input moved, then one fsync.
+ *
+ * So an input is moved only after its intent is durable, and its `done` is
+ * written only after its move is. A batch changes how many fsyncs there are,
+ * not what each record means: recovery reads the journal line by line as it
+ * would for batches of one. A batch never holds two inputs with one hash (a
+ * re-delivery and its original go in two batches), so a `done` settles the one
+ * intent of its hash before it; the intents of a batch cut short by a file that
+ * failed (left in place) stay without a `done`, and are settled as a killed
+ * run's would be (those inputs are planned again, and journaled again).
  *
  * The store itself is only rewritten (temp + fsync + rename) at the end of a
  * run or when a run starts and finds a journal: it then folds the journal in.
@@ -23,12 +34,13 @@ import { z } from 'zod';
  * present with the journaled hash → the move happened (dest appears only by a
  * rename after fsync, so it is complete): record it; else the move did not
  * happen (or only a temp copy exists, which is removed): forget the intent, and
- * the file is processed again. A file under the source's name is removed only
- * when it is the journaled file left behind by a cross-device copy that died
- * before unlinking it: its own SHA-256 is the journal's and it is on another
- * file system than dest. Anything else there is a new delivery (a corrected
- * re-export under the same name, or the same bytes again) and is sorted like
- * any other. A hash is therefore recorded only once its file is durably in
+ * the file is processed again. A kill inside a batch leaves some of its inputs
+ * moved and some not; each intent is settled on its own. A file under the
+ * source's name is removed only when it is the journaled file left behind by a
+ * cross-device copy that died before unlinking it: its own SHA-256 is the
+ * journal's and it is on another file system than dest. Anything else there is
+ * a new delivery (a corrected re-export under the same name, or the same bytes
+ * again) and is sorted like any other. A hash is therefore recorded only once its file is durably in
  * place, every input is at any instant in the dropbox or in exactly one place
  * under data/KW/, and a re-run finishes what a killed run started.
  */
@@ -230,13 +242,23 @@ export class HashStore {
 
   /** Journal: an intent before a move. */
   intent(hash: string, src: string, entry: HashEntry): void {
-    this.append({ op: 'intent', hash, src, entry });
+    this.intents([{ hash, src, entry }]);
+  }
+
+  /** Journal: the intents of a batch of moves, made durable with one fsync before any of them moves. */
+  intents(batch: readonly { hash: string; src: string; entry: HashEntry }[]): void {
+    this.append(batch.map(({ hash, src, entry }) => ({ op: 'intent', hash, src, entry })));
   }
 
   /** Journal: the move is durable; record the hash in memory. */
   done(hash: string, entry: HashEntry): void {
-    this.append({ op: 'done', hash });
-    this.record(hash, entry);
+    this.doneAll([{ hash, entry }]);
+  }
+
+  /** Journal: the moves of a batch are durable (one fsync); record their hashes in memory. */
+  doneAll(batch: readonly { hash: string; entry: HashEntry }[]): void {
+    this.append(batch.map(({ hash }) => ({ op: 'done', hash })));
+    for (const { hash, entry } of batch) this.record(hash, entry);
   }
 
   /** A duplicate's move never replaces the entry of the file it duplicates. */
@@ -244,9 +266,12 @@ export class HashStore {
     if (entry.outcome !== 'duplicate') this.files.set(hash, entry);
   }
 
-  private append(line: JournalLine): void {
+  /** Append lines to the journal (all of them: a short write is written on, so a full disk is an error) and fsync once. */
+  private append(lines: readonly JournalLine[]): void {
+    if (lines.length === 0) return;
     if (this.journalFd === null) this.journalFd = fs.openSync(this.journalFile, 'a');
-    fs.writeSync(this.journalFd, `${JSON.stringify(line)}\n`);
+    const bytes = Buffer.from(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    for (let at = 0; at < bytes.length; ) at += fs.writeSync(this.journalFd, bytes, at, bytes.length - at);
     fs.fsyncSync(this.journalFd);
   }
 

@@ -39,4 +39,36 @@ describe('one file that cannot be handled never stops the others (issue 13 items
     const errLog = fs.readFileSync(path.join(root, 'logs/dropbox-error.log'), 'utf8');
     expect(errLog).toContain('"event":"failed","file":"north-13.csv"');
   });
+
+  it('a file that vanishes between its read and its move is named; the files of its batch before and after it are filed', async () => {
+    const root = site();
+    const days = ['10', '11', '12', '13', '14', '15'];
+    for (const d of days)
+      deliver(root, `north-${d}.csv`, exportText('144800052', `2024-07-${d}T00:00`, 4, { seed: Number(d) }));
+    const box = path.join(root, '_dropbox/KW');
+    // once every file is read (and planned into one batch), another process takes north-12.csv
+    const vanish = () => fs.renameSync(path.join(box, 'north-12.csv'), path.join(root, 'taken.csv'));
+    const s = await sort({ ...PLAIN_SORT, root, settleMs: 0, onProgress: (d, n) => d === n && vanish() });
+    expect(s.exitCode).toBe(1);
+    expect(s.counts).toMatchObject({ archived: 5, failed: 1 });
+    expect(s.failed.map((f) => f.name)).toEqual(['north-12.csv']);
+    expect(s.files.map((f) => f.name)).toEqual([
+      'north-10.csv',
+      'north-11.csv',
+      'north-13.csv',
+      'north-14.csv',
+      'north-15.csv',
+    ]);
+    expect(fs.readdirSync(path.join(root, 'data/KW/2024-07')).sort()).toEqual(
+      days.filter((d) => d !== '12').map((d) => `north-${d}.csv`),
+    );
+    expect(fs.readdirSync(box)).toEqual([]);
+    expect(fs.existsSync(path.join(root, '.processed-hashes.journal'))).toBe(false);
+    const store = JSON.parse(fs.readFileSync(path.join(root, '.processed-hashes.json'), 'utf8'));
+    expect(
+      Object.values(store.files)
+        .map((e) => (e as { source: string }).source)
+        .sort(),
+    ).toEqual(s.files.map((f) => f.name));
+  });
 });

@@ -1,13 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  archiveMonthFolders,
-  checkExport,
-  ExportRejected,
-  monthFolderOf,
-  sha256File,
-  siteRelative,
-} from '@lptool/archive';
+import { archiveMonthFolders, sha256File, siteRelative } from '@lptool/archive';
 import { LptError } from '@lptool/core';
 import {
   type DropboxItem,
@@ -22,6 +16,7 @@ import {
   safeFileName,
 } from '@lptool/io';
 import { account, applyPlan, whyLeft } from './apply.js';
+import { checkCandidate } from './check.js';
 import { HashStore } from './hash-store.js';
 import { type Inspection, isCandidate, type Listing, planSort, type SortAction } from './plan.js';
 import { emptySummary, type SortSummary } from './summary.js';
@@ -93,7 +88,8 @@ function applyAll(
 ): void {
   const { site, store } = run;
   const existing = new Set(listing.existing);
-  const ctx = { ...run, layout: site.layout, clock: site.clock, intervalMs: site.settings.intervalMs, existing };
+  const { clock, layout } = site;
+  const ctx = { ...run, layout, clock, intervalMs: site.settings.intervalMs, existing, folders: new Set<string>() };
   for (let rest = applyPlan(actions, ctx); rest.length; ) {
     const names = new Set(rest.map((a) => a.name));
     const again = { ...listing, entries: listing.entries.filter((e) => names.has(e.name)), badNames: [], existing };
@@ -170,32 +166,29 @@ function filesIn(dirs: string[]): Set<string> {
 
 /**
  * Read one candidate: its SHA-256 and, unless the store already knows those bytes (a re-delivery), the
- * export rules' verdict. A file that cannot be read is left where it is, with why.
+ * export rules' verdict — both from the one read of its bytes (the check reads them as bytes: archive's
+ * `decodeExport`, which gives what `checkExport` gives on the text). A file that cannot be read is left where
+ * it is, with why.
  */
 function inspect(site: Site, name: string, store: HashStore, dryRun: boolean): Inspection {
   const full = path.join(site.layout.dropbox, name);
-  const { clock } = site;
   try {
-    const hash = sha256File(full);
+    const bytes = readWhole(full);
+    const hash = bytes === null ? sha256File(full) : createHash('sha256').update(bytes).digest('hex');
     if (store.get(hash)) return { hash, known: true };
-    try {
-      const ex = checkExport(fs.readFileSync(full, 'utf8'), name, clock, site.settings.intervalMs);
-      const first = ex.intervals.start[0]!;
-      const last = ex.intervals.end[ex.intervals.end.length - 1]!;
-      const accepted = {
-        meter: ex.meter,
-        rows: ex.rows.count,
-        first: clock.format(first),
-        last: clock.format(last),
-        month: monthFolderOf(clock, first),
-        recordJumps: ex.recordJumps,
-      };
-      return { hash, accepted };
-    } catch (e) {
-      if (!(e instanceof ExportRejected)) throw e;
-      return { hash, rejected: { reason: e.reason, code: e.code, message: e.message, rows: e.rows } };
-    }
+    const { clock, settings } = site;
+    return { hash, ...checkCandidate(bytes ?? fs.readFileSync(full), name, clock, settings.intervalMs) };
   } catch (e) {
     return { failed: whyLeft(e, name, site.layout.dropbox, dryRun), stack: (e as Error)?.stack };
+  }
+}
+
+/** A file's bytes, or null when it is too large to hold (it is then hashed in chunks, and its check says why). */
+function readWhole(file: string): Buffer | null {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_FS_FILE_TOO_LARGE') return null;
+    throw e;
   }
 }

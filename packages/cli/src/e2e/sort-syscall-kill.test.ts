@@ -21,8 +21,11 @@ import {
  * every input that left the dropbox, and sort runs again: every input, old and new, ends in exactly one
  * place, the new bytes in the archive — recovery never deletes a new delivery (item 1).
  *
- * Small site: every point is tried. Larger site: a seeded sample of points per run (LPTOOL_SWEEP_SEED
- * repeats one; the seed is in every failure message).
+ * sort files its inputs in batches (one intent fsync, the renames, one fsync per folder, one done fsync):
+ * the small site is one batch of several files and every point is tried, so kills land between a batch's
+ * moves (counted: a journal left with intents some of whose files moved and some not). Larger site, in
+ * batches of 4: a seeded sample of points per run (LPTOOL_SWEEP_SEED repeats one; the seed is in every
+ * failure message).
  */
 const OLD = new Date('2024-08-01T00:00:00Z');
 const SEED = Number(process.env.LPTOOL_SWEEP_SEED) || Date.now() % 1_000_000;
@@ -93,11 +96,43 @@ function makeSite(dir: string, files: number): void {
   }
 }
 
+/**
+ * Did the kill cut a batch (hash-store.ts): the journal holds two or more intents without their `done`, and
+ * some of those files had reached data/KW/ while others had not?
+ */
+function cutBatch(root: string): boolean {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(root, '.processed-hashes.journal'), 'utf8');
+  } catch {
+    return false;
+  }
+  const pending = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    let line: { op: string; hash: string; entry?: { dest: string } };
+    try {
+      line = JSON.parse(raw);
+    } catch {
+      continue; // a blank line, or the last one cut by the kill
+    }
+    if (line.op === 'intent') pending.set(line.hash, line.entry!.dest);
+    else pending.delete(line.hash);
+  }
+  const there = [...pending.values()].map((dest) => fs.existsSync(path.join(root, dest)));
+  return there.length >= 2 && there.includes(true) && there.includes(false);
+}
+
 /** Kill sort at each point, check, deliver corrected re-exports under the names that left, sort again, check. */
-function killAndRecover(template: string, points: [string, number][], label: string): number {
+function killAndRecover(
+  template: string,
+  points: [string, number][],
+  label: string,
+  env: Record<string, string> = {},
+): { killed: number; cut: number } {
   const expected = contentCount(template);
   const names = fs.readdirSync(path.join(template, '_dropbox/KW'));
   let killed = 0;
+  let cut = 0;
   for (const [call, k] of points) {
     const where = `${label}: killed at ${call} #${k} (LPTOOL_SWEEP_SEED=${SEED})`;
     const t = tempDir('lptool-syscall-kill-', true);
@@ -106,8 +141,10 @@ function killAndRecover(template: string, points: [string, number][], label: str
       const r = lptoolTraced(['sort', '--root', t.dir, '--settle', '0'], {
         trace: DURABLE_SYSCALLS,
         inject: [`${call}:signal=SIGKILL:when=${k}`],
+        env,
       });
       if (r.signal === 'SIGKILL') killed++;
+      if (cutBatch(t.dir)) cut++;
       // at the moment of death: every input in the dropbox or in exactly one place under data/KW
       expect(contentCount(t.dir), where).toEqual(expected);
       // corrected re-exports arrive under the names that left the dropbox
@@ -138,15 +175,15 @@ function killAndRecover(template: string, points: [string, number][], label: str
       t.cleanup();
     }
   }
-  return killed;
+  return { killed, cut };
 }
 
 /** Every (call, K) at which an uninterrupted sort of the template enters a durability call. */
-function allPoints(template: string): [string, number][] {
+function allPoints(template: string, env: Record<string, string> = {}): [string, number][] {
   const t = tempDir('lptool-syscall-count-', true);
   try {
     fs.cpSync(template, t.dir, { recursive: true, preserveTimestamps: true });
-    const r = lptoolTraced(['sort', '--root', t.dir, '--settle', '0'], { trace: DURABLE_SYSCALLS });
+    const r = lptoolTraced(['sort', '--root', t.dir, '--settle', '0'], { trace: DURABLE_SYSCALLS, env });
     expect(r.code).toBe(1); // a reject and a time break
     expect(new Set(r.calls.map((c) => c.tid)).size).toBe(1); // sort is one thread: K counts every call
     return [...callCounts(r.calls)].flatMap(([call, n]) =>
@@ -174,20 +211,25 @@ describe('lptool sort killed at its fsyncs, renames, links and unlinks (strace)'
   it('at every point of a small sort: nothing lost or doubled, and a corrected re-export is never deleted', () => {
     const points = allPoints(small.dir);
     expect(points.length).toBeGreaterThan(20);
-    const killed = killAndRecover(small.dir, points, 'small site');
+    const { killed, cut } = killAndRecover(small.dir, points, 'small site');
     const kinds = [...new Set(points.map((p) => p[0]))]
       .map((c) => `${c} ×${points.filter((p) => p[0] === c).length}`)
       .join(', ');
-    console.log(`sort syscall sweep (small site): ${points.length} points (${kinds}), ${killed} killed, 0 failed`);
+    console.log(
+      `sort syscall sweep (small site): ${points.length} points (${kinds}), ${killed} killed (${cut} inside a batch), 0 failed`,
+    );
     expect(killed).toBe(points.length);
+    // the files go in batches (several under one intent fsync), and kills land between a batch's moves
+    expect(cut).toBeGreaterThanOrEqual(3);
   }, 180_000);
 
-  it(`at ${SAMPLE} seeded points of a larger sort (seed ${SEED})`, () => {
-    const points = allPoints(large.dir);
+  it(`at ${SAMPLE} seeded points of a larger sort in batches of 4 (seed ${SEED})`, () => {
+    const env = { LPTOOL_SORT_BATCH: '4' }; // several batches: kills after some batches are done
+    const points = allPoints(large.dir, env);
     const sample = shuffled(points, seededRandom(SEED)).slice(0, SAMPLE);
-    const killed = killAndRecover(large.dir, sample, 'larger site');
+    const { killed, cut } = killAndRecover(large.dir, sample, 'larger site', env);
     console.log(
-      `sort syscall sweep (larger site, seed ${SEED}): ${sample.length} of ${points.length} points, ${killed} killed, 0 failed`,
+      `sort syscall sweep (larger site, batches of 4, seed ${SEED}): ${sample.length} of ${points.length} points, ${killed} killed (${cut} inside a batch), 0 failed`,
     );
     expect(killed).toBe(sample.length);
   }, 180_000);
