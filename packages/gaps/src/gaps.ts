@@ -184,12 +184,14 @@ function outputsOf(options: GapsOptions, files: string[], root: string): (file: 
   }
   // the files it will write there pass io's output guard: never an input, nor a file under data/ or _dropbox/, nor
   // a gap list of the site's lp/ — but for a profile of that very folder, whose list there is this (plain) run's own
+  // (only that name is let through: such a folder under data/ or _dropbox/ is refused as for any other profile)
   const home = realPathOf(dir);
-  for (const f of files.filter((f) => realPathOf(path.dirname(f)) !== home))
+  for (const f of files)
     for (const suffix of ['_gaps.csv', '_gaps.png', '_gaps.svg', '_gaps.vl.json'])
       checkOutputPath(path.join(dir, path.basename(f).replace(/\.csv$/i, suffix)), {
         flag: '--out',
         inputs: files,
+        gapFiles: realPathOf(path.dirname(f)) === home,
         root,
       });
   fs.mkdirSync(dir, { recursive: true });

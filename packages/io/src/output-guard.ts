@@ -22,6 +22,11 @@ export interface OutputGuard {
    * input like the others, compared by dev+inode (it has no path).
    */
   stdin?: boolean;
+  /**
+   * The command writes lptool's own gap lists and pictures (gaps, for profiles of the folder it writes to): a
+   * `lp/<stem>_gaps.*` is not refused by its name — everything else is, as for any output.
+   */
+  gapFiles?: boolean;
   /** The command's site root, when it has one (sites that hold the output are found from its path too). */
   root?: string | undefined;
   /** How a path is shown in the message (default: relative to the working folder when below it). */
@@ -124,14 +129,14 @@ function isProfileFile(file: string): boolean {
 }
 
 /** What a site keeps at this site-relative path (a phrase for the message), or null when an output may go there. */
-function siteFileAt(root: string, rel: string, real: string): string | null {
+function siteFileAt(root: string, rel: string, real: string, gapFiles: boolean): string | null {
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
   const posix = rel.split(path.sep).join('/');
   if (SITE_FILES.has(posix)) return `the site's ${posix}`;
   const folder = SITE_FOLDERS.find((f) => posix === f || posix.startsWith(`${f}/`));
   if (folder) return `a file under the site's ${folder}/`;
   if (posix === 'lp' || posix === 'lp/.build-manifest.json') return `the site's ${posix}`;
-  const derived = derivedOutputAt(posix);
+  const derived = derivedOutputAt(posix, gapFiles);
   if (derived) return derived;
   const m = /^lp\/([^/]+)\.csv$/i.exec(posix);
   if (!m) return null;
@@ -147,10 +152,10 @@ function siteFileAt(root: string, rel: string, real: string): string | null {
  * null. `lp/resampled/` and `lp/stats/` hold what an operator asked resample and stats for: named, they may be
  * written again.
  */
-function derivedOutputAt(posix: string): string | null {
+function derivedOutputAt(posix: string, gapFiles: boolean): string | null {
   if (posix === 'lp/report' || posix.startsWith('lp/report/')) return "a file of the site's QA report in lp/report/";
   const m = /^lp\/([^/]+)_gaps\.(csv|png|svg|vl\.json)$/i.exec(posix);
-  if (!m) return null;
+  if (!m || gapFiles) return null;
   return m[2]!.toLowerCase() === 'csv' ? `the site's gap list ${posix}` : `the site's gap picture ${posix}`;
 }
 
@@ -171,7 +176,7 @@ export function outputRefusal(output: string, guard: Omit<OutputGuard, 'flag'>):
   if (guard.root) reals.push(...throughMounts(reals[0]!, guard.root));
   for (const real of new Set(reals)) {
     for (const root of rootsAbove(real, guard.root)) {
-      const what = siteFileAt(root, path.relative(root, real), real);
+      const what = siteFileAt(root, path.relative(root, real), real, guard.gapFiles === true);
       if (what) return what;
     }
   }

@@ -214,6 +214,29 @@ describe('outputs never replace an input or a site file', () => {
       expect([args.join(' '), lptool(args, { cwd: root }).code]).toEqual([args.join(' '), 0]);
   });
 
+  it('gaps --out the folder of its own profile: allowed in lp/, refused under data/ and _dropbox/ as for any profile', () => {
+    const s = synthSite(
+      ['--meters', '1', '--days', '2', '--start', '2024-07-15'],
+      [['sort', '--settle', '0'], ['build']],
+    );
+    cleanups.push(s.cleanup);
+    const { root } = s;
+    // a profile copied into the archive or the dropbox: its gap list there would be taken for an export
+    for (const folder of ['data/KW/2024-07', '_dropbox/KW']) {
+      fs.mkdirSync(path.join(root, folder), { recursive: true });
+      fs.copyFileSync(path.join(root, 'lp/north.csv'), path.join(root, folder, 'copy.csv'));
+    }
+    const before = snapshot(root);
+    for (const folder of ['data/KW/2024-07', '_dropbox/KW']) {
+      const args = ['gaps', `${folder}/copy.csv`, '--out', folder];
+      const r = lptool(args, { cwd: root });
+      expect([args.join(' '), r.code, r.stdout]).toEqual([args.join(' '), 2, '']);
+      expect(r.stderr).toContain(`got ${folder}/copy_gaps.csv (a file under the site's ${folder.split('/')[0]}/)`);
+    }
+    expect(snapshot(root)).toEqual(before);
+    expect(lptool(['gaps', 'lp/north.csv', '--out', 'lp'], { cwd: root }).code).toBe(0);
+  });
+
   it("through a bind mount of the site's lp/ (another path, same folder): refused as lp/ itself", () => {
     const s = synthSite(
       ['--meters', '1', '--days', '1', '--start', '2024-07-15'],
