@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { type ExportRows, FIELD } from '@lptool/archive';
 import { formatMicros, formatMicrosInto, powerFactorMicros, type Readings, type SiteClock } from '@lptool/core';
 import { AtomicFile, csvField, type PendingFile } from '@lptool/io';
 import { PROFILE_COLUMNS } from './columns.js';
-import { type PendingSwap, ShadowAppend, startShadow } from './shadow.js';
+import { type PendingSwap, ShadowAppend, shadowPathFor, startShadow } from './shadow.js';
 import { appendColumnCache, type PendingCache, startColumnCache } from './sidecar.js';
 
 /** The header line of lp/<name>.csv. */
@@ -199,6 +200,15 @@ class SidecarColumns {
   }
 }
 
+/**
+ * Can the profile's shadow be renamed over it — is lp/.cache on the file system of lp/? Not when another disk is
+ * mounted at lp/.cache (a rename across file systems fails): then an append copies the profile, as without a shadow.
+ */
+function shadowCanSwap(output: string): boolean {
+  const cache = fs.statSync(path.dirname(shadowPathFor(output)), { throwIfNoEntry: false });
+  return cache !== undefined && cache.dev === fs.statSync(path.dirname(output)).dev;
+}
+
 /** How a profile is written: an append (through its shadow when it has a trusted one), or in full. */
 export interface WriteMode {
   /** Add rows to the profile as it is: its size and mtime now, and its shadow's size when the shadow is trusted. */
@@ -232,7 +242,7 @@ export class ProfileWriter {
   ) {
     const append = mode.append;
     this.out =
-      append?.shadowSize != null
+      append?.shadowSize != null && shadowCanSwap(output)
         ? new ShadowAppend(output, append.previousOutput.size, append.shadowSize)
         : new AtomicFile(output, append ? output : undefined);
     if (!append) this.out.write(PROFILE_HEADER);
