@@ -132,11 +132,44 @@ export function startShadow(profile: PendingFile): PendingFile {
   return { temp, target: shadow };
 }
 
+/** Rename `from` over `to`; false when they are on two mounts (EXDEV: another disk, or a bind mount, at lp/.cache). */
+function renamedAcross(from: string, to: string): boolean {
+  try {
+    fs.renameSync(from, to);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EXDEV') return false;
+    throw e;
+  }
+}
+
+/**
+ * Put a copy of the appended shadow in place of the profile (temp beside it, fsync'd, renamed): where the shadow
+ * cannot be renamed over it. The shadow stays as it is — the new profile's bytes, so a prefix of it again.
+ */
+function copyOver(shadow: string, target: string): void {
+  const temp = tempNameFor(target);
+  try {
+    fs.copyFileSync(shadow, temp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+    const fd = fs.openSync(temp, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, target);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
 /**
  * Put appended shadows in place (steps 2 and 3 above), all profiles together:
  * one parallel round of fsyncs, then renames only. Where the file system has no
  * hard links the shadow still replaces the profile and the profile is left
- * without a shadow (its next append copies it). Temps a killed run left are the
+ * without a shadow (its next append copies it). Where lp/.cache is another
+ * mount (a rename across fails) a copy of the shadow replaces the profile. Temps a killed run left are the
  * caller's to sweep (`clearStaleTempsIn`, as build does under the site lock).
  */
 export async function commitSwaps(swaps: readonly PendingSwap[]): Promise<void> {
@@ -152,7 +185,7 @@ export async function commitSwaps(swaps: readonly PendingSwap[]): Promise<void> 
       old = null;
     }
     crashPoint('swap-linked', i);
-    fs.renameSync(s.shadow, s.target);
+    if (!renamedAcross(s.shadow, s.target)) copyOver(s.shadow, s.target);
     olds.push(old);
   });
   for (const dir of new Set(swaps.map((s) => path.dirname(s.target)))) fsyncDir(dir);

@@ -203,6 +203,7 @@ class SidecarColumns {
 /**
  * Can the profile's shadow be renamed over it — is lp/.cache on the file system of lp/? Not when another disk is
  * mounted at lp/.cache (a rename across file systems fails): then an append copies the profile, as without a shadow.
+ * (A bind mount of the same file system there is not seen here: `commitSwaps` copies the shadow over the profile.)
  */
 function shadowCanSwap(output: string): boolean {
   const cache = fs.statSync(path.dirname(shadowPathFor(output)), { throwIfNoEntry: false });
