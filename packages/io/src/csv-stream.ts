@@ -94,7 +94,7 @@ export function peekCsv(file: string, display: string, rows = 0, maxBytes = 64 <
   const out: string[][] = [];
   const core = new CsvCore(
     display,
-    { header: () => Number.POSITIVE_INFINITY, record: (fields) => void out.push([...fields]) },
+    { header: () => Number.POSITIVE_INFINITY, record: (fields) => void out.push(fields.map(detach)) },
     { recordLine: 'start', limit: rows },
   );
   const fd = fs.openSync(file, 'r');
@@ -115,5 +115,7 @@ export function peekCsv(file: string, display: string, rows = 0, maxBytes = 64 <
     pos = end;
   }
   if (whole) core.flush();
-  return { header: core.header, headerLine: core.headerLine, headerText: core.headerText, rows: out };
+  // (detached: a kept field or header must not pin the 64 KB text it was cut from — one per file of a listing)
+  const header = core.header?.map(detach) ?? null;
+  return { header, headerLine: core.headerLine, headerText: detach(core.headerText), rows: out };
 }

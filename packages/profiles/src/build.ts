@@ -308,6 +308,7 @@ function planMeter(
     onBadRow: options.onBadRow,
     extract,
     append,
+    bytes: (append?.files ?? list).reduce((n, rel) => n + (files.get(rel)?.size ?? 0), 0),
   };
   return { result, work: { job, key, settingsKey } };
 }

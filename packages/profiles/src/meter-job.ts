@@ -55,6 +55,8 @@ export interface MeterJob {
   extract: boolean;
   /** Append the new files' rows to the profile; if they reach back into it, the meter is built in full. */
   append: AppendPlan | null;
+  /** The bytes it reads (its files, or an append's new files): the pool starts the largest jobs first. */
+  bytes?: number;
 }
 
 /** A log line, kept for the main thread to write in meter order. */
@@ -68,6 +70,8 @@ export interface MeterOutcome extends WrittenProfile {
   badRows: BadRow[];
   conflicts: Conflict[];
   rowsRead: number;
+  /** The thread that built it (`threadId`: 0 for the main thread). */
+  thread?: number;
   /** How the written profile ends (for the manifest). */
   tail?: { lastEnd: number; lastDay: { day: number; count: number } | null };
 }
