@@ -7,15 +7,28 @@ import { type FeederSeries, FeederSum, onCoarserGrid } from './feeder-sum.js';
 const Q = 900_000;
 type Row = [start: number, mw: number, mva: number];
 
-/** The engine's totals as plain rows: [start, end, Σ MW, Σ MVA, feeders reporting]. */
+/**
+ * The engine's totals as plain rows: [start, end, Σ MW, Σ MVA, feeders reporting] — the same whether the slots are
+ * found on the 15-minute grid (and through the Map off it) or through the Map alone.
+ */
 function sum(feeders: Row[][]): [number, number, string, string, number][] {
-  const s = new FeederSum();
-  for (const rows of feeders) {
-    s.feeder();
-    for (const [t, mw, mva] of rows) s.push(t, t + Q, mw, mva);
-  }
-  const r = s.finish();
-  return Array.from(r.start, (t, k) => [t, r.end[k]!, String(r.mw[k]), String(r.mva[k]), r.reporting[k]!]);
+  const totals = (s: FeederSum) => {
+    for (const rows of feeders) {
+      s.feeder();
+      for (const [t, mw, mva] of rows) s.push(t, t + Q, mw, mva);
+    }
+    const r = s.finish();
+    return Array.from(r.start, (t, k): [number, number, string, string, number] => [
+      t,
+      r.end[k]!,
+      String(r.mw[k]),
+      String(r.mva[k]),
+      r.reporting[k]!,
+    ]);
+  };
+  const onGrid = totals(new FeederSum(Q));
+  expect(onGrid).toEqual(totals(new FeederSum()));
+  return onGrid;
 }
 
 /** The same totals worked out the slow, obvious way: BigInt per start, a feeder's repeated start once. */
@@ -125,6 +138,20 @@ describe('FeederSum', () => {
     expect([t.reporting.length, Math.min(...t.reporting), Math.max(...t.reporting), t.mw[69_999]]).toEqual([
       70_000, 2, 2, 2,
     ]);
+  });
+
+  it('property: starts off the grid, before its first start and far from it give the reference totals', () => {
+    // on the grid, a minute off it, or ~2^24 steps out (past the grid's span: through the Map)
+    const start = fc
+      .tuple(fc.integer({ min: -30, max: 30 }), fc.constantFrom(0, 0, 0, 60_000, 2 ** 24 * Q, -(2 ** 24) * Q))
+      .map(([k, off]) => k * Q + off);
+    const rows = fc.array(fc.tuple(start, micros, micros), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(rows, { maxLength: 5 }), (feeders) => {
+        expect(sum(feeders)).toEqual(reference(feeders));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('switches to BigInt at the first sum past 2^53 without losing what came before', () => {

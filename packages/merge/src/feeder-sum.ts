@@ -17,6 +17,9 @@ export interface FeederTotals {
   exact: boolean;
 }
 
+/** The most steps the grid spans (64 MB): a start further out than that from the others is found through the Map. */
+const MAX_GRID = 1 << 24;
+
 /** Growable typed columns, one slot per interval start. */
 class Slots {
   cap = 1 << 16;
@@ -47,15 +50,24 @@ class Slots {
 /**
  * Σ per interval start, feeder by feeder: `feeder()` opens the next feeder, `push` adds one of its rows (values
  * in integer millionths, exactly as written); a start a feeder repeats counts once. Memory is one slot per
- * interval, not per feeder × interval: a start's slot in a Map, the sums in growable typed arrays. A feeder's
- * rows in time order find their slots without the Map while they follow the slots already made (the slot after
- * the last one used). The sums are exact: in Numbers while every partial sum stays within ±2^53 millionths, and
- * from the first one that would not, in BigInt for all (every sum before it was exact, so nothing is lost in the
- * switch).
+ * interval, not per feeder × interval: the sums in growable typed arrays, a start's slot found on the interval
+ * grid (`gridMs`: an Int32Array over the grid's steps from the first start, 4 bytes a step) or, off the grid, in a
+ * Map. A feeder's rows in time order find their slots without either while they follow the slots already made
+ * (the slot after the last one used). The sums are exact: in Numbers while every partial sum stays within ±2^53
+ * millionths, and from the first one that would not, in BigInt for all (every sum before it was exact, so nothing
+ * is lost in the switch).
  */
 export class FeederSum {
   private readonly slotOf = new Map<number, number>();
   private readonly slots = new Slots();
+  private count = 0;
+  /** The grid: slot + 1 (0: none yet) of the start `base + (lo + i) × gridMs` at i. */
+  private grid = new Int32Array(0);
+  private base = Number.NaN;
+  private lo = 0;
+
+  /** `gridMs`: the interval length the starts are steps of (0: none — every slot is found through the Map). */
+  constructor(private readonly gridMs = 0) {}
   private big: { mw: bigint[]; mva: bigint[] } | null = null;
   /** The feeder open now (1 before the first `feeder()`: slots start stamped 0) and the slot its last row went to. */
   private current = 1;
@@ -92,7 +104,7 @@ export class FeederSum {
 
   /** The totals in time order. */
   finish(): FeederTotals {
-    const count = this.slotOf.size;
+    const count = this.count;
     const s = this.slots;
     const order = new Int32Array(count);
     let sorted = true;
@@ -115,16 +127,21 @@ export class FeederSum {
 
   private slot(start: number, end: number): number {
     const next = this.last + 1;
-    let k: number | undefined = next < this.slotOf.size && this.slots.start[next] === start ? next : undefined;
-    k ??= this.slotOf.get(start);
-    if (k !== undefined) {
-      this.last = k;
-      return k;
-    }
-    k = this.slotOf.size;
-    this.last = k;
+    this.last = next < this.count && this.slots.start[next] === start ? next : this.find(start, end);
+    return this.last;
+  }
+
+  /** The slot of `start`, made when it has none yet. */
+  private find(start: number, end: number): number {
+    const step = this.gridStep(start);
+    let k = step >= 0 ? this.grid[step]! - 1 : -1;
+    // (a start put in the Map when the grid did not reach it stays there after the grid has grown over it)
+    if (k < 0 && this.slotOf.size > 0) k = this.slotOf.get(start) ?? -1;
+    if (k >= 0) return k;
+    k = this.count++;
     if (k === this.slots.cap) this.slots.grow();
-    this.slotOf.set(start, k);
+    if (step >= 0) this.grid[step] = k + 1;
+    else this.slotOf.set(start, k);
     this.slots.start[k] = start;
     this.slots.end[k] = end;
     if (this.big) {
@@ -134,9 +151,30 @@ export class FeederSum {
     return k;
   }
 
+  /** Where `start` is in the grid (grown to hold it), or −1: no grid, off the grid, or too far from it. */
+  private gridStep(start: number): number {
+    if (!(this.gridMs > 0)) return -1;
+    if (Number.isNaN(this.base)) this.base = start;
+    const q = (start - this.base) / this.gridMs;
+    if (!Number.isInteger(q)) return -1;
+    const from = Math.min(this.lo, q);
+    const to = Math.max(this.lo + this.grid.length, q + 1);
+    if (from < this.lo || to > this.lo + this.grid.length) {
+      if (to - from > MAX_GRID) return -1;
+      // grown by half again at least (and on the side it grows), so a feeder's rows in order grow it O(log n) times
+      const more = Math.max(to - from, Math.ceil(this.grid.length * 1.5), 1024);
+      const lo = from < this.lo ? to - more : from;
+      const grid = new Int32Array(more);
+      grid.set(this.grid, this.lo - lo);
+      this.grid = grid;
+      this.lo = lo;
+    }
+    return q - this.lo;
+  }
+
   /** From here on the sums are BigInts (each sum so far is an exact integer below 2^53). */
   private toBigInt(): void {
-    const n = this.slotOf.size;
+    const n = this.count;
     const s = this.slots;
     this.big = {
       mw: Array.from({ length: n }, (_, k) => BigInt(s.mw[k]!)),

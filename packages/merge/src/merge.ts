@@ -156,12 +156,39 @@ function feederWarnings(missing: string[], ignored: string[]): string[] {
   ];
 }
 
-/** The feeders on one interval length: the coarsest, finer ones resampled to it with --resample (else exit 2). */
-function onOneGrid(series: FeederSeries[], resample: boolean, clock: SiteClock): FeederSeries[] {
-  // a profile without rows has no interval (and adds nothing): it is on every grid
-  const timed = series.filter((s) => s.start.length > 0);
-  const coarsest = Math.max(0, ...timed.map((s) => s.intervalMs));
-  if (timed.every((s) => s.intervalMs === coarsest)) return series;
+/** What the summary and the partial-end check keep of a feeder once its rows are summed. */
+interface FeederMeta {
+  name: string;
+  /** Its rows as summed (on the total's grid), its own interval, whether it was resampled. */
+  rows: number;
+  intervalMs: number;
+  resampled: boolean;
+  /** The end of its last row as summed (NaN: none). */
+  last: number;
+}
+
+/** A feeder to read: its profile and how it is named in messages. */
+interface FeederFile {
+  file: string;
+  display: string;
+}
+
+/**
+ * Every feeder through the engine, one at a time — only one feeder's series is held besides the total's grid, so
+ * memory is flat in the number of feeders. The total is on one interval length: the coarsest, finer feeders
+ * resampled to it with --resample (else exit 2). The sums start on the first feeder's interval; a coarser one
+ * found later (rare: a site whose meters differ) starts them again on it.
+ */
+function sumFeeders(
+  feeders: FeederFile[],
+  resample: boolean,
+  clock: SiteClock,
+): { totals: FeederTotals; metas: FeederMeta[]; empty: string[] } {
+  const first = sumOnGrid(feeders, null, resample, clock);
+  if (first.totals) return first as ReturnType<typeof sumFeeders>;
+  // feeders on more than one interval: each one's interval (read again, one at a time), then the sums on the coarsest
+  const timed = feeders.map((f) => readSeries(f.file, f.display, clock)).filter((s) => s.start.length > 0);
+  const coarsest = Math.max(...timed.map((s) => s.intervalMs));
   if (!resample) {
     const list = timed.map((s) => `${s.name} ${formatShortDuration(s.intervalMs)}`).join(', ');
     throw new LptError(
@@ -169,17 +196,43 @@ function onOneGrid(series: FeederSeries[], resample: boolean, clock: SiteClock):
       `interval — expected one interval length across feeders, got ${list}; use --resample to bring all to ${formatShortDuration(coarsest)}`,
     );
   }
-  return series.map((s) => (!s.start.length || s.intervalMs === coarsest ? s : onCoarserGrid(s, coarsest, clock)));
+  return sumOnGrid(feeders, coarsest, resample, clock) as ReturnType<typeof sumFeeders>;
 }
 
-/** Every feeder's rows through the engine. */
-function sumFeeders(series: FeederSeries[]): FeederTotals {
-  const sum = new FeederSum();
-  for (const s of series) {
+/**
+ * The feeders summed on `grid` (null: the first one with rows sets it), finer ones resampled with --resample;
+ * `totals` is null when one is coarser than the grid, or finer without --resample.
+ */
+function sumOnGrid(
+  feeders: FeederFile[],
+  grid: number | null,
+  resample: boolean,
+  clock: SiteClock,
+): { totals: FeederTotals | null; metas: FeederMeta[]; empty: string[] } {
+  let sum: FeederSum | null = grid === null ? null : new FeederSum(grid);
+  const metas: FeederMeta[] = [];
+  const empty: string[] = [];
+  for (const f of feeders) {
+    const s = readSeries(f.file, f.display, clock);
+    if (!s.start.length) empty.push(s.name);
+    grid ??= s.start.length ? s.intervalMs : null;
+    sum ??= grid === null ? null : new FeederSum(grid);
+    const fits = !s.start.length || s.intervalMs === grid;
+    if (!fits && !(resample && s.intervalMs < grid!)) return { totals: null, metas, empty };
+    const on = fits ? s : onCoarserGrid(s, grid!, clock);
+    const n = on.start.length;
+    metas.push({
+      name: s.name,
+      rows: n,
+      intervalMs: s.intervalMs,
+      resampled: on !== s,
+      last: n ? on.end[n - 1]! : NaN,
+    });
+    if (!sum) continue; // (no feeder with rows yet: this one adds nothing)
     sum.feeder();
-    for (let i = 0; i < s.start.length; i++) sum.push(s.start[i]!, s.end[i]!, s.mw[i]!, s.mva[i]!);
+    for (let i = 0; i < n; i++) sum.push(on.start[i]!, on.end[i]!, on.mw[i]!, on.mva[i]!);
   }
-  return sum.finish();
+  return { totals: (sum ?? new FeederSum()).finish(), metas, empty };
 }
 
 /** The end instant of a total's last interval (its last line's End Time), or NaN when there is none to read. */
@@ -208,16 +261,14 @@ function lastEndOf(file: string): number {
  */
 function newPartialEnd(
   t: FeederTotals,
-  series: FeederSeries[],
+  feeders: FeederMeta[],
   previousEnd: number,
   clock: SiteClock,
 ): MergeSummary['partialEnd'] {
   const n = t.start.length;
   if (!n) return null;
   const end = t.end[n - 1]!;
-  const stopped = series
-    .map((s) => ({ name: s.name, last: s.end.length ? s.end[s.end.length - 1]! : Number.NaN }))
-    .filter((s) => !(s.last >= end));
+  const stopped = feeders.map((s) => ({ name: s.name, last: s.last })).filter((s) => !(s.last >= end));
   if (!stopped.length) return null;
   const from = Math.max(
     Math.min(...stopped.map((s) => (Number.isNaN(s.last) ? -Infinity : s.last))),
@@ -290,23 +341,16 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
       log!.info({ event: 'unchanged', rows: summary.rows }, 'merge: no input changed, lp/all.csv left as it was');
       return summary;
     }
-    const series = names.map((n) => readSeries(path.join(layout.lp, `${n}.csv`), `lp/${n}.csv`, clock));
-    for (const s of series)
-      if (!s.start.length) warnings.push(`lp/${s.name}.csv — expected rows, got none: counted as not reporting`);
-    const onGrid = onOneGrid(series, options.resample, clock);
-    const totals = sumFeeders(onGrid);
-    const partialEnd = newPartialEnd(totals, onGrid, lastEndOf(output), clock);
+    const files = names.map((n) => ({ file: path.join(layout.lp, `${n}.csv`), display: `lp/${n}.csv` }));
+    const { totals, metas, empty } = sumFeeders(files, options.resample, clock);
+    for (const name of empty) warnings.push(`lp/${name}.csv — expected rows, got none: counted as not reporting`);
+    const partialEnd = newPartialEnd(totals, metas, lastEndOf(output), clock);
     const incomplete = writeTotal(output, totals, expectedNames.length, clock);
     const count = totals.start.length;
     const summary: MergeSummary = {
       root: layout.root,
       output: path.relative(layout.root, output),
-      feeders: series.map((s, f) => ({
-        name: s.name,
-        rows: onGrid[f]!.start.length,
-        intervalMs: s.intervalMs,
-        resampled: onGrid[f] !== s,
-      })),
+      feeders: metas.map(({ name, rows, intervalMs, resampled }) => ({ name, rows, intervalMs, resampled })),
       expected: expectedNames.length,
       missing,
       ignored,
