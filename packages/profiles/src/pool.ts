@@ -67,13 +67,17 @@ export class JobQueue {
     return new JobQueue(new SharedArrayBuffer(8 + 4 * Math.max(1, slots)), count);
   }
 
-  /** The next place to build, from the front (workers) or the back (the main thread); −1 when none is left. */
-  take(fromBack: boolean): number {
+  /**
+   * The next place to build, from the front (workers) or the back (the main thread, which leaves the first
+   * `reserved` places to the workers: each worker's first meter is one of the largest, whenever it starts);
+   * −1 when none is left.
+   */
+  take(fromBack: boolean, reserved = 0): number {
     for (;;) {
       const v = Atomics.load(this.ends, 0);
       const front = Number(v & 0xffff_ffffn);
       const back = Number(v >> 32n);
-      if (front >= back) return -1;
+      if (front >= back || (fromBack && back <= reserved)) return -1;
       const next = fromBack ? (BigInt(back - 1) << 32n) | BigInt(front) : (BigInt(back) << 32n) | BigInt(front + 1);
       if (Atomics.compareExchange(this.ends, 0, v, next) === v) return fromBack ? back - 1 : front;
     }
@@ -117,7 +121,8 @@ function threadCount(jobs: readonly MeterJob[], env: NodeJS.ProcessEnv): number 
  * 64 input files; workers = threads − 1), or in this thread alone when that is one thread, `LPTOOL_WORKERS=1`, or
  * the code runs from TypeScript sources (tests). The jobs are queued largest first (input bytes): the workers take
  * them from the front, this thread from the back, so the big meters start first and no core waits at the end on
- * one of them, and this thread — whose isolate is warm already — starts at once while the workers start. Outcomes
+ * one of them, and this thread — whose isolate is warm already — starts at once while the workers start (the first
+ * meter of each worker is kept for it: the largest are always built on a worker, whose heap is capped). Outcomes
  * come back in job order, so output and logs do not depend on thread timing. As each meter finishes, the fsyncs
  * of what it wrote start on this thread's libuv pool, so the disk works while the next meters are built; the
  * caller commits.
@@ -149,12 +154,11 @@ export async function runMeterJobs(
     take,
   );
   try {
-    // this thread takes from the back, yielding between meters so the workers' outcomes are taken as they come
-    for (let at = pool.queue.take(true); at >= 0 && !pool.failed; at = pool.queue.take(true)) {
-      take(at, runGuarded(jobs[order[at]!]!));
-      await new Promise<void>((r) => setImmediate(r));
-    }
+    // this thread takes from the back, yielding between meters so the workers' outcomes are taken as they come;
+    // what is left when the workers are done (none could start) is built here too
+    await buildHere(pool, threads - 1, (at) => take(at, runGuarded(jobs[order[at]!]!)));
     await pool.finished();
+    await buildHere(pool, 0, (at) => take(at, runGuarded(jobs[order[at]!]!)));
   } finally {
     await pool.stop();
   }
@@ -165,6 +169,14 @@ export async function runMeterJobs(
     pool.heapMb,
   );
   return outcomes;
+}
+
+/** Meters from the back of the queue, built in this thread (not the first `reserved`), until none is left. */
+async function buildHere(pool: WorkerPool, reserved: number, build: (at: number) => void): Promise<void> {
+  for (let at = pool.queue.take(true, reserved); at >= 0 && !pool.failed; at = pool.queue.take(true, reserved)) {
+    build(at);
+    await new Promise<void>((r) => setImmediate(r));
+  }
 }
 
 /** The workers of one run: started on the shared queue, replaced when one dies; what they built goes to `take`. */
@@ -225,9 +237,11 @@ class WorkerPool {
       w.once('error', () => {
         this.workers.delete(w);
         const at = this.queue.at(slot);
-        if (at >= 0) this.died.push(at);
         this.queue.mark(slot, -1);
-        if (this.failed) return resolve();
+        // one that died building a meter (its memory cap) is replaced; one that could not start is not (the main
+        // thread builds what is left)
+        if (at < 0 || this.failed) return resolve();
+        this.died.push(at);
         this.start(slot).then(resolve);
       });
     });
