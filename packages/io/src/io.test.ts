@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -426,5 +428,25 @@ describe('peekCsv', () => {
     expectLpt(() => peekCsv(f, 'head.csv', 2), 'LPT_PARSE', /expected 2 fields like the header, got 1 \(head\.csv:4\)/);
     fs.writeFileSync(f, '');
     expect(peekCsv(f, 'head.csv', 1)).toMatchObject({ header: null, rows: [] });
+  });
+});
+
+describe('peekCsv keeps nothing of the text it read', () => {
+  it('what it returns does not pin the 64 KB it decoded (a build keeps the first label of every archived file)', () => {
+    // V8 makes a slice of 13+ characters a view into its parent: 500 kept labels would keep 500 × 64 KB alive
+    const f = path.join(dir, 'long.csv');
+    fs.writeFileSync(f, `Meter,Start Time\n1001,01/01/23 00:00:00\n${'1001,01/01/23 00:15:00\n'.repeat(3000)}`);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = Array.from({ length: 500 }, () => {
+      const head = peekCsv(f, 'long.csv', 1);
+      return [head.header![1]!, head.rows[0]![1]!, head.headerText];
+    });
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(kept[499]).toEqual(['Start Time', '01/01/23 00:00:00', 'Meter,Start Time']);
+    expect(grown).toBeLessThan(4 << 20); // (each head pinned: 500 × 64 KB = 32 MB)
   });
 });
