@@ -115,7 +115,9 @@ export function listRejected(layout: SiteLayout): ArchivedFile[] {
  */
 export function peekExport(file: string): { meter: string; first: string } {
   try {
-    const head = peekCsv(file, file, 1);
+    // the first 4 KB hold the header and first row of any export; the usual 64 KB only when they do not
+    let head = peekCsv(file, file, 1, 4096);
+    if (!head.rows[0]) head = peekCsv(file, file, 1);
     const row = head.rows[0];
     if (!head.header || !row) return { meter: '', first: '' };
     const col = (name: string) => head.header!.findIndex((h) => h.toLowerCase() === name);
