@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanupsAfterEach, FIXTURES, siteFrom, UPDATE_GOLDEN } from '../../io/src/fixtures.test-helper.js';
-import { formatMergeSummary, type MergeOptions, merge } from './merge.js';
+import { formatMergeSummary, type MergeOptions, merge, topLevelValue } from './merge.js';
 
 const cleanups = cleanupsAfterEach();
 function site() {
@@ -144,5 +144,39 @@ describe('merge — exactly the meters of meter-data.csv', () => {
       code: 'LPT_INPUT_MISSING',
       message: /meter-data\.csv/,
     });
+  });
+});
+
+describe("the build settings merge checks, from the manifest's meters only", () => {
+  it("topLevelValue: the text of a top-level key's value, whatever comes before it (strings, escapes, nesting)", () => {
+    const doc = {
+      version: 1,
+      files: { 'a"meters".csv': { meters: '{"x":1}', n: [1, { meters: 2 }] }, 'b\\': 'c' },
+      meters: { north: { settings: { timezone: 'UTC', clock: 'standard', intervalMs: 900000 } } },
+      after: [1],
+    };
+    for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2)])
+      expect(JSON.parse(topLevelValue(text, 'meters')!)).toEqual(doc.meters);
+    expect(topLevelValue('{"a":1,"meters":5}', 'meters')).toBe('5');
+    expect(topLevelValue('{"meters" : "x,y" , "b":2}', 'meters')?.trim()).toBe('"x,y"');
+    expect(topLevelValue('{"files":{"meters":{}}}', 'meters')).toBeNull();
+  });
+
+  it('a manifest with other settings for a feeder is exit 2; one whose meters are not as build writes them is named corrupt', async () => {
+    const root = site();
+    await run(root);
+    const file = path.join(root, 'lp/.build-manifest.json');
+    const settings = { timezone: 'UTC', clock: 'legal', intervalMs: 900_000 };
+    // the meters after 2,000 file records whose names and values hold the key and braces
+    const files = Object.fromEntries(
+      Array.from({ length: 2000 }, (_, i) => [`data/KW/2023-01/"meters"{${i}.csv`, { size: i, hash: '}]' }]),
+    );
+    fs.writeFileSync(file, JSON.stringify({ version: 1, files, meters: { north: { settings } } }));
+    await expect(run(root)).rejects.toMatchObject({
+      code: 'LPT_CONFIG',
+      message: expect.stringMatching(/^settings — expected those lp\/north\.csv was built with \(timezone UTC\)/),
+    });
+    fs.writeFileSync(file, JSON.stringify({ version: 1, files: {}, meters: { north: { settings: { timezone: 5 } } } }));
+    await expect(run(root)).rejects.toMatchObject({ code: 'LPT_MANIFEST_CORRUPT' });
   });
 });

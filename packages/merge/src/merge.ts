@@ -108,9 +108,9 @@ function requireBuildSettings(
   names: string[],
   now: { timezone: string; clock: string; intervalMs: number },
 ): void {
-  const meters = loadManifest(layout.buildManifest).meters;
+  const meters = builtSettings(layout.buildManifest);
   for (const n of names) {
-    const built = meters[n]?.settings;
+    const built = meters[n];
     if (!built) continue;
     const differ = (['timezone', 'clock', 'intervalMs'] as const).filter((k) => built[k] !== now[k]);
     if (!differ.length) continue;
@@ -126,6 +126,69 @@ function requireBuildSettings(
       { key: flag[differ[0]!] },
     );
   }
+}
+
+type BuiltSettings = { timezone: string; clock: string; intervalMs: number };
+
+/**
+ * The settings lp/.build-manifest.json records for each profile, from its `meters` only: the manifest of 1,000
+ * meters also lists their 53,000 archived files (15 MB of JSON; ~95 MB parsed and checked whole). A manifest whose
+ * `meters` is not as build writes it is read whole (`loadManifest`, which names what is wrong with it).
+ */
+function builtSettings(file: string): Record<string, BuiltSettings | undefined> {
+  const whole = () => Object.fromEntries(Object.entries(loadManifest(file).meters).map(([n, m]) => [n, m.settings]));
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return whole();
+  }
+  const part = topLevelValue(text, 'meters');
+  let meters: unknown;
+  try {
+    meters = part === null ? null : JSON.parse(part);
+  } catch {
+    return whole();
+  }
+  if (!meters || typeof meters !== 'object' || Array.isArray(meters)) return whole();
+  const out: Record<string, BuiltSettings | undefined> = {};
+  for (const [name, m] of Object.entries(meters as Record<string, { settings?: unknown }>)) {
+    const st = m?.settings as BuiltSettings | undefined;
+    if (!m || typeof m !== 'object') return whole();
+    if (st === undefined) continue;
+    const ok =
+      st && typeof st.timezone === 'string' && typeof st.clock === 'string' && typeof st.intervalMs === 'number';
+    if (!ok) return whole();
+    out[name] = { timezone: st.timezone, clock: st.clock, intervalMs: st.intervalMs };
+  }
+  return out;
+}
+
+/** The text of the value of `key` in the JSON object `text` at its top level, or null (no such key, not an object). */
+export function topLevelValue(text: string, key: string): string | null {
+  const want = JSON.stringify(key);
+  let depth = 0;
+  let valueAt = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: to its closing quote (a backslash escapes the next character)
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      if (depth === 1 && valueAt < 0 && text.startsWith(want, i) && j === i + want.length - 1) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === ':') valueAt = k + 1;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 1 && valueAt >= 0) return text.slice(valueAt, i + 1);
+      if (depth === 0 && valueAt >= 0) return text.slice(valueAt, i); // (a scalar value as the last key)
+    } else if (c === 0x2c && depth === 1 && valueAt >= 0) return text.slice(valueAt, i);
+  }
+  return null;
 }
 
 /** A feeder profile's MW_net and MVA_net per interval, exactly (the binary column sidecar when fresh). */
