@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { LptError } from '@lptool/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicFile, moveDurable, writeFileAtomic } from './atomic.js';
