@@ -28,6 +28,8 @@ function sum(feeders: Row[][]): [number, number, string, string, number][] {
   };
   const onGrid = totals(new FeederSum(Q));
   expect(onGrid).toEqual(totals(new FeederSum()));
+  // a grid of at most 64 steps: starts beyond it go through the Map, and the grid grows over some of them
+  expect(totals(new FeederSum(Q, 64))).toEqual(onGrid);
   return onGrid;
 }
 
@@ -141,9 +143,9 @@ describe('FeederSum', () => {
   });
 
   it('property: starts off the grid, before its first start and far from it give the reference totals', () => {
-    // on the grid, a minute off it, or ~2^24 steps out (past the grid's span: through the Map)
+    // on the grid, a minute off it, 50 steps out (past a 64-step grid) or 2^25 (past the default span of 2^24)
     const start = fc
-      .tuple(fc.integer({ min: -30, max: 30 }), fc.constantFrom(0, 0, 0, 60_000, 2 ** 24 * Q, -(2 ** 24) * Q))
+      .tuple(fc.integer({ min: -30, max: 30 }), fc.constantFrom(0, 0, 0, 60_000, 50 * Q, -50 * Q, 2 ** 25 * Q))
       .map(([k, off]) => k * Q + off);
     const rows = fc.array(fc.tuple(start, micros, micros), { maxLength: 40 });
     fc.assert(

@@ -66,8 +66,14 @@ export class FeederSum {
   private base = Number.NaN;
   private lo = 0;
 
-  /** `gridMs`: the interval length the starts are steps of (0: none — every slot is found through the Map). */
-  constructor(private readonly gridMs = 0) {}
+  /**
+   * `gridMs`: the interval length the starts are steps of (0: none — every slot is found through the Map);
+   * `maxGrid`: the most steps the grid spans.
+   */
+  constructor(
+    private readonly gridMs = 0,
+    private readonly maxGrid = MAX_GRID,
+  ) {}
   private big: { mw: bigint[]; mva: bigint[] } | null = null;
   /** The feeder open now (1 before the first `feeder()`: slots start stamped 0) and the slot its last row went to. */
   private current = 1;
@@ -160,9 +166,9 @@ export class FeederSum {
     const from = Math.min(this.lo, q);
     const to = Math.max(this.lo + this.grid.length, q + 1);
     if (from < this.lo || to > this.lo + this.grid.length) {
-      if (to - from > MAX_GRID) return -1;
+      if (to - from > this.maxGrid) return -1;
       // grown by half again at least (and on the side it grows), so a feeder's rows in order grow it O(log n) times
-      const more = Math.max(to - from, Math.ceil(this.grid.length * 1.5), 1024);
+      const more = Math.min(this.maxGrid, Math.max(to - from, Math.ceil(this.grid.length * 1.5), 1024));
       const lo = from < this.lo ? to - more : from;
       const grid = new Int32Array(more);
       grid.set(this.grid, this.lo - lo);
