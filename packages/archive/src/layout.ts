@@ -121,11 +121,17 @@ export function peekExport(file: string): { meter: string; first: string } {
     const row = head.rows[0];
     if (!head.header || !row) return { meter: '', first: '' };
     const col = (name: string) => head.header!.findIndex((h) => h.toLowerCase() === name);
-    return { meter: (row[col('meter')] ?? '').trim(), first: (row[col('start time')] ?? '').trim() };
+    return { meter: own((row[col('meter')] ?? '').trim()), first: own((row[col('start time')] ?? '').trim()) };
   } catch {
     return { meter: '', first: '' };
   }
 }
+
+/**
+ * A string of its own: a trimmed field of 13+ characters is a view into the untrimmed one, twice the memory of
+ * the text — and a build keeps one first label per archived file (53,000 at 1,000 meters).
+ */
+const own = (s: string): string => (s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string));
 
 /** Is this path (absolute) taken — a file there, or one already planned in this run? */
 export type Taken = (full: string) => boolean;

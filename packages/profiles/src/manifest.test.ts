@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PLAIN_BUILD, siteRoots } from '../../io/src/fixtures.test-helper.js';
 import { build } from './build.js';
-import { inputsKey, loadManifest, ManifestSchema } from './manifest.js';
+import { type FileRecord, inputsKey, loadManifest, type Manifest, ManifestSchema, manifestText } from './manifest.js';
 
 /**
  * loadManifest checks the manifest lptool wrote by hand (a cron run parses it every time) and sends anything
@@ -203,6 +205,65 @@ describe('the manifest of a cron run', () => {
     fs.writeFileSync(file, JSON.stringify(m));
     expect(await statuses(root)).toEqual(['built', 'up-to-date', 'up-to-date']);
     expect(Object.keys(loadManifest(file).meters).sort()).toEqual(['east', 'north', 'south']);
+  });
+});
+
+describe('the manifest as written', () => {
+  const textOf = (m: Manifest, files?: ReadonlyMap<string, FileRecord>) => {
+    const pieces: string[] = [];
+    manifestText(m, files, (p) => pieces.push(p));
+    return pieces.join('');
+  };
+  const recordOf = (i: number): FileRecord => ({
+    size: 1000 + i,
+    mtimeMs: 1.7e12 + i / 7,
+    hash: createHash('sha256').update(String(i)).digest('hex'),
+    meter: `feeder-${i % 50}`,
+    first: `01/${String((i % 28) + 1).padStart(2, '0')}/23 00:00:00`,
+  });
+
+  it('is JSON.stringify of the manifest (its files, or the listing given in their place), in any key order', () => {
+    fc.assert(
+      fc.property(
+        manifest,
+        fc.dictionary(fc.string({ minLength: 1 }), fileRecord, { maxKeys: 4 }),
+        fc.boolean(),
+        (m, listed, reversed) => {
+          const mm = (reversed ? Object.fromEntries(Object.entries(m).reverse()) : m) as Manifest;
+          expect(textOf(mm)).toBe(`${JSON.stringify(mm)}\n`);
+          const files = new Map(Object.entries(listed) as [string, FileRecord][]);
+          expect(textOf(mm, files)).toBe(`${JSON.stringify({ ...mm, files: Object.fromEntries(files) })}\n`);
+        },
+      ),
+    );
+  });
+
+  it('in pieces of ~64 KB for a big listing (5,000 files), the same text', () => {
+    const files = new Map(Array.from({ length: 5000 }, (_, i) => [`data/KW/2023-01/f-${i}.csv`, recordOf(i)] as const));
+    const m: Manifest = { version: 1, files: { stale: recordOf(-1) }, meters: {} };
+    const pieces: string[] = [];
+    manifestText(m, files, (p) => pieces.push(p));
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(1 << 17);
+    expect(pieces.join('')).toBe(`${JSON.stringify({ ...m, files: Object.fromEntries(files) })}\n`);
+  });
+
+  it('loadManifest keeps no copy of the text it read (15 MB at 1,000 meters, held through a whole run)', () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 40_000 }, (_, i) => [`data/KW/2023-01/f-${i}.csv`, recordOf(i)]),
+    );
+    const file = path.join(dir, 'big.json');
+    fs.writeFileSync(file, `${JSON.stringify({ version: 1, files, meters: {} })}\n`);
+    const bytes = fs.statSync(file).size;
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    expect(Object.keys(loadManifest(file).files)).toHaveLength(40_000); // (read, checked by hand, dropped)
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(bytes).toBeGreaterThan(6 << 20);
+    expect(grown).toBeLessThan(2 << 20); // (the text kept: > 6 MB)
   });
 });
 
