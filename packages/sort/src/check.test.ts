@@ -1,4 +1,4 @@
-import { checkExport, ExportRejected, monthFolderOf } from '@lptool/archive';
+import { checkExport, EXPORT_FIELDS, ExportRejected, monthFolderOf } from '@lptool/archive';
 import { type ClockMode, SiteClock } from '@lptool/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,17 +15,7 @@ import { checkCandidate } from './check.js';
 
 const ZONES = ['America/Los_Angeles', 'America/St_Johns', 'Australia/Lord_Howe', 'Europe/Berlin', 'Asia/Kolkata'];
 const METERS = ['144800052', '144800053'];
-const HEADER = [
-  'meter',
-  'Record No.',
-  'Event Type',
-  'Start Time',
-  'End Time',
-  'kw_del',
-  'kw_rec',
-  'kva_del',
-  'kva_rec',
-];
+const HEADER: readonly string[] = EXPORT_FIELDS;
 const RECORDS = ['', ' 7 ', '007', '1e3', '0x1F', '-1', '+4', '1.5', 'abc', 'Infinity', '123456789012345678', '"9"'];
 const NOW = Date.UTC(2025, 5, 1);
 const STEP = 900_000;
