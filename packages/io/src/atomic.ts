@@ -312,6 +312,14 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   }
 }
 
+/** A move never overwrites: EEXIST (as rename(2) would give with RENAME_NOREPLACE) when `dest` exists. */
+export function refuseExisting(dest: string): void {
+  if (!fs.existsSync(dest)) return;
+  const e = new Error(`EEXIST: target exists, ${dest}`) as NodeJS.ErrnoException;
+  e.code = 'EEXIST';
+  throw e;
+}
+
 /**
  * Move a file durably. Same file system: a rename (then fsync of both folders).
  * Across file systems: copy to a temp name beside the target, fsync, rename,
@@ -321,11 +329,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
  */
 export function moveDurable(src: string, dest: string): void {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  if (fs.existsSync(dest)) {
-    const e = new Error(`EEXIST: target exists, ${dest}`) as NodeJS.ErrnoException;
-    e.code = 'EEXIST';
-    throw e;
-  }
+  refuseExisting(dest);
   try {
     // one rename: at every instant the file is in exactly one place (callers hold the site lock,
     // so the existence check above cannot race another lptool)

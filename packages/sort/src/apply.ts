@@ -10,6 +10,7 @@ import {
   isSiteWideError,
   type Logger,
   moveDurable,
+  refuseExisting,
   type SiteLayout,
   writeFileAtomic,
 } from '@lptool/io';
@@ -227,11 +228,7 @@ function moveInBatch(src: string, dest: string, folders: Set<string>, present: S
       for (let d = dir; d.length >= made.length; d = path.dirname(d)) folders.add(path.dirname(d));
     present.add(dir);
   }
-  if (fs.existsSync(dest)) {
-    const e = new Error(`EEXIST: target exists, ${dest}`) as NodeJS.ErrnoException;
-    e.code = 'EEXIST';
-    throw e;
-  }
+  refuseExisting(dest);
   try {
     fs.renameSync(src, dest);
   } catch (e) {
