@@ -1,4 +1,4 @@
-import { type CheckedExport, checkExport, decodeExport, ExportRejected, FIELD } from '@lptool/archive';
+import { type CheckedExport, checkExport, decodeExport, EXPORT_FIELDS, ExportRejected, FIELD } from '@lptool/archive';
 import { type ClockMode, SiteClock } from '@lptool/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -80,17 +80,7 @@ type ExportSpec = typeof exportArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** An export's bytes, as the record describes it. */
 function exportBytes(x: ExportSpec, clock: SiteClock): Buffer {
-  const header = [
-    'meter',
-    'Record No.',
-    'Event Type',
-    'Start Time',
-    'End Time',
-    'kw_del',
-    'kw_rec',
-    'kva_del',
-    'kva_rec',
-  ];
+  const header: readonly string[] = EXPORT_FIELDS;
   const cols = x.extraColumn ? [...header, 'note'] : header;
   const lines: Buffer[] = [Buffer.from((x.upperHeader ? cols.map((c) => c.toUpperCase()) : cols).join(','))];
   const t0 = transition(clock) + x.from * STEP;
